@@ -1,0 +1,11 @@
+/** Tests run on the Node 24 that the `node` devDependency puts first on npm scripts' PATH. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type errors are caught once by `tsc --noEmit` in `npm test`; here we only transpile.
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+  },
+  testTimeout: 120000,
+};
