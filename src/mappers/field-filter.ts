@@ -16,7 +16,10 @@ export function applyFieldFilter(
     if (value === undefined) continue;
     if (include && !include.has(name)) continue;
     if (exclude.has(name)) continue;
-    result[filter.rename[name] ?? name] = value;
+    // Own keys only, and defined rather than assigned: field names are data (custom field names
+    // may be `toString` or `__proto__`) and must neither reach nor replace Object.prototype.
+    const propertyName = Object.hasOwn(filter.rename, name) ? filter.rename[name] : name;
+    Object.defineProperty(result, propertyName, { value, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }

@@ -3,18 +3,19 @@ import type { LocalizedString } from '@commercetools/platform-sdk';
 /**
  * Picks one text from a commercetools LocalizedString, as the user's text describes:
  * the preferred locale (for example `de-DE`), then its language part (`de`), then the
- * first locale present. Returns undefined when the value has no text at all.
+ * first locale that has text. An empty text counts as missing (the original skips an empty
+ * preferred text too), so a blank translation does not hide a real one. Returns undefined when
+ * the value has no text at all.
  */
 export function localizedText(
   value: LocalizedString | undefined,
   preferredLocale: string | undefined,
 ): string | undefined {
   if (!value) return undefined;
-  if (preferredLocale) {
-    if (value[preferredLocale] !== undefined) return value[preferredLocale];
-    const language = preferredLocale.split('-')[0];
-    if (value[language] !== undefined) return value[language];
+  const preferred = preferredLocale ? [preferredLocale, preferredLocale.split('-')[0]] : [];
+  for (const locale of [...preferred, ...Object.keys(value)]) {
+    // Own keys only: a locale such as `constructor` must not find Object.prototype's members.
+    if (Object.hasOwn(value, locale) && value[locale]) return value[locale];
   }
-  const first = Object.keys(value)[0];
-  return first === undefined ? undefined : value[first];
+  return undefined;
 }

@@ -1,0 +1,142 @@
+import type { CentPrecisionMoney, LineItem, Order } from '@commercetools/platform-sdk';
+import type { MappingSettings } from '../config/mapping-settings';
+import { categoryPathNames, type CategoryLookup } from './category-paths';
+import { applyFieldFilter } from './field-filter';
+import { localizedText } from './localized-text';
+
+/** The part of a product the events need; a commercetools Product fits. */
+export interface ProductLike {
+  masterData: { current: { categories: ReadonlyArray<{ id: string }> } };
+}
+
+export interface OrderEventsContext {
+  settings: MappingSettings;
+  preferredLocale?: string;
+  productById: (id: string) => ProductLike | undefined;
+  categoryById: CategoryLookup;
+}
+
+export interface OrderEvent {
+  metricName: string;
+  time: Date;
+  value?: number;
+  valueCurrency?: string;
+  uniqueId: string;
+  properties: Record<string, unknown>;
+}
+
+export interface OrderEventProfile {
+  email?: string;
+  externalId?: string;
+}
+
+export type OrderEventsResult =
+  | { kind: 'events'; profile: OrderEventProfile; events: OrderEvent[] }
+  | { kind: 'skipped'; reason: string };
+
+/**
+ * The Klaviyo events for one order, in the original module's bulk-import sequence: Placed Order at
+ * createdAt, one Ordered Product per line item at createdAt + 1 s, + 2 s …, then Fulfilled Order
+ * and Cancelled Order (when the order's state is listed for them), each one second after the event
+ * before it. The spacing keeps Klaviyo's timeline in that order. Refunded Order is not here: the
+ * original sends it only in real time, from payment transaction messages.
+ */
+export function orderEvents(order: Order, context: OrderEventsContext): OrderEventsResult {
+  const profile = profileOf(order);
+  if (!profile) return { kind: 'skipped', reason: 'order has neither customerEmail nor customerId' };
+
+  const { metrics, orderStates } = context.settings;
+  const placedAt = Date.parse(order.createdAt);
+  const secondsAfterPlaced = (seconds: number) => new Date(placedAt + seconds * 1000);
+  const properties = orderProperties(order, context);
+  const orderEvent = (metricName: string, time: Date): OrderEvent => ({
+    metricName,
+    time,
+    value: amountOf(order.totalPrice),
+    valueCurrency: order.totalPrice.currencyCode,
+    uniqueId: order.id,
+    properties,
+  });
+
+  const events = [
+    orderEvent(metrics.placedOrder, secondsAfterPlaced(0)),
+    ...order.lineItems.map((lineItem, index) =>
+      orderedProductEvent(lineItem, metrics.orderedProduct, secondsAfterPlaced(index + 1), context),
+    ),
+  ];
+  let seconds = order.lineItems.length;
+  if (orderStates.fulfilled.includes(order.orderState)) {
+    events.push(orderEvent(metrics.fulfilledOrder, secondsAfterPlaced(++seconds)));
+  }
+  if (orderStates.cancelled.includes(order.orderState)) {
+    events.push(orderEvent(metrics.cancelledOrder, secondsAfterPlaced(++seconds)));
+  }
+  return { kind: 'events', profile, events };
+}
+
+function profileOf(order: Order): OrderEventProfile | undefined {
+  if (!order.customerEmail && !order.customerId) return undefined;
+  const profile: OrderEventProfile = {};
+  if (order.customerEmail) profile.email = order.customerEmail;
+  if (order.customerId) profile.externalId = order.customerId;
+  return profile;
+}
+
+/**
+ * The order's own fields, then its custom fields at the root, then ItemNames and Categories.
+ * `custom` itself is left out of the own fields: its fields are already at the root, through their
+ * own filter, and an excluded custom field must not come back inside `custom`.
+ */
+function orderProperties(order: Order, context: OrderEventsContext): Record<string, unknown> {
+  const { custom, ...ownFields } = order;
+  const { settings, preferredLocale } = context;
+  const names = [...order.lineItems, ...(order.customLineItems ?? [])].map((item) =>
+    localizedText(item.name, preferredLocale),
+  );
+  return {
+    ...applyFieldFilter(ownFields, settings.orderFields),
+    ...applyFieldFilter(custom?.fields, settings.orderCustomFields),
+    ItemNames: distinct(names.filter((name): name is string => Boolean(name))),
+    Categories: distinct(order.lineItems.flatMap((lineItem) => categoryPaths(lineItem.productId, context))),
+  };
+}
+
+function orderedProductEvent(
+  lineItem: LineItem,
+  metricName: string,
+  time: Date,
+  context: OrderEventsContext,
+): OrderEvent {
+  return {
+    metricName,
+    time,
+    value: amountOf(lineItem.totalPrice),
+    valueCurrency: lineItem.totalPrice.currencyCode,
+    uniqueId: lineItem.id,
+    properties: { ...lineItem, Categories: categoryPaths(lineItem.productId, context) },
+  };
+}
+
+/**
+ * Every path from the root to each category of the product: "Women", "Women > Pants",
+ * "Women > Pants > Jeans". A product missing from the lookup (deleted since the order) has none.
+ */
+function categoryPaths(productId: string, context: OrderEventsContext): string[] {
+  const product = context.productById(productId);
+  if (!product) return [];
+  return distinct(
+    product.masterData.current.categories.flatMap((category) => {
+      const names = categoryPathNames(category.id, context.categoryById, context.preferredLocale) ?? [];
+      return names.map((_, depth) => names.slice(0, depth + 1).join(' > '));
+    }),
+  );
+}
+
+/** Division is correctly rounded, so 1999 / 10 ** 2 is exactly the number written 19.99. */
+function amountOf(money: Pick<CentPrecisionMoney, 'centAmount' | 'fractionDigits'>): number {
+  return money.centAmount / 10 ** money.fractionDigits;
+}
+
+function distinct(values: string[]): string[] {
+  return [...new Set(values)];
+}
