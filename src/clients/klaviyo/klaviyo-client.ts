@@ -1,0 +1,101 @@
+import { isAxiosError } from 'axios';
+import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
+import type { Logger } from '../../logging/logger';
+import { OperationRateLimiter } from '../../engine/rate-limiter';
+import { withRetry, type RetryPolicy } from '../../engine/retry';
+import { PlatformError, retryAfterMs } from '../platform-error';
+import { klaviyoOperationLimits, type KlaviyoOperation } from './operation-limits';
+
+export interface KlaviyoClientOptions {
+  apiKey: string;
+  apiUrl: string;
+  logger: Logger;
+  retryPolicy?: RetryPolicy;
+}
+
+/** Requests sent per operation and 429 answers seen, for status and benchmarks. */
+export interface KlaviyoCallStats {
+  requests: Partial<Record<KlaviyoOperation, number>>;
+  rateLimited: number;
+}
+
+/**
+ * The one door to Klaviyo: every call passes the operation's client-side rate limiter and the
+ * shared retry policy. The SDK's own retry is off so that the two do not stack.
+ */
+export class KlaviyoClient {
+  readonly profiles: ProfilesApi;
+  readonly events: EventsApi;
+  readonly catalogs: CatalogsApi;
+  readonly stats: KlaviyoCallStats = { requests: {}, rateLimited: 0 };
+  private readonly limiters = new Map<KlaviyoOperation, OperationRateLimiter>();
+
+  constructor(private readonly options: KlaviyoClientOptions) {
+    const session = new ApiKeySession(options.apiKey, new RetryWithExponentialBackoff({ numRetries: 0 }));
+    this.profiles = new ProfilesApi(session);
+    this.events = new EventsApi(session);
+    this.catalogs = new CatalogsApi(session);
+    for (const api of [this.profiles, this.events, this.catalogs]) api.basePath = options.apiUrl;
+  }
+
+  /** Sends one request through the limiter, retrying what may succeed on a later attempt. */
+  call<T>(operation: KlaviyoOperation, request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(
+      async () => {
+        await this.limiter(operation).acquire(signal);
+        this.stats.requests[operation] = (this.stats.requests[operation] ?? 0) + 1;
+        try {
+          return await request();
+        } catch (error) {
+          const failure = toPlatformError(operation, error);
+          if (failure.status === 429) this.stats.rateLimited++;
+          throw failure;
+        }
+      },
+      {
+        policy: this.options.retryPolicy,
+        signal,
+        onRetry: (error, delayMs) =>
+          this.options.logger.warn(
+            { operation, status: error.status, delayMs: Math.round(delayMs) },
+            'Klaviyo call failed, retrying',
+          ),
+      },
+    );
+  }
+
+  private limiter(operation: KlaviyoOperation): OperationRateLimiter {
+    let limiter = this.limiters.get(operation);
+    if (!limiter) {
+      limiter = new OperationRateLimiter(klaviyoOperationLimits[operation]);
+      this.limiters.set(operation, limiter);
+    }
+    return limiter;
+  }
+}
+
+interface KlaviyoErrorBody {
+  errors?: Array<{ code?: string; title?: string; source?: { pointer?: string } }>;
+}
+
+/**
+ * Keeps status, Retry-After and the error's code and pointer. The axios error itself is dropped:
+ * it holds the request headers (the API key) and the body (personal data).
+ */
+function toPlatformError(operation: string, error: unknown): PlatformError {
+  if (!isAxiosError(error)) {
+    return new PlatformError('klaviyo', operation, undefined, error instanceof Error ? error.message : 'unknown error');
+  }
+  if (!error.response) return new PlatformError('klaviyo', operation, undefined, error.code ?? 'no answer');
+  const first = (error.response.data as KlaviyoErrorBody | undefined)?.errors?.[0];
+  const detail = first
+    ? [first.code, first.title, first.source?.pointer].filter(Boolean).join(' ')
+    : `HTTP ${error.response.status}`;
+  return new PlatformError(
+    'klaviyo',
+    operation,
+    error.response.status,
+    detail,
+    retryAfterMs(error.response.headers['retry-after']),
+  );
+}

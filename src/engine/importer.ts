@@ -1,0 +1,30 @@
+import type { IdRange } from '../clients/commercetools/keyset-pages';
+import type { Logger } from '../logging/logger';
+import type { CommitTracker } from './checkpoints';
+import type { RunProgress } from './run-progress';
+import type { ImportType, RunRequest } from './run-types';
+
+/** A started request: `resume` has been turned back into the request it continues. */
+export type EffectiveRequest = Exclude<RunRequest, { mode: 'resume' }>;
+
+/** What the engine hands an importer for one run. */
+export interface ImportRun {
+  readonly runId: string;
+  readonly type: ImportType;
+  readonly request: EffectiveRequest;
+  /** Where each reader starts: fresh ranges, or the committed positions of a resumed run. */
+  readonly ranges: IdRange[];
+  readonly tracker: CommitTracker;
+  readonly progress: RunProgress;
+  /** Aborts on stop and shutdown: finish the requests in flight, start no new ones. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** One importer per resource: reads commercetools, maps, sends to Klaviyo. */
+export interface Importer {
+  readonly type: ImportType;
+  /** The readers' starting ranges for a fresh run of this request. */
+  initialRanges(request: EffectiveRequest): IdRange[];
+  run(run: ImportRun): Promise<void>;
+}

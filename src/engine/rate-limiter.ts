@@ -1,0 +1,68 @@
+import { sleep } from './retry';
+
+export interface RateLimit {
+  /** Requests allowed in any one second. */
+  burstPerSecond: number;
+  /** Requests allowed in any one minute. */
+  steadyPerMinute: number;
+}
+
+/**
+ * Timestamps of the last `capacity` grants: the oldest one tells when the window has room again.
+ */
+class SlidingWindow {
+  private readonly grants: number[];
+  private next = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly windowMs: number,
+  ) {
+    this.grants = new Array<number>(capacity).fill(-Infinity);
+  }
+
+  /** Milliseconds until one more request fits, 0 when it fits now. */
+  waitMs(now: number): number {
+    return Math.max(0, this.grants[this.next] + this.windowMs - now);
+  }
+
+  record(now: number): void {
+    this.grants[this.next] = now;
+    this.next = (this.next + 1) % this.capacity;
+  }
+}
+
+/**
+ * Keeps one operation's requests under both of Klaviyo's windows (burst per second, steady per
+ * minute), so an import runs just under the ceiling instead of bouncing off 429 answers.
+ * Windows are a little longer than Klaviyo's to absorb the spread of network latency.
+ */
+export class OperationRateLimiter {
+  private readonly burst: SlidingWindow;
+  private readonly steady: SlidingWindow;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(limit: RateLimit, marginMs = { burst: 100, steady: 1_000 }) {
+    this.burst = new SlidingWindow(limit.burstPerSecond, 1_000 + marginMs.burst);
+    this.steady = new SlidingWindow(limit.steadyPerMinute, 60_000 + marginMs.steady);
+  }
+
+  /** Resolves when the caller may send one request; callers are served in arrival order. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(async () => {
+      for (;;) {
+        const now = Date.now();
+        const waitMs = Math.max(this.burst.waitMs(now), this.steady.waitMs(now));
+        if (waitMs === 0) {
+          this.burst.record(now);
+          this.steady.record(now);
+          return;
+        }
+        await sleep(waitMs, signal);
+      }
+    });
+    // A caller that gave up must not block the ones behind it.
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+}

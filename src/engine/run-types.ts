@@ -1,0 +1,50 @@
+import type { IdRange } from '../clients/commercetools/keyset-pages';
+
+export const importTypes = ['customers', 'orders', 'categories', 'products'] as const;
+export type ImportType = (typeof importTypes)[number];
+
+/** What a start request asked for, once checked. */
+export type RunRequest =
+  | { mode: 'all' }
+  | { mode: 'ids'; ids: string[] }
+  | { mode: 'startId'; startId: string }
+  | { mode: 'resume' }
+  | { mode: 'deleteAll' };
+
+export type RunMode = RunRequest['mode'];
+
+export type RunState = 'running' | 'stopping' | 'completed' | 'failed' | 'stopped' | 'interrupted';
+
+export interface RunCounters {
+  /** Records read from commercetools. */
+  read: number;
+  /** Klaviyo records (profiles, events, catalog records) Klaviyo accepted in a request or job. */
+  sent: number;
+  /** Klaviyo records Klaviyo reported done. */
+  succeeded: number;
+  /** Records that could not be imported; each is listed with its reason while the list has room. */
+  failed: number;
+  /** Records left out on purpose (for example an order no profile can be attributed to). */
+  skipped: number;
+}
+
+export interface RecordFailure {
+  id: string;
+  reason: string;
+}
+
+/**
+ * Where a run stands, saved in commercetools after each accepted batch. `ranges` are the
+ * committed positions of the readers: every record up to `afterId` in each range is done.
+ */
+export interface Checkpoint {
+  runId: string;
+  type: ImportType;
+  /** The request the run was started with; `resume` continues it. */
+  request: Exclude<RunRequest, { mode: 'resume' }>;
+  state: RunState;
+  ranges: IdRange[];
+  counters: RunCounters;
+  startedAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,49 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that could carry secrets or personal data. The code logs ids and counts only;
+ * this list is the safety net for a mistake, not the plan.
+ */
+const redactedPaths = [
+  'email',
+  '*.email',
+  'phone',
+  '*.phone',
+  'phoneNumber',
+  '*.phoneNumber',
+  'phone_number',
+  '*.phone_number',
+  'address',
+  '*.address',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'apiKey',
+  '*.apiKey',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+];
+
+/**
+ * JSON logs with the level under `severity`, the field Google Cloud Logging reads.
+ * `destination` lets tests capture the output.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      messageKey: 'message',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ severity: label.toUpperCase() }) },
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+    },
+    destination,
+  );
+}
