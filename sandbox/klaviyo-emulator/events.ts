@@ -1,0 +1,189 @@
+import { bulkJobHandlers, type BulkJobKind } from './bulk-jobs';
+import { listCollection, resource, type OperationHandler, type RequestContext, type Resource } from './context';
+import { asSingleRecord, notFound, RecordError } from './errors';
+import { serializeProfile, upsertProfile } from './profiles';
+import { newId, type Attributes, type EmulatorState, type EventRecord, type MetricRecord, type ProfileRecord } from './state';
+
+const API_INTEGRATION = { object: 'integration', id: '0rG4eQ', key: 'api', name: 'API', category: 'API' };
+
+/** The profile of an event is created or updated like an import does; the pointer says where it sits. */
+function upsertEventProfile(state: EmulatorState, profileData: any, now: Date): ProfileRecord {
+  try {
+    return upsertProfile(state, profileData ?? {}, now).profile;
+  } catch (error) {
+    throw error instanceof RecordError ? error.under('/attributes/profile/data') : error;
+  }
+}
+
+function metricNamed(state: EmulatorState, name: string, now: Date): MetricRecord {
+  const existingId = state.metricIdsByName.get(name);
+  if (existingId) return state.metrics.get(existingId)!;
+  const metric = { id: newId(now.getTime()), name, created: now.toISOString(), updated: now.toISOString() };
+  state.metrics.set(metric.id, metric);
+  state.metricIdsByName.set(name, metric.id);
+  return metric;
+}
+
+/**
+ * Records one event (single or bulk attributes alike). Like Klaviyo, a second event with the
+ * same unique_id for the same profile and metric is accepted and dropped.
+ */
+function recordEvent(state: EmulatorState, profile: ProfileRecord, attributes: Attributes, defaultBackfill: boolean, now: Date): void {
+  const metric = metricNamed(state, (attributes.metric as any).data.attributes.name, now);
+  const uniqueId = (attributes.unique_id as string | null | undefined) ?? undefined;
+  if (uniqueId !== undefined) {
+    const key = `${profile.id}|${metric.id}|${uniqueId}`;
+    if (state.eventUniqueKeys.has(key)) return;
+    state.eventUniqueKeys.add(key);
+  }
+  const datetime = typeof attributes.time === 'string' ? new Date(attributes.time).toISOString() : now.toISOString();
+  state.events.push({
+    id: newId(now.getTime()),
+    metricId: metric.id,
+    profileId: profile.id,
+    datetime,
+    properties: (attributes.properties as Attributes) ?? {},
+    uniqueId,
+    value: (attributes.value as number | null | undefined) ?? undefined,
+    valueCurrency: (attributes.value_currency as string | null | undefined) ?? undefined,
+    backfill: (attributes.backfill as boolean | null | undefined) ?? defaultBackfill,
+  });
+  const lastEventDate = profile.attributes.last_event_date as string | null;
+  if (!lastEventDate || lastEventDate < datetime) profile.attributes.last_event_date = datetime;
+}
+
+export function serializeEvent(event: EventRecord, baseUrl: string): Resource {
+  // Klaviyo folds value and unique_id into the stored properties as $value and $event_id.
+  const eventProperties: Attributes = { ...event.properties };
+  if (event.value !== undefined) eventProperties.$value = event.value;
+  if (event.uniqueId !== undefined) eventProperties.$event_id = event.uniqueId;
+  return resource(
+    baseUrl,
+    'events',
+    'event',
+    event.id,
+    { timestamp: Math.floor(Date.parse(event.datetime) / 1000), event_properties: eventProperties, datetime: event.datetime, uuid: event.id },
+    {
+      profile: { data: { type: 'profile', id: event.profileId }, links: relationshipLinks(baseUrl, event.id, 'profile') },
+      metric: { data: { type: 'metric', id: event.metricId }, links: relationshipLinks(baseUrl, event.id, 'metric') },
+    },
+  );
+}
+
+/** What the inspection API adds to an event: facts Klaviyo keeps but does not return. */
+export function inspectEvent(state: EmulatorState, event: EventRecord, baseUrl: string): Resource {
+  return {
+    ...serializeEvent(event, baseUrl),
+    meta: {
+      metric_name: state.metrics.get(event.metricId)?.name,
+      profile_id: event.profileId,
+      unique_id: event.uniqueId ?? null,
+      backfill: event.backfill,
+      value: event.value ?? null,
+      value_currency: event.valueCurrency ?? null,
+    },
+  };
+}
+
+export function serializeMetric(metric: MetricRecord, baseUrl: string): Resource {
+  return resource(baseUrl, 'metrics', 'metric', metric.id, { name: metric.name, created: metric.created, updated: metric.updated, integration: API_INTEGRATION });
+}
+
+function relationshipLinks(baseUrl: string, eventId: string, relation: string) {
+  return { self: `${baseUrl}/api/events/${eventId}/relationships/${relation}/`, related: `${baseUrl}/api/events/${eventId}/${relation}/` };
+}
+
+const eventBulkCreateJobs: BulkJobKind = {
+  type: 'event-bulk-create-job',
+  collection: 'event-bulk-create-jobs',
+  recordsOf: (body) => body?.data?.attributes?.['events-bulk-create']?.data ?? [],
+  recordsPointer: '/data/attributes/events-bulk-create/data',
+  countRecords: (body) => eventBulkCreateJobs.recordsOf(body).reduce((sum: number, entry: any) => sum + (entry?.attributes?.events?.data?.length ?? 0), 0),
+  apply: (entry, state, now) => {
+    const profile = upsertEventProfile(state, entry.attributes.profile.data, now);
+    for (const event of entry.attributes.events.data) recordEvent(state, profile, event.attributes, entry.attributes.backfill ?? false, now);
+  },
+  errorReport: 'none',
+};
+
+function eventField(event: EventRecord, field: string): unknown {
+  switch (field) {
+    case 'metric_id':
+    case 'metric':
+      return event.metricId;
+    case 'profile_id':
+    case 'profile':
+      return event.profileId;
+    case 'timestamp':
+      return Date.parse(event.datetime) / 1000;
+    default:
+      return event.datetime;
+  }
+}
+
+function listEvents(context: RequestContext) {
+  const { state, baseUrl } = context;
+  const { page, data, links } = listCollection(context, state.events, {
+    fieldOf: eventField,
+    serialize: (event) => serializeEvent(event, baseUrl),
+    defaultPageSize: 200,
+  });
+  const include = (context.query.include as string[] | undefined) ?? [];
+  const included: Resource[] = [];
+  if (include.includes('metric')) {
+    for (const id of new Set(page.map((event) => event.metricId))) included.push(serializeMetric(state.metrics.get(id)!, baseUrl));
+  }
+  if (include.includes('profile')) {
+    for (const id of new Set(page.map((event) => event.profileId))) included.push(serializeProfile(state.profiles.get(id)!, baseUrl));
+  }
+  return { status: 200, body: { data, links, ...(include.length > 0 ? { included } : {}) } };
+}
+
+export const eventHandlers: OperationHandler[] = [
+  ...bulkJobHandlers(eventBulkCreateJobs),
+  {
+    method: 'POST',
+    path: '/api/events',
+    handle: (context) => {
+      const attributes = context.body.data.attributes;
+      const now = new Date();
+      asSingleRecord(() => {
+        const profile = upsertEventProfile(context.state, attributes.profile.data, now);
+        recordEvent(context.state, profile, attributes, false, now);
+      });
+      return { status: 202 };
+    },
+  },
+  { method: 'GET', path: '/api/events', handle: listEvents },
+  {
+    method: 'GET',
+    path: '/api/events/{id}',
+    handle: (context) => {
+      const event = context.state.events.find((candidate) => candidate.id === context.params.id);
+      if (!event) throw notFound(`An event with id ${context.params.id} does not exist.`);
+      return { status: 200, body: { data: serializeEvent(event, context.baseUrl) } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/metrics',
+    handle: (context) => {
+      const { data, links } = listCollection(context, context.state.metrics.values(), {
+        fieldOf: (_metric, field) => (API_INTEGRATION as Record<string, unknown>)[field.replace('integration.', '')],
+        serialize: (metric) => serializeMetric(metric, context.baseUrl),
+        defaultPageSize: 200,
+      });
+      return { status: 200, body: { data, links } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/metrics/{id}',
+    handle: (context) => {
+      const metric = context.state.metrics.get(context.params.id);
+      if (!metric) throw notFound(`A metric with id ${context.params.id} does not exist.`);
+      return { status: 200, body: { data: serializeMetric(metric, context.baseUrl) } };
+    },
+  },
+];
+
