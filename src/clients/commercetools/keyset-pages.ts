@@ -54,3 +54,30 @@ export function splitIdSpace(parts: number): IdRange[] {
 export function quote(value: string): string {
   return JSON.stringify(value);
 }
+
+/**
+ * Reads the records with the given ids, in id order, `chunkSize` ids per query; `onMissing` hears
+ * of ids commercetools does not have. Only ids after the range's `afterId` are read, so a resumed
+ * run picks up where it stopped.
+ */
+export async function* idListPages<T extends { id: string }>(
+  fetchPage: (query: PageQuery) => Promise<T[]>,
+  ids: readonly string[],
+  range: IdRange,
+  onMissing: (id: string) => void,
+  chunkSize = 100,
+): AsyncGenerator<T[]> {
+  const wanted = [...new Set(ids)].sort().filter((id) => range.afterId === undefined || id > range.afterId);
+  for (let start = 0; start < wanted.length; start += chunkSize) {
+    const chunk = wanted.slice(start, start + chunkSize);
+    const page = await fetchPage({
+      where: [`id in (${chunk.map(quote).join(', ')})`],
+      sort: 'id asc',
+      limit: chunkSize,
+      withTotal: false,
+    });
+    const found = new Set(page.map((record) => record.id));
+    for (const id of chunk) if (!found.has(id)) onMissing(id);
+    if (page.length > 0) yield page;
+  }
+}
