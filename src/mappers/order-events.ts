@@ -1,8 +1,9 @@
-import type { CentPrecisionMoney, LineItem, Order } from '@commercetools/platform-sdk';
+import type { LineItem, Order } from '@commercetools/platform-sdk';
 import type { MappingSettings } from '../config/mapping-settings';
 import { categoryPathNames, type CategoryLookup } from './category-paths';
 import { applyFieldFilter } from './field-filter';
 import { localizedText } from './localized-text';
+import { moneyAmount } from './price';
 
 /** The part of a product the events need; a commercetools Product fits. */
 export interface ProductLike {
@@ -52,7 +53,7 @@ export function orderEvents(order: Order, context: OrderEventsContext): OrderEve
   const orderEvent = (metricName: string, time: Date): OrderEvent => ({
     metricName,
     time,
-    value: amountOf(order.totalPrice),
+    value: moneyAmount(order.totalPrice),
     valueCurrency: order.totalPrice.currencyCode,
     uniqueId: order.id,
     properties,
@@ -110,7 +111,7 @@ function orderedProductEvent(
   return {
     metricName,
     time,
-    value: amountOf(lineItem.totalPrice),
+    value: moneyAmount(lineItem.totalPrice),
     valueCurrency: lineItem.totalPrice.currencyCode,
     uniqueId: lineItem.id,
     properties: { ...lineItem, Categories: categoryPaths(lineItem.productId, context) },
@@ -130,11 +131,6 @@ function categoryPaths(productId: string, context: OrderEventsContext): string[]
       return names.map((_, depth) => names.slice(0, depth + 1).join(' > '));
     }),
   );
-}
-
-/** Division is correctly rounded, so 1999 / 10 ** 2 is exactly the number written 19.99. */
-function amountOf(money: Pick<CentPrecisionMoney, 'centAmount' | 'fractionDigits'>): number {
-  return money.centAmount / 10 ** money.fractionDigits;
 }
 
 function distinct(values: string[]): string[] {
