@@ -7,12 +7,13 @@ export interface IdRange {
   beforeId?: string;
 }
 
-export interface PageQuery {
+/** A type alias, not an interface, so it fits the SDK's open `queryArgs` type. */
+export type PageQuery = {
   where: string[];
   sort: string;
   limit: number;
   withTotal: false;
-}
+};
 
 /**
  * Reads every record of a range in id order, a page at a time: `id > "<last id>"` instead of

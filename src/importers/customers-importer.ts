@@ -1,0 +1,120 @@
+import type { Customer } from '@commercetools/platform-sdk';
+import { idListPages, keysetPages, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import {
+  findProfileIdsByEmail,
+  profileImportLimits,
+  submitProfileImportJob,
+  type ProfileImportEntry,
+} from '../clients/klaviyo/profiles';
+import { BatchSender } from '../engine/batch-sender';
+import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
+import { readRanges } from '../engine/read-ranges';
+import { customerProfileAttributes, customerProfileAttributesWithoutPhone } from '../mappers/customer-profile';
+import type { ImporterDeps } from './importer-deps';
+import { ProfileJobFollower, type SubmittedProfileJob } from './profile-job-follower';
+
+/** Parallel readers over the id space for a full import. */
+const readerCount = 4;
+/** Import jobs being submitted at once; the rate limiter paces them anyway. */
+const jobsInFlight = 2;
+/** Room for the job's JSON:API envelope under Klaviyo's 5 MB. */
+const envelopeBytes = 50_000;
+
+/** Every commercetools customer becomes a Klaviyo profile, sent in bulk import jobs. */
+export class CustomersImporter implements Importer {
+  readonly type = 'customers';
+
+  constructor(private readonly deps: ImporterDeps) {}
+
+  initialRanges(request: EffectiveRequest): IdRange[] {
+    return request.mode === 'ids' ? [{}] : splitIdSpace(readerCount);
+  }
+
+  async run(run: ImportRun): Promise<void> {
+    const { klaviyo, settings } = this.deps;
+    const follower = new ProfileJobFollower(klaviyo, run, (ids) => this.resendWithoutPhone(run, ids));
+    const sender = new BatchSender<ProfileImportEntry>(
+      {
+        maxItems: profileImportLimits.profiles,
+        maxBytes: profileImportLimits.bytes - envelopeBytes,
+        concurrency: jobsInFlight,
+      },
+      run.tracker,
+      async (batch) => {
+        const job = await this.submit(run, batch.map((entry) => entry.item), batch.map((entry) => entry.recordId), false);
+        follower.follow(job);
+      },
+      (entry) => Buffer.byteLength(JSON.stringify(entry)),
+    );
+
+    const fetchCustomers = this.fetchCustomers(run);
+    const pagesOf = (range: IdRange) =>
+      run.request.mode === 'ids'
+        ? idListPages(fetchCustomers, run.request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'))
+        : keysetPages(fetchCustomers, range);
+
+    await readRanges(run, pagesOf, async (customers, rangeIndex) => {
+      const existingIds = settings.deduplicateProfilesByEmail
+        ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
+        : undefined;
+      const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
+      for (const customer of customers) {
+        const entry = this.toEntry(run, customer, existingIds);
+        if (entry) await sender.add({ item: entry, recordId: customer.id, ticket });
+        else run.tracker.settle(ticket);
+      }
+    });
+    await sender.flush();
+    await follower.drain();
+  }
+
+  /** Maps one customer; one the mapper cannot handle is counted as failed, not lost. */
+  private toEntry(run: ImportRun, customer: Customer, existingIds?: Map<string, string>): ProfileImportEntry | undefined {
+    try {
+      const attributes = customerProfileAttributes(customer, this.deps.settings);
+      // With deduplication on, the profile that already has this email is updated, not duplicated.
+      const id = customer.email ? existingIds?.get(customer.email.toLowerCase()) : undefined;
+      return { id, attributes };
+    } catch (error) {
+      run.progress.failed(customer.id, `could not be mapped: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private async submit(
+    run: ImportRun,
+    entries: ProfileImportEntry[],
+    customerIds: string[],
+    withoutPhone: boolean,
+  ): Promise<SubmittedProfileJob> {
+    const jobId = await submitProfileImportJob(this.deps.klaviyo, entries, run.signal);
+    run.progress.sent(entries.length);
+    return { jobId, customerIds, withoutPhone };
+  }
+
+  /** The original module's fallback: a profile refused for its phone number goes again without it. */
+  private async resendWithoutPhone(run: ImportRun, customerIds: string[]): Promise<SubmittedProfileJob[]> {
+    const entries: ProfileImportEntry[] = [];
+    const ids: string[] = [];
+    const missing = (id: string) => run.progress.failed(id, 'not found in commercetools');
+    for await (const customers of idListPages(this.fetchCustomers(run), customerIds, {}, missing)) {
+      for (const customer of customers) {
+        entries.push({ attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) });
+        ids.push(customer.id);
+      }
+    }
+    return entries.length > 0 ? [await this.submit(run, entries, ids, true)] : [];
+  }
+
+  private fetchCustomers(run: ImportRun): (query: PageQuery) => Promise<Customer[]> {
+    const { commercetools } = this.deps;
+    return (query) =>
+      commercetools
+        .call('queryCustomers', () => commercetools.api.customers().get({ queryArgs: query }).execute(), run.signal)
+        .then((page) => page.results);
+  }
+}
+
+function emailsOf(customers: Customer[]): string[] {
+  return customers.flatMap((customer) => (customer.email ? [customer.email] : []));
+}

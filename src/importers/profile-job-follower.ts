@@ -1,0 +1,97 @@
+import type { KlaviyoClient } from '../clients/klaviyo/klaviyo-client';
+import { getProfileImportJob, profileImportErrors, type ProfileImportError } from '../clients/klaviyo/profiles';
+import type { ImportRun } from '../engine/importer';
+import { sleep } from '../engine/retry';
+
+/** A submitted job and the customers in it, in the order they were sent. */
+export interface SubmittedProfileJob {
+  jobId: string;
+  customerIds: string[];
+  /** Profiles already sent once without their phone number: a second refusal is final. */
+  withoutPhone: boolean;
+}
+
+const pollIntervalMs = 1_000;
+
+/**
+ * Follows submitted profile import jobs to the end, one poll at a time (polling shares Klaviyo's
+ * 150/min limit with nothing else), and turns their per-profile errors into failures with reasons.
+ * Profiles refused only for their phone number are handed back to be sent again without it.
+ */
+export class ProfileJobFollower {
+  private readonly jobs: SubmittedProfileJob[] = [];
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly klaviyo: KlaviyoClient,
+    private readonly run: ImportRun,
+    private readonly resendWithoutPhone: (customerIds: string[]) => Promise<SubmittedProfileJob[]>,
+  ) {}
+
+  follow(job: SubmittedProfileJob): void {
+    this.jobs.push(job);
+    this.loop ??= this.followAll().finally(() => (this.loop = undefined));
+  }
+
+  /** Resolves when every job is done, or at once after a stop: Klaviyo finishes the jobs anyway. */
+  async drain(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async followAll(): Promise<void> {
+    while (this.jobs.length > 0) {
+      if (this.run.signal.aborted) return this.giveUpOnResends();
+      const job = this.jobs[0];
+      const status = await getProfileImportJob(this.klaviyo, job.jobId, this.run.signal).catch((error: unknown) => {
+        if (this.run.signal.aborted) return undefined;
+        throw error;
+      });
+      if (!status) continue;
+      if (status.status !== 'complete' && status.status !== 'cancelled') {
+        await sleep(pollIntervalMs, this.run.signal).catch(() => undefined);
+        continue;
+      }
+      this.jobs.shift();
+      await this.settle(job, status.status === 'cancelled');
+    }
+  }
+
+  private async settle(job: SubmittedProfileJob, cancelled: boolean): Promise<void> {
+    const { progress, logger } = this.run;
+    if (cancelled) {
+      for (const id of job.customerIds) progress.failed(id, 'Klaviyo cancelled the import job');
+      return;
+    }
+    const phoneRefused: string[] = [];
+    const failed = new Set<string>();
+    for await (const error of profileImportErrors(this.klaviyo, job.jobId, this.run.signal)) {
+      const customerId = customerOf(error, job.customerIds);
+      if (!customerId || failed.has(customerId)) continue;
+      failed.add(customerId);
+      if (!job.withoutPhone && isPhoneError(error)) phoneRefused.push(customerId);
+      else progress.failed(customerId, `Klaviyo refused the profile: ${error.code} ${error.title}${error.pointer ? ` at ${error.pointer}` : ''}`);
+    }
+    progress.succeeded(job.customerIds.length - failed.size);
+    if (phoneRefused.length > 0) {
+      logger.info({ jobId: job.jobId, profiles: phoneRefused.length }, 'Sending profiles again without their phone number');
+      for (const retry of await this.resendWithoutPhone(phoneRefused)) this.jobs.push(retry);
+    }
+  }
+
+  private giveUpOnResends(): void {
+    for (const job of this.jobs.splice(0)) {
+      if (job.withoutPhone) for (const id of job.customerIds) this.run.progress.failed(id, 'stopped before Klaviyo finished the resend without phone number');
+    }
+  }
+}
+
+/** The customer behind an error: by its index in the job (the pointer), else by the echoed external id. */
+function customerOf(error: ProfileImportError, customerIds: string[]): string | undefined {
+  const index = /\/profiles\/data\/(\d+)/.exec(error.pointer ?? '')?.[1];
+  if (index !== undefined && customerIds[Number(index)]) return customerIds[Number(index)];
+  return error.externalId && customerIds.includes(error.externalId) ? error.externalId : undefined;
+}
+
+function isPhoneError(error: ProfileImportError): boolean {
+  return /phone_number/.test(error.pointer ?? '') || /phone/i.test(error.title);
+}
