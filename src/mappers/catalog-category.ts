@@ -4,10 +4,11 @@ import type {
   CatalogCategoryUpdateQueryResourceObject,
 } from 'klaviyo-api';
 import { CATALOG_INTEGRATION_TYPE, CATALOG_TYPE, catalogId, withoutIdentity } from './catalog-ids';
+import { categoryPathNames, type CategoryLookup } from './category-paths';
 import { localizedText } from './localized-text';
 
-/** Finds a category by id among those the importer has loaded for the run. */
-export type CategoryLookup = (id: string) => Category | undefined;
+// One lookup type for every mapper that resolves categories (catalog products import it from here).
+export type { CategoryLookup };
 
 export interface CatalogCategoryOptions {
   preferredLocale?: string;
@@ -25,16 +26,17 @@ export interface CatalogCategoryMapping {
 }
 
 /**
- * The category's breadcrumb, "Women > Pants > Jeans": the names of its ancestors (commercetools
- * lists them root first) and its own, each in the preferred locale. An ancestor the lookup does not
- * know is left out rather than failing the category.
+ * The category's breadcrumb, "Women > Pants > Jeans", by the shared path rule (category-paths.ts).
+ * When that rule finds no complete path (an ancestor or a name is missing), the name is the
+ * category's own: a catalog category must have a name, and "Jeans" names the right place where a
+ * path with a gap ("Women > Jeans") would name a wrong one. A category without any text in its
+ * name is called by its id, the one name it certainly has.
  */
-function categoryPathName(category: Category, options: CatalogCategoryOptions): string {
-  const path = [...category.ancestors.map((ancestor) => options.categoryById(ancestor.id)), category];
-  return path
-    .map((step) => step && localizedText(step.name, options.preferredLocale))
-    .filter((name): name is string => name !== undefined)
-    .join(' > ');
+function catalogCategoryName(category: Category, options: CatalogCategoryOptions): string {
+  // The category being mapped need not be among those the lookup knows.
+  const lookup: CategoryLookup = (id) => (id === category.id ? category : options.categoryById(id));
+  const path = categoryPathNames(category.id, lookup, options.preferredLocale);
+  return path?.join(' > ') ?? localizedText(category.name, options.preferredLocale) ?? category.id;
 }
 
 export function mapCatalogCategory(category: Category, options: CatalogCategoryOptions): CatalogCategoryMapping {
@@ -43,7 +45,7 @@ export function mapCatalogCategory(category: Category, options: CatalogCategoryO
     externalId: category.id,
     integrationType: CATALOG_INTEGRATION_TYPE,
     catalogType: CATALOG_TYPE,
-    name: categoryPathName(category, options),
+    name: catalogCategoryName(category, options),
   } as const;
   return {
     id,
