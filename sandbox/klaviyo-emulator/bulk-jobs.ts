@@ -21,6 +21,8 @@ export interface BulkJobKind {
   apply(record: any, state: EmulatorState, now: Date): void;
   /** Number counted against the operation's "Accepts up to N"; defaults to the records. */
   countRecords?(body: any): number;
+  /** Checks Klaviyo makes before it accepts the job; throws ApiError to refuse the request. */
+  checkRequest?(body: any): void;
   /** Where Klaviyo reports failed records: in the job's `errors`, an import-errors endpoint, nowhere. */
   errorReport: 'inline' | 'import-errors' | 'none';
 }
@@ -176,6 +178,7 @@ export function bulkJobHandlers(kind: BulkJobKind): OperationHandler[] {
     path: `/api/${kind.collection}`,
     countRecords: (body) => kind.countRecords?.(body) ?? kind.recordsOf(body).length,
     handle: (context) => {
+      kind.checkRequest?.(context.body);
       const job = context.jobs.submit(kind, context.body, context.operation?.maxJobsInProgress);
       // Klaviyo answers the event bulk create job with an empty 202.
       return { status: 202, body: kind.errorReport === 'none' ? undefined : { data: serializeJob(job, context.baseUrl) } };

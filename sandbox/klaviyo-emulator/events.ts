@@ -1,6 +1,6 @@
 import { bulkJobHandlers, type BulkJobKind } from './bulk-jobs';
 import { listCollection, resource, type OperationHandler, type RequestContext, type Resource } from './context';
-import { asSingleRecord, notFound, RecordError } from './errors';
+import { asSingleRecord, invalid, notFound, RecordError } from './errors';
 import { serializeProfile, upsertProfile } from './profiles';
 import { newId, type Attributes, type EmulatorState, type EventRecord, type MetricRecord, type ProfileRecord } from './state';
 
@@ -24,19 +24,30 @@ function metricNamed(state: EmulatorState, name: string, now: Date): MetricRecor
   return metric;
 }
 
+const EARLIEST_EVENT_TIME = Date.parse('1990-01-01T00:00:00Z');
+const LATEST_EVENT_TIME_AHEAD_MS = 365 * 24 * 3_600_000;
+
+/** "The time is truncated to the second. The time must be after the year 1990 and can only be up to 1 year in the future." */
+function eventTime(attributes: Attributes, now: Date): string {
+  const time = typeof attributes.time === 'string' ? Date.parse(attributes.time) : now.getTime();
+  if (time < EARLIEST_EVENT_TIME || time > now.getTime() + LATEST_EVENT_TIME_AHEAD_MS) {
+    throw new RecordError(400, 'invalid', 'Invalid input.', 'The time must be after the year 1990 and can only be up to 1 year in the future.', '/attributes/time');
+  }
+  return new Date(Math.floor(time / 1000) * 1000).toISOString();
+}
+
 /**
- * Records one event (single or bulk attributes alike). Like Klaviyo, a second event with the
- * same unique_id for the same profile and metric is accepted and dropped.
+ * Records one event (single or bulk attributes alike). As the spec says, only the first event
+ * with the same unique_id for the same profile and metric is recorded; without a unique_id the
+ * time to the second stands in for it.
  */
 function recordEvent(state: EmulatorState, profile: ProfileRecord, attributes: Attributes, defaultBackfill: boolean, now: Date): void {
+  const datetime = eventTime(attributes, now);
   const metric = metricNamed(state, (attributes.metric as any).data.attributes.name, now);
   const uniqueId = (attributes.unique_id as string | null | undefined) ?? undefined;
-  if (uniqueId !== undefined) {
-    const key = `${profile.id}|${metric.id}|${uniqueId}`;
-    if (state.eventUniqueKeys.has(key)) return;
-    state.eventUniqueKeys.add(key);
-  }
-  const datetime = typeof attributes.time === 'string' ? new Date(attributes.time).toISOString() : now.toISOString();
+  const key = `${profile.id}|${metric.id}|${uniqueId ?? `time:${datetime}`}`;
+  if (state.eventUniqueKeys.has(key)) return;
+  state.eventUniqueKeys.add(key);
   state.events.push({
     id: newId(now.getTime()),
     metricId: metric.id,
@@ -98,6 +109,7 @@ const eventBulkCreateJobs: BulkJobKind = {
   collection: 'event-bulk-create-jobs',
   recordsOf: (body) => body?.data?.attributes?.['events-bulk-create']?.data ?? [],
   recordsPointer: '/data/attributes/events-bulk-create/data',
+  checkRequest: (body) => refuseRepeatedUniqueIds(eventBulkCreateJobs.recordsOf(body)),
   countRecords: (body) => eventBulkCreateJobs.recordsOf(body).reduce((sum: number, entry: any) => sum + (entry?.attributes?.events?.data?.length ?? 0), 0),
   apply: (entry, state, now) => {
     const profile = upsertEventProfile(state, entry.attributes.profile.data, now);
@@ -105,6 +117,29 @@ const eventBulkCreateJobs: BulkJobKind = {
   },
   errorReport: 'none',
 };
+
+/**
+ * "If a unique_id is repeated for the same profile and metric, the request will fail and no
+ * events will be processed." Profiles are compared by the identifiers the request gives.
+ */
+function refuseRepeatedUniqueIds(entries: any[]): void {
+  const seen = new Set<string>();
+  entries.forEach((entry, entryIndex) => {
+    const profile = entry.attributes.profile.data;
+    const identity = JSON.stringify([profile.id, profile.attributes?.email, profile.attributes?.phone_number, profile.attributes?.external_id]);
+    entry.attributes.events.data.forEach((event: any, eventIndex: number) => {
+      const uniqueId = event.attributes.unique_id;
+      if (uniqueId === undefined || uniqueId === null) return;
+      const key = JSON.stringify([identity, event.attributes.metric.data.attributes.name, uniqueId]);
+      if (seen.has(key)) {
+        throw invalid(`unique_id '${uniqueId}' is repeated for the same profile and metric.`, {
+          pointer: `/data/attributes/events-bulk-create/data/${entryIndex}/attributes/events/data/${eventIndex}/attributes/unique_id`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+}
 
 function eventField(event: EventRecord, field: string): unknown {
   switch (field) {

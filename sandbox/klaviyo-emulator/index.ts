@@ -236,7 +236,9 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-      sendErrors(response, error);
+      // An invalid request is a rejection wherever it is found; 404/409 on records are answers.
+      if (error.status === 400) reject(error, route);
+      else sendErrors(response, error);
     }
   };
 

@@ -43,7 +43,7 @@ export class EmulatorState {
   readonly metrics = new Map<string, MetricRecord>();
   readonly metricIdsByName = new Map<string, string>();
   readonly events: EventRecord[] = [];
-  /** `<profile id>|<metric id>|<unique_id>` of the events kept, for unique_id de-duplication. */
+  /** `<profile id>|<metric id>|<unique_id or time>` of the events kept, for de-duplication. */
   readonly eventUniqueKeys = new Set<string>();
   readonly catalogItems = new Map<string, CatalogRecord>();
   readonly catalogVariants = new Map<string, CatalogRecord>();
