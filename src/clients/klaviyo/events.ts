@@ -1,0 +1,103 @@
+import type { EventsBulkCreateQueryResourceObject } from 'klaviyo-api';
+import type { OrderEvent, OrderEventProfile } from '../../mappers/order-events';
+import type { KlaviyoClient } from './klaviyo-client';
+
+/** One event and the profile it belongs to: the unit a bulk create request is built from. */
+export interface ProfileEvent {
+  profile: OrderEventProfile;
+  event: OrderEvent;
+}
+
+/**
+ * Klaviyo's limits for one bulk event create request (spec, bulk_create_events): events per
+ * request, payload bytes, bytes of any one string, and properties per event.
+ */
+export const eventBulkCreateLimits = { events: 1_000, bytes: 5_000_000, bytesPerString: 100_000, propertiesPerEvent: 400 };
+
+export interface EventBulkCreateOptions {
+  /** Recorded without triggering flows (settings.backfillEvents). */
+  backfill: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends events in one bulk create request. Klaviyo answers 202 with no job to follow: acceptance
+ * is the last word the API gives, and unique_id makes sending the same event again harmless.
+ */
+export async function submitEventBulkCreateJob(
+  client: KlaviyoClient,
+  events: ProfileEvent[],
+  options: EventBulkCreateOptions,
+): Promise<void> {
+  await client.call(
+    'bulk_create_events',
+    () =>
+      client.events.bulkCreateEvents({
+        data: {
+          type: 'event-bulk-create-job',
+          attributes: { eventsBulkCreate: { data: eventsPerProfile(events, options.backfill) } },
+        },
+      }),
+    options.signal,
+  );
+}
+
+/**
+ * One bulk entry per profile, its events in the order given. Events of the same email and
+ * customer id share an entry, so a request with many orders of one buyer names the buyer once.
+ */
+export function eventsPerProfile(events: ProfileEvent[], backfill: boolean): EventsBulkCreateQueryResourceObject[] {
+  const entries = new Map<string, EventsBulkCreateQueryResourceObject>();
+  for (const { profile, event } of events) {
+    const key = JSON.stringify([profile.email ?? null, profile.externalId ?? null]);
+    let entry = entries.get(key);
+    if (!entry) {
+      entry = {
+        type: 'event-bulk-create',
+        attributes: {
+          profile: { data: { type: 'profile', attributes: { ...profile } } },
+          events: { data: [] },
+          backfill,
+        },
+      };
+      entries.set(key, entry);
+    }
+    entry.attributes.events.data.push({
+      type: 'event',
+      attributes: {
+        properties: event.properties,
+        time: event.time,
+        value: event.value,
+        valueCurrency: event.valueCurrency,
+        uniqueId: event.uniqueId,
+        metric: { data: { type: 'metric', attributes: { name: event.metricName } } },
+      },
+    });
+  }
+  return [...entries.values()];
+}
+
+/**
+ * Why Klaviyo would refuse this event whatever else the request holds, or undefined when it fits.
+ * One such event refuses its whole request, so it is held back and its order failed instead.
+ */
+export function eventLimitViolation(event: OrderEvent, serializedBytes: number, maxBytes: number): string | undefined {
+  if (serializedBytes > maxBytes) return `event of ${serializedBytes} bytes is larger than a request may be`;
+  const propertyCount = Object.keys(event.properties).length;
+  if (propertyCount > eventBulkCreateLimits.propertiesPerEvent) {
+    return `event has ${propertyCount} properties, more than Klaviyo's ${eventBulkCreateLimits.propertiesPerEvent}`;
+  }
+  const longest = longestStringBytes(event.properties);
+  if (longest > eventBulkCreateLimits.bytesPerString) {
+    return `a property string of ${longest} bytes is longer than Klaviyo's ${eventBulkCreateLimits.bytesPerString}`;
+  }
+  return undefined;
+}
+
+function longestStringBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (value === null || typeof value !== 'object') return 0;
+  let longest = 0;
+  for (const child of Object.values(value)) longest = Math.max(longest, longestStringBytes(child));
+  return longest;
+}

@@ -1,0 +1,200 @@
+import type { Order, Product } from '@commercetools/platform-sdk';
+import { CategoryCache } from '../clients/commercetools/category-cache';
+import { idListPages, keysetPages, quote, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import {
+  eventBulkCreateLimits,
+  eventLimitViolation,
+  submitEventBulkCreateJob,
+  type ProfileEvent,
+} from '../clients/klaviyo/events';
+import { PlatformError } from '../clients/platform-error';
+import { BatchSender, type BatchEntry } from '../engine/batch-sender';
+import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
+import { EngineRefusal } from '../engine/job-engine';
+import { readRanges } from '../engine/read-ranges';
+import { orderEvents, type OrderEventsContext, type ProductLike } from '../mappers/order-events';
+import type { ImporterDeps } from './importer-deps';
+
+export interface OrdersImporterOptions {
+  /** Parallel readers over the id space for `all` and `startId`. */
+  readers?: number;
+}
+
+const defaultReaders = 4;
+/** Bulk requests in flight; Klaviyo's 10/s and 150/min for the operation pace them anyway. */
+const requestsInFlight = 3;
+/**
+ * 10% under Klaviyo's 5 MB: events are measured in our camelCase form, one profile each, while
+ * the wire form is snake_case inside a JSON:API envelope with one profile per buyer.
+ */
+const maxRequestBytes = Math.floor(eventBulkCreateLimits.bytes * 0.9);
+
+/** An event with its serialized size, measured once for both the limit check and the batching. */
+interface SizedEvent extends ProfileEvent {
+  bytes: number;
+}
+
+/**
+ * Every commercetools order becomes its Klaviyo events (Placed Order, Ordered Product per line,
+ * Fulfilled and Cancelled Order by state), sent in bulk event create requests of up to 1,000.
+ * Each page of 500 orders costs one query for the orders and one per 100 distinct products.
+ */
+export class OrdersImporter implements Importer {
+  readonly type = 'orders';
+  private readonly readers: number;
+
+  constructor(
+    private readonly deps: ImporterDeps,
+    options: OrdersImporterOptions = {},
+  ) {
+    this.readers = options.readers ?? defaultReaders;
+  }
+
+  initialRanges(request: EffectiveRequest): IdRange[] {
+    if (request.mode === 'deleteAll') throw new EngineRefusal(400, 'Orders cannot be deleted from Klaviyo by this service.');
+    if (request.mode === 'ids') return [{}];
+    const ranges = splitIdSpace(this.readers);
+    if (request.mode === 'all') return ranges;
+    // A range that ends before the start id holds nothing to import.
+    return ranges.filter((range) => range.beforeId === undefined || range.beforeId > request.startId);
+  }
+
+  async run(run: ImportRun): Promise<void> {
+    const { commercetools, klaviyo, settings, config } = this.deps;
+    const categories = await CategoryCache.load(commercetools, run.signal);
+    run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
+
+    // An order whose events span two refused requests is still one failed order.
+    const failedOrderIds = new Set<string>();
+    const failOrder = (orderId: string, reason: string) => {
+      if (failedOrderIds.has(orderId)) return;
+      failedOrderIds.add(orderId);
+      run.progress.failed(orderId, reason);
+    };
+
+    const sendBatch = async (batch: BatchEntry<SizedEvent>[]) => {
+      try {
+        await submitEventBulkCreateJob(
+          klaviyo,
+          batch.map((entry) => entry.item),
+          { backfill: settings.backfillEvents, signal: run.signal },
+        );
+        run.progress.sent(batch.length);
+        run.progress.succeeded(batch.length);
+      } catch (error) {
+        if (!isRefusedForGood(error)) throw error;
+        const orderIds = new Set(batch.map((entry) => entry.recordId));
+        run.logger.warn(
+          { status: error.status, reason: error.detail, events: batch.length, orders: orderIds.size },
+          'Klaviyo refused a bulk event request; its orders are counted as failed',
+        );
+        for (const orderId of orderIds) failOrder(orderId, `Klaviyo refused the request: ${error.detail}`);
+      }
+    };
+    const sender = new BatchSender<SizedEvent>(
+      { maxItems: eventBulkCreateLimits.events, maxBytes: maxRequestBytes, concurrency: requestsInFlight },
+      run.tracker,
+      sendBatch,
+      (event) => event.bytes,
+    );
+
+    await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex) => {
+      const products = await this.lineItemProducts(run, orders);
+      const context: OrderEventsContext = {
+        settings,
+        preferredLocale: config.preferredLocale,
+        productById: (id) => products.get(id),
+        categoryById: categories.byId,
+      };
+      const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, failOrder));
+      // One unit per event, and one for each order without events, so the page commits when all are settled.
+      const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
+      const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
+      for (const [index, events] of eventsPerOrder.entries()) {
+        if (events.length === 0) run.tracker.settle(ticket);
+        for (const event of events) await sender.add({ item: event, recordId: orders[index].id, ticket });
+      }
+    });
+    await sender.flush();
+  }
+
+  private orderPages(run: ImportRun, range: IdRange): AsyncIterable<Order[]> {
+    const { commercetools } = this.deps;
+    const fetchPage = (query: PageQuery) =>
+      commercetools
+        .call('queryOrders', () => commercetools.api.orders().get({ queryArgs: query }).execute(), run.signal)
+        .then((page) => page.results);
+    const { request } = run;
+    switch (request.mode) {
+      case 'ids':
+        return idListPages(fetchPage, request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'));
+      case 'startId':
+        // The import reads in id order, so "from startId" means every id from it on, itself included.
+        return keysetPages(fetchPage, range, { where: [`id >= ${quote(request.startId)}`] });
+      default:
+        return keysetPages(fetchPage, range);
+    }
+  }
+
+  /**
+   * The products of every line item on the page, read together (100 ids per query) rather than
+   * per order. Only their categories are kept. A product deleted since the order is simply absent.
+   */
+  private async lineItemProducts(run: ImportRun, orders: Order[]): Promise<Map<string, ProductLike>> {
+    const { commercetools } = this.deps;
+    const productIds = [...new Set(orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId)))];
+    const fetchPage = (query: PageQuery) =>
+      commercetools
+        .call('queryProducts', () => commercetools.api.products().get({ queryArgs: query }).execute(), run.signal)
+        .then((page) => page.results);
+    const products = new Map<string, ProductLike>();
+    const ignoreDeleted = () => undefined;
+    for await (const page of idListPages<Product>(fetchPage, productIds, {}, ignoreDeleted)) {
+      for (const product of page) {
+        products.set(product.id, { masterData: { current: { categories: product.masterData.current.categories } } });
+      }
+    }
+    return products;
+  }
+
+  /**
+   * The order's events with their sizes; none for an order that is skipped or failed (and counted
+   * so here). A mapper error or an event Klaviyo would refuse fails this order only, not its request.
+   */
+  private eventsOf(
+    run: ImportRun,
+    order: Order,
+    context: OrderEventsContext,
+    failOrder: (orderId: string, reason: string) => void,
+  ): SizedEvent[] {
+    let result: ReturnType<typeof orderEvents>;
+    try {
+      result = orderEvents(order, context);
+    } catch (error) {
+      failOrder(order.id, `could not be mapped: ${(error as Error).message}`);
+      return [];
+    }
+    if (result.kind === 'skipped') {
+      run.progress.skipped(order.id, result.reason);
+      return [];
+    }
+    const { profile } = result;
+    const sized = result.events.map((event) => ({ profile, event, bytes: Buffer.byteLength(JSON.stringify({ profile, event })) }));
+    for (const { event, bytes } of sized) {
+      const violation = eventLimitViolation(event, bytes, maxRequestBytes);
+      if (violation) {
+        failOrder(order.id, `${event.metricName} not sent: ${violation}`);
+        return [];
+      }
+    }
+    return sized;
+  }
+}
+
+/**
+ * A refusal of the request's content (400, 413, 422 …): sending it again cannot help, but other
+ * requests can go through. 401 and 403 refuse every request, so they fail the run instead.
+ */
+function isRefusedForGood(error: unknown): error is PlatformError {
+  return error instanceof PlatformError && !error.retryable && error.status !== 401 && error.status !== 403;
+}

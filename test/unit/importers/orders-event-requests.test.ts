@@ -1,0 +1,119 @@
+import { ObjectSerializer } from 'klaviyo-api';
+import { eventLimitViolation, eventsPerProfile, type ProfileEvent } from '../../../src/clients/klaviyo/events';
+import type { OrderEvent } from '../../../src/mappers/order-events';
+
+const event = (uniqueId: string, properties: Record<string, unknown> = {}): OrderEvent => ({
+  metricName: 'Placed Order',
+  time: new Date('2024-03-01T10:00:00.000Z'),
+  value: 19.99,
+  valueCurrency: 'EUR',
+  uniqueId,
+  properties,
+});
+
+describe('eventsPerProfile', () => {
+  it('puts the events of one buyer in one entry, in the order given, with backfill on each entry', () => {
+    const ann = { email: 'ann@example.com', externalId: 'c-1' };
+    const guest = { email: 'guest@example.com' };
+    const events: ProfileEvent[] = [
+      { profile: ann, event: event('o-1') },
+      { profile: guest, event: event('o-2') },
+      { profile: { ...ann }, event: event('o-3') },
+    ];
+
+    const entries = eventsPerProfile(events, true);
+
+    expect(entries.map((entry) => entry.attributes.profile.data.attributes)).toStrictEqual([ann, guest]);
+    expect(entries.map((entry) => entry.attributes.events.data.map((item) => item.attributes.uniqueId))).toStrictEqual([
+      ['o-1', 'o-3'],
+      ['o-2'],
+    ]);
+    expect(entries.map((entry) => entry.attributes.backfill)).toStrictEqual([true, true]);
+  });
+
+  it('keeps the same email with another customer id, and a customer id alone, as profiles of their own', () => {
+    const entries = eventsPerProfile(
+      [
+        { profile: { email: 'ann@example.com', externalId: 'c-1' }, event: event('o-1') },
+        { profile: { email: 'ann@example.com', externalId: 'c-2' }, event: event('o-2') },
+        { profile: { email: 'ann@example.com' }, event: event('o-3') },
+        { profile: { externalId: 'c-1' }, event: event('o-4') },
+      ],
+      false,
+    );
+    expect(entries).toHaveLength(4);
+    expect(entries.every((entry) => entry.attributes.backfill === false)).toBe(true);
+  });
+
+  it('goes on the wire (SDK serializer, then JSON) in the spec form, property names left as they are', () => {
+    const properties = { orderNumber: 'A-1', lineItems: [{ productId: 'p-1' }], ItemNames: ['Chinos'] };
+    const body = {
+      data: {
+        type: 'event-bulk-create-job',
+        attributes: { eventsBulkCreate: { data: eventsPerProfile([{ profile: { email: 'ann@example.com' }, event: event('o-1', properties) }], true) } },
+      },
+    };
+
+    const wire = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsBulkCreateJob')));
+    expect(wire).toStrictEqual({
+      data: {
+        type: 'event-bulk-create-job',
+        attributes: {
+          'events-bulk-create': {
+            data: [
+              {
+                type: 'event-bulk-create',
+                attributes: {
+                  backfill: true,
+                  profile: { data: { type: 'profile', attributes: { email: 'ann@example.com' } } },
+                  events: {
+                    data: [
+                      {
+                        type: 'event',
+                        attributes: {
+                          properties,
+                          time: '2024-03-01T10:00:00.000Z',
+                          value: 19.99,
+                          value_currency: 'EUR',
+                          unique_id: 'o-1',
+                          metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } },
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+  });
+});
+
+describe('eventLimitViolation', () => {
+  const maxBytes = 4_500_000;
+
+  it.each<[string, OrderEvent, number, string | undefined]>([
+    ['an ordinary event', event('o-1', { orderNumber: 'A-1' }), 500, undefined],
+    ['an event larger than a request may be', event('o-1'), 4_500_001, 'event of 4500001 bytes is larger than a request may be'],
+    [
+      'an event with more than 400 properties',
+      event('o-1', Object.fromEntries(Array.from({ length: 401 }, (_, index) => [`p${index}`, index]))),
+      10_000,
+      "event has 401 properties, more than Klaviyo's 400",
+    ],
+    ['exactly 400 properties', event('o-1', Object.fromEntries(Array.from({ length: 400 }, (_, index) => [`p${index}`, index]))), 10_000, undefined],
+    [
+      'a string over 100 KB deep inside the properties',
+      event('o-1', { lineItems: [{ custom: { fields: { note: 'x'.repeat(100_001) } } }] }),
+      110_000,
+      "a property string of 100001 bytes is longer than Klaviyo's 100000",
+    ],
+    ['a string of exactly 100 KB', event('o-1', { note: 'x'.repeat(100_000) }), 110_000, undefined],
+    // Klaviyo counts bytes, not characters: 50,001 two-byte characters are over the limit.
+    ['a multi-byte string over 100 KB', event('o-1', { note: 'é'.repeat(50_001) }), 110_000, "a property string of 100002 bytes is longer than Klaviyo's 100000"],
+  ])('%s', (_case, candidate, bytes, expected) => {
+    expect(eventLimitViolation(candidate, bytes, maxBytes)).toBe(expected);
+  });
+});
