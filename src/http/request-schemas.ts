@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { ImportType, RunRequest } from '../engine/run-types';
+
+/** commercetools ids go into query predicates, so quotes and backslashes are refused. */
+const recordId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256)
+  .regex(/^[^"\\]+$/, 'must not contain quotes or backslashes');
+const ids = z.array(recordId).min(1, 'must list at least one id').max(10_000, 'takes at most 10,000 ids per request');
+const resume = z.literal(true, { error: 'must be true to resume the last stopped or interrupted run' });
+
+const customersBody = z.strictObject({ ids: ids.optional(), resume: resume.optional() });
+const ordersBody = z.strictObject({ ids: ids.optional(), startId: recordId.optional(), resume: resume.optional() });
+const catalogBody = z.strictObject({
+  deleteAll: z.boolean().optional(),
+  confirmDeletion: z.string().optional(),
+  // The user's documentation spells it this way.
+  confirmDeletetion: z.string().optional(),
+  resume: resume.optional(),
+});
+
+export class BodyError extends Error {
+  constructor(readonly problems: Array<{ field: string; message: string }>) {
+    super(problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
+  }
+}
+
+/**
+ * Checks a start request's body. Unknown fields are refused: a typo such as `"id"` would otherwise
+ * start a full import.
+ */
+export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
+  const input = body ?? {};
+  switch (type) {
+    case 'customers': {
+      const parsed = parse(customersBody, input);
+      return exclusive(parsed.resume, parsed.ids ? { mode: 'ids', ids: parsed.ids } : undefined);
+    }
+    case 'orders': {
+      const parsed = parse(ordersBody, input);
+      if (parsed.ids && parsed.startId) {
+        throw new BodyError([{ field: 'startId', message: 'cannot be combined with ids' }]);
+      }
+      const partial: RunRequest | undefined = parsed.ids
+        ? { mode: 'ids', ids: parsed.ids }
+        : parsed.startId
+          ? { mode: 'startId', startId: parsed.startId }
+          : undefined;
+      return exclusive(parsed.resume, partial);
+    }
+    case 'categories':
+    case 'products': {
+      const parsed = parse(catalogBody, input);
+      const confirmation = parsed.confirmDeletion ?? parsed.confirmDeletetion;
+      if (!parsed.deleteAll) {
+        if (confirmation !== undefined) {
+          throw new BodyError([{ field: 'confirmDeletion', message: 'only goes with "deleteAll": true' }]);
+        }
+        return exclusive(parsed.resume, undefined);
+      }
+      if (confirmation !== type) {
+        throw new BodyError([
+          {
+            field: 'confirmDeletion',
+            message: `must be "${type}" to delete all ${type} from the Klaviyo catalog. This deletes every ${type === 'products' ? 'catalog item and its variants' : 'catalog category'}, whatever created them, not only those this tool imported.`,
+          },
+        ]);
+      }
+      return exclusive(parsed.resume, { mode: 'deleteAll' });
+    }
+  }
+}
+
+function exclusive(resumeFlag: true | undefined, partial: RunRequest | undefined): RunRequest {
+  if (resumeFlag && partial) throw new BodyError([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);
+  if (resumeFlag) return { mode: 'resume' };
+  return partial ?? { mode: 'all' };
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new BodyError([{ field: '(body)', message: 'must be a JSON object' }]);
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new BodyError(
+    parsed.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: key, message: 'is not a known field' }))
+        : [{ field: issue.path.join('.') || '(body)', message: issue.message }],
+    ),
+  );
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CommercetoolsClient } from './clients/commercetools/commercetools-client';
+import { CustomObjectStore } from './clients/commercetools/custom-objects';
+import { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
+import type { Config } from './config/env';
+import { loadMappingSettings, type MappingSettings } from './config/mapping-settings';
+import { CheckpointStore } from './engine/checkpoints';
+import { ImportLocks } from './engine/import-lock';
+import { JobEngine } from './engine/job-engine';
+import type { RetryPolicy } from './engine/retry';
+import { createApp } from './http/app';
+import { CustomersImporter } from './importers/customers-importer';
+import type { ImporterDeps } from './importers/importer-deps';
+import type { Logger } from './logging/logger';
+
+export interface ServiceOptions {
+  /** Overrides the settings file, for tests. */
+  settings?: MappingSettings;
+  retryPolicy?: RetryPolicy;
+  now?: () => Date;
+}
+
+export interface Service {
+  engine: JobEngine;
+  commercetools: CommercetoolsClient;
+  klaviyo: KlaviyoClient;
+  instanceId: string;
+  /** Starts the HTTP server; port 0 picks a free one. */
+  listen(port: number): Promise<{ port: number }>;
+  /** Stops the imports (checkpoints saved, locks released) within `deadlineMs`, then the server. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Builds the whole service from its configuration: clients, importers, engine, HTTP app. */
+export function createService(config: Config, logger: Logger, options: ServiceOptions = {}): Service {
+  const instanceId = config.instanceId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+  const commercetools = new CommercetoolsClient(config.commercetools, logger, options.retryPolicy);
+  const klaviyo = new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: options.retryPolicy });
+  const deps: ImporterDeps = {
+    commercetools,
+    klaviyo,
+    settings: options.settings ?? loadMappingSettings(config.mappingSettingsFile),
+    config,
+    now: options.now ?? (() => new Date()),
+  };
+  const store = new CustomObjectStore(commercetools);
+  const engine = new JobEngine({
+    importers: { customers: new CustomersImporter(deps) },
+    locks: new ImportLocks(store, instanceId, config.lockTtlMs),
+    checkpoints: new CheckpointStore(store),
+    logger,
+    lockTtlMs: config.lockTtlMs,
+  });
+  const app = createApp({ engine, logger, apiKey: config.apiKey });
+  let server: Server | undefined;
+
+  return {
+    engine,
+    commercetools,
+    klaviyo,
+    instanceId,
+    listen: (port) =>
+      new Promise((resolve, reject) => {
+        server = app.listen(port, (error?: Error) => {
+          if (error) return reject(error);
+          resolve({ port: (server!.address() as AddressInfo).port });
+        });
+      }),
+    close: async (deadlineMs = 8_000) => {
+      await engine.shutdown(deadlineMs);
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}
