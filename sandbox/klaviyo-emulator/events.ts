@@ -37,12 +37,12 @@ function eventTime(attributes: Attributes, now: Date): string {
 }
 
 /**
- * Records one event (single or bulk attributes alike). As the spec says, only the first event
+ * Records one event (single or bulk attributes alike) at `datetime`, which the caller checks
+ * with eventTime before it touches the profile. As the spec says, only the first event
  * with the same unique_id for the same profile and metric is recorded; without a unique_id the
  * time to the second stands in for it.
  */
-function recordEvent(state: EmulatorState, profile: ProfileRecord, attributes: Attributes, defaultBackfill: boolean, now: Date): void {
-  const datetime = eventTime(attributes, now);
+function recordEvent(state: EmulatorState, profile: ProfileRecord, attributes: Attributes, datetime: string, defaultBackfill: boolean, now: Date): void {
   const metric = metricNamed(state, (attributes.metric as any).data.attributes.name, now);
   const uniqueId = (attributes.unique_id as string | null | undefined) ?? undefined;
   const key = `${profile.id}|${metric.id}|${uniqueId ?? `time:${datetime}`}`;
@@ -112,8 +112,16 @@ const eventBulkCreateJobs: BulkJobKind = {
   checkRequest: (body) => refuseRepeatedUniqueIds(eventBulkCreateJobs.recordsOf(body)),
   countRecords: (body) => eventBulkCreateJobs.recordsOf(body).reduce((sum: number, entry: any) => sum + (entry?.attributes?.events?.data?.length ?? 0), 0),
   apply: (entry, state, now) => {
+    const events: { attributes: Attributes }[] = entry.attributes.events.data;
+    const times = events.map((event, index) => {
+      try {
+        return eventTime(event.attributes, now);
+      } catch (error) {
+        throw error instanceof RecordError ? error.under(`/attributes/events/data/${index}`) : error;
+      }
+    });
     const profile = upsertEventProfile(state, entry.attributes.profile.data, now);
-    for (const event of entry.attributes.events.data) recordEvent(state, profile, event.attributes, entry.attributes.backfill ?? false, now);
+    events.forEach((event, index) => recordEvent(state, profile, event.attributes, times[index], entry.attributes.backfill ?? false, now));
   },
   errorReport: 'none',
 };
@@ -183,8 +191,9 @@ export const eventHandlers: OperationHandler[] = [
       const attributes = context.body.data.attributes;
       const now = new Date();
       asSingleRecord(() => {
+        const datetime = eventTime(attributes, now);
         const profile = upsertEventProfile(context.state, attributes.profile.data, now);
-        recordEvent(context.state, profile, attributes, false, now);
+        recordEvent(context.state, profile, attributes, datetime, false, now);
       });
       return { status: 202 };
     },

@@ -214,6 +214,15 @@ describe('events', () => {
     expect(refused.body.errors[0].source.pointer).toBe('/data/attributes/events-bulk-create/data/0/attributes/events/data/1/attributes/unique_id');
   });
 
+  test('an event time before 1990 is refused without touching the profile', async () => {
+    const refused = await client.request('/api/events', {
+      body: { data: { type: 'event', attributes: { properties: {}, time: '1989-12-31T23:59:59Z', metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } }, profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } } } } },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].source.pointer).toBe('/data/attributes/time');
+    expect(client.emulator.stats().records).toMatchObject({ profiles: 0, events: 0 });
+  });
+
   test('GET /api/events filters by metric and includes metric and profile', async () => {
     const single = (name: string, uniqueId: string) => ({
       data: { type: 'event', attributes: { properties: {}, unique_id: uniqueId, metric: { data: { type: 'metric', attributes: { name } } }, profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } } } },
