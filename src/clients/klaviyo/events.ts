@@ -45,11 +45,17 @@ export async function submitEventBulkCreateJob(
 /**
  * One bulk entry per profile, its events in the order given. Events of the same email and
  * customer id share an entry, so a request with many orders of one buyer names the buyer once.
+ * A repeated unique_id for the same profile and metric makes Klaviyo refuse the whole request
+ * (and Klaviyo would keep only the first anyway), so repeats are left out.
  */
 export function eventsPerProfile(events: ProfileEvent[], backfill: boolean): EventsBulkCreateQueryResourceObject[] {
   const entries = new Map<string, EventsBulkCreateQueryResourceObject>();
+  const sent = new Set<string>();
   for (const { profile, event } of events) {
     const key = JSON.stringify([profile.email ?? null, profile.externalId ?? null]);
+    const eventKey = JSON.stringify([key, event.metricName, event.uniqueId]);
+    if (sent.has(eventKey)) continue;
+    sent.add(eventKey);
     let entry = entries.get(key);
     if (!entry) {
       entry = {

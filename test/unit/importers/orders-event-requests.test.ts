@@ -45,6 +45,28 @@ describe('eventsPerProfile', () => {
     expect(entries.every((entry) => entry.attributes.backfill === false)).toBe(true);
   });
 
+  it('leaves out a repeated unique_id of the same profile and metric, which would refuse the whole request', () => {
+    const ann = { email: 'ann@example.com' };
+    const entries = eventsPerProfile(
+      [
+        { profile: ann, event: event('o-1', { first: true }) },
+        { profile: ann, event: { ...event('o-1'), metricName: 'Fulfilled Order' } },
+        { profile: ann, event: event('o-1', { first: false }) },
+        { profile: { email: 'bob@example.com' }, event: event('o-1') },
+      ],
+      true,
+    );
+    expect(
+      entries.map((entry) => entry.attributes.events.data.map(({ attributes }) => [attributes.metric.data.attributes.name, attributes.properties])),
+    ).toStrictEqual([
+      [
+        ['Placed Order', { first: true }],
+        ['Fulfilled Order', {}],
+      ],
+      [['Placed Order', {}]],
+    ]);
+  });
+
   it('goes on the wire (SDK serializer, then JSON) in the spec form, property names left as they are', () => {
     const properties = { orderNumber: 'A-1', lineItems: [{ productId: 'p-1' }], ItemNames: ['Chinos'] };
     const body = {

@@ -1,0 +1,262 @@
+import type { Category, LineItem, Order, Product } from '@commercetools/platform-sdk';
+import type { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
+import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages';
+import type { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
+import { PlatformError } from '../../../src/clients/platform-error';
+import type { Config } from '../../../src/config/env';
+import { defaultMappingSettings } from '../../../src/config/mapping-settings';
+import { CommitTracker } from '../../../src/engine/checkpoints';
+import type { EffectiveRequest, ImportRun } from '../../../src/engine/importer';
+import { RunProgress } from '../../../src/engine/run-progress';
+import { OrdersImporter } from '../../../src/importers/orders-importer';
+import { createLogger } from '../../../src/logging/logger';
+
+/**
+ * The importer against in-memory stand-ins for both clients: the commercetools one answers the
+ * predicates the importer sends (id ranges and id lists, sorted by id), the Klaviyo one records
+ * each bulk request's body and can refuse chosen requests.
+ */
+
+// Ids spread over the hex id space like commercetools UUIDs, so every reader has some.
+const orderId = (index: number) => `${(index % 16).toString(16)}${String(index).padStart(7, '0')}-order`;
+
+function lineItem(id: string, productId: string): LineItem {
+  return {
+    id,
+    productId,
+    name: { en: `Product ${productId}` },
+    totalPrice: { type: 'centPrecision', currencyCode: 'EUR', centAmount: 1000, fractionDigits: 2 },
+  } as unknown as LineItem;
+}
+
+function order(index: number, fields: Partial<Order> = {}): Order {
+  const id = orderId(index);
+  return {
+    id,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    customerEmail: `buyer${index}@example.com`,
+    orderState: 'Open',
+    totalPrice: { type: 'centPrecision', currencyCode: 'EUR', centAmount: 2000, fractionDigits: 2 },
+    lineItems: [lineItem(`${id}-li-1`, 'p-1'), lineItem(`${id}-li-2`, `p-${(index % 3) + 2}`)],
+    customLineItems: [],
+    ...fields,
+  } as unknown as Order;
+}
+
+const product = (id: string, categoryIds: string[]) =>
+  ({ id, masterData: { current: { categories: categoryIds.map((categoryId) => ({ typeId: 'category', id: categoryId })) } } }) as unknown as Product;
+const category = (id: string, name: string, ancestorIds: string[] = []) =>
+  ({ id, name: { en: name }, ancestors: ancestorIds.map((ancestorId) => ({ typeId: 'category', id: ancestorId })) }) as unknown as Category;
+
+function matches(id: string, clause: string): boolean {
+  const list = /^id in \((.*)\)$/.exec(clause);
+  if (list) return (JSON.parse(`[${list[1]}]`) as string[]).includes(id);
+  const [, operator, value] = /^id (>=|>|<) (".*")$/.exec(clause) ?? [];
+  const bound = JSON.parse(value) as string;
+  if (operator === '>=') return id >= bound;
+  return operator === '>' ? id > bound : id < bound;
+}
+
+function fakeCommercetools(data: { orders: Order[]; products: Product[]; categories: Category[] }) {
+  const queries: Array<{ resource: string; where: string[] }> = [];
+  const resource = (name: string, records: Array<{ id: string }>) => () => ({
+    get: ({ queryArgs }: { queryArgs: PageQuery }) => ({
+      execute: async () => {
+        queries.push({ resource: name, where: queryArgs.where });
+        const results = records
+          .filter((record) => queryArgs.where.every((clause) => matches(record.id, clause)))
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .slice(0, queryArgs.limit);
+        return { body: { results } };
+      },
+    }),
+  });
+  const client = {
+    api: { orders: resource('orders', data.orders), products: resource('products', data.products), categories: resource('categories', data.categories) },
+    call: (_operation: string, request: () => Promise<{ body: unknown }>) => request().then((response) => response.body),
+  };
+  return { client: client as unknown as CommercetoolsClient, queries };
+}
+
+interface SentEvent {
+  email: string;
+  metric: string;
+  uniqueId: string;
+  properties: Record<string, any>;
+}
+
+function fakeKlaviyo(refuse: (requestIndex: number) => PlatformError | undefined = () => undefined) {
+  const requests: SentEvent[][] = [];
+  const client = {
+    events: {
+      bulkCreateEvents: async (body: any) => {
+        const refusal = refuse(requests.length);
+        const events: SentEvent[] = body.data.attributes.eventsBulkCreate.data.flatMap((entry: any) =>
+          entry.attributes.events.data.map((event: any) => ({
+            email: entry.attributes.profile.data.attributes.email,
+            metric: event.attributes.metric.data.attributes.name,
+            uniqueId: event.attributes.uniqueId,
+            properties: event.attributes.properties,
+          })),
+        );
+        requests.push(events);
+        if (refusal) throw refusal;
+        return { body: undefined };
+      },
+    },
+    call: (_operation: string, request: () => Promise<unknown>) => request(),
+  };
+  return { client: client as unknown as KlaviyoClient, requests };
+}
+
+function importRun(importer: OrdersImporter, request: EffectiveRequest): ImportRun {
+  const ranges = importer.initialRanges(request);
+  return {
+    runId: 'run-1',
+    type: 'orders',
+    request,
+    ranges,
+    tracker: new CommitTracker(ranges, () => undefined),
+    progress: new RunProgress(),
+    signal: new AbortController().signal,
+    logger: createLogger('silent'),
+  };
+}
+
+const catalog = {
+  products: [product('p-1', ['c-jeans']), product('p-2', ['c-shirts']), product('p-3', []), product('p-4', ['c-gone'])],
+  categories: [category('c-women', 'Women'), category('c-pants', 'Pants', ['c-women']), category('c-jeans', 'Jeans', ['c-women', 'c-pants']), category('c-shirts', 'Shirts')],
+};
+
+function setup(orders: Order[], refuse?: (requestIndex: number) => PlatformError | undefined) {
+  const commercetools = fakeCommercetools({ orders, ...catalog });
+  const klaviyo = fakeKlaviyo(refuse);
+  const importer = new OrdersImporter(
+    {
+      commercetools: commercetools.client,
+      klaviyo: klaviyo.client,
+      settings: defaultMappingSettings(),
+      config: { preferredLocale: 'en' } as Config,
+      now: () => new Date('2025-01-01T00:00:00Z'),
+    },
+    { readers: 3 },
+  );
+  return { importer, commercetools, klaviyo };
+}
+
+const sentIds = (requests: SentEvent[][], metric: string) =>
+  requests.flat().filter((event) => event.metric === metric).map((event) => event.uniqueId).sort();
+
+describe('OrdersImporter', () => {
+  it('sends every event of every order once, skips orders without a buyer, fails only the order its mapper cannot map', async () => {
+    const orders = Array.from({ length: 40 }, (_, index) => order(index));
+    orders[5] = order(5, { customerEmail: undefined, customerId: undefined });
+    orders[6] = order(6, { totalPrice: undefined } as unknown as Partial<Order>);
+    const { importer, klaviyo, commercetools } = setup(orders);
+    const run = importRun(importer, { mode: 'all' });
+
+    await importer.run(run);
+
+    const imported = orders.filter((_, index) => index !== 5 && index !== 6).map((candidate) => candidate.id).sort();
+    expect(sentIds(klaviyo.requests, 'Placed Order')).toStrictEqual(imported);
+    expect(sentIds(klaviyo.requests, 'Ordered Product')).toHaveLength(imported.length * 2);
+    expect(run.progress.counters).toStrictEqual({ read: 40, sent: 38 * 3, succeeded: 38 * 3, failed: 1, skipped: 1 });
+    expect(run.progress.recentSkips).toStrictEqual([{ id: orders[5].id, reason: 'order has neither customerEmail nor customerId' }]);
+    expect(run.progress.recentFailures).toStrictEqual([{ id: orders[6].id, reason: expect.stringMatching(/^could not be mapped: /) }]);
+    // Every reader committed up to its last order: nothing is left unsettled.
+    const lastIdPerRange = run.ranges.map((range) =>
+      orders.map((candidate) => candidate.id).filter((id) => (range.afterId === undefined || id > range.afterId) && (range.beforeId === undefined || id < range.beforeId)).sort().at(-1),
+    );
+    expect(run.tracker.positions().map((range) => range.afterId)).toStrictEqual(lastIdPerRange);
+    // Categories once per run, products once per page (each reader's only page).
+    const resources = commercetools.queries.map((query) => query.resource);
+    expect(resources.filter((name) => name === 'categories')).toHaveLength(1);
+    expect(resources.filter((name) => name === 'products')).toHaveLength(run.ranges.length);
+  });
+
+  it('gives Ordered Product and Placed Order the category paths of the products, a missing category leaving no path', async () => {
+    const { importer, klaviyo } = setup([order(1), order(2)]);
+    await importer.run(importRun(importer, { mode: 'all' }));
+
+    const placed = klaviyo.requests.flat().find((event) => event.metric === 'Placed Order' && event.uniqueId === orderId(1))!;
+    // order 1 has p-1 (Women > Pants > Jeans) and p-3 (no categories); order 2 has p-1 and p-4 (category gone).
+    expect(placed.properties.Categories).toStrictEqual(['Women', 'Women > Pants', 'Women > Pants > Jeans']);
+    expect(placed.properties.ItemNames).toStrictEqual(['Product p-1', 'Product p-3']);
+    const products = klaviyo.requests.flat().filter((event) => event.metric === 'Ordered Product' && event.uniqueId.startsWith(orderId(2)));
+    expect(products.map((event) => event.properties.Categories)).toStrictEqual([['Women', 'Women > Pants', 'Women > Pants > Jeans'], []]);
+  });
+
+  it('splits the events into requests of at most 1,000', async () => {
+    // 400 orders of 3 events each: 1,200 events.
+    const { importer, klaviyo } = setup(Array.from({ length: 400 }, (_, index) => order(index)));
+    const run = importRun(importer, { mode: 'ids', ids: Array.from({ length: 400 }, (_, index) => orderId(index)) });
+
+    await importer.run(run);
+
+    expect(klaviyo.requests.every((request) => request.length <= 1_000)).toBe(true);
+    expect(klaviyo.requests.flat()).toHaveLength(1_200);
+    expect(run.progress.counters.sent).toBe(1_200);
+  });
+
+  it('counts the orders of a request Klaviyo refuses for good as failed, each once, and goes on with the rest', async () => {
+    // 1,200 events: the first request's 1,000 are refused, the second's 200 go through.
+    const orders = Array.from({ length: 400 }, (_, index) => order(index));
+    const refusal = new PlatformError('klaviyo', 'bulk_create_events', 400, 'invalid /data/attributes');
+    const { importer, klaviyo } = setup(orders, (requestIndex) => (requestIndex === 0 ? refusal : undefined));
+    const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
+
+    await importer.run(run);
+
+    const refusedOrderIds = [...new Set(klaviyo.requests[0].map((event) => event.uniqueId.replace(/-li-\d$/, '')))].sort();
+    expect(run.progress.counters.failed).toBe(refusedOrderIds.length);
+    // The status lists the latest 50 failures; each names a refused order and the reason.
+    expect(run.progress.recentFailures).toHaveLength(50);
+    for (const failure of run.progress.recentFailures) {
+      expect(refusedOrderIds).toContain(failure.id);
+      expect(failure.reason).toBe('Klaviyo refused the request: invalid /data/attributes');
+    }
+    expect(run.progress.counters.sent).toBe(1_200 - klaviyo.requests[0].length);
+    expect(run.tracker.positions()[0].afterId).toBe(orders.map((candidate) => candidate.id).sort().at(-1));
+  });
+
+  it('fails the run on a refusal that every request would get, and commits nothing past it', async () => {
+    const orders = Array.from({ length: 10 }, (_, index) => order(index));
+    const { importer } = setup(orders, () => new PlatformError('klaviyo', 'bulk_create_events', 401, 'not_authenticated'));
+    const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
+
+    await expect(importer.run(run)).rejects.toThrow('401');
+    expect(run.tracker.positions()[0].afterId).toBeUndefined();
+    expect(run.progress.counters.failed).toBe(0);
+  });
+
+  it('reads only the listed ids, counting those commercetools does not have as failed', async () => {
+    const orders = Array.from({ length: 20 }, (_, index) => order(index));
+    const { importer, klaviyo } = setup(orders);
+    const wanted = [orderId(3), orderId(17), orderId(3), 'ffffffff-missing'];
+    const run = importRun(importer, { mode: 'ids', ids: wanted });
+
+    await importer.run(run);
+
+    expect(sentIds(klaviyo.requests, 'Placed Order')).toStrictEqual([orderId(17), orderId(3)].sort());
+    expect(run.progress.recentFailures).toStrictEqual([{ id: 'ffffffff-missing', reason: 'not found in commercetools' }]);
+  });
+
+  it('imports from startId on in id order, that id included, with no reader for the ids before it', async () => {
+    const orders = Array.from({ length: 64 }, (_, index) => order(index));
+    const { importer, klaviyo } = setup(orders);
+    const startId = orders.map((candidate) => candidate.id).sort()[40];
+    const run = importRun(importer, { mode: 'startId', startId });
+
+    await importer.run(run);
+
+    const expected = orders.map((candidate) => candidate.id).filter((id) => id >= startId).sort();
+    expect(sentIds(klaviyo.requests, 'Placed Order')).toStrictEqual(expected);
+    expect(run.ranges.every((range) => range.beforeId === undefined || range.beforeId > startId)).toBe(true);
+    expect(run.ranges.length).toBeLessThan(3);
+  });
+
+  it('refuses deleteAll, which has no meaning for events', () => {
+    const { importer } = setup([]);
+    expect(() => importer.initialRanges({ mode: 'deleteAll' })).toThrow('Orders cannot be deleted');
+  });
+});
