@@ -35,14 +35,15 @@ class SlidingWindow {
 /**
  * Keeps one operation's requests under both of Klaviyo's windows (burst per second, steady per
  * minute), so an import runs just under the ceiling instead of bouncing off 429 answers.
- * Windows are a little longer than Klaviyo's to absorb the spread of network latency.
+ * Windows are a little longer than Klaviyo's: the server counts a request when it handles it, and
+ * latency or a busy server can bunch requests that left here far enough apart.
  */
 export class OperationRateLimiter {
   private readonly burst: SlidingWindow;
   private readonly steady: SlidingWindow;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(limit: RateLimit, marginMs = { burst: 100, steady: 1_000 }) {
+  constructor(limit: RateLimit, marginMs = { burst: 300, steady: 2_000 }) {
     this.burst = new SlidingWindow(limit.burstPerSecond, 1_000 + marginMs.burst);
     this.steady = new SlidingWindow(limit.steadyPerMinute, 60_000 + marginMs.steady);
   }

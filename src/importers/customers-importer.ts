@@ -88,7 +88,8 @@ export class CustomersImporter implements Importer {
     withoutPhone: boolean,
   ): Promise<SubmittedProfileJob> {
     const jobId = await submitProfileImportJob(this.deps.klaviyo, entries, run.signal);
-    run.progress.sent(entries.length);
+    // A resend is the same customers again: they were counted as sent the first time.
+    if (!withoutPhone) run.progress.sent(entries.length);
     return { jobId, customerIds, withoutPhone };
   }
 
