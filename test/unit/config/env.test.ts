@@ -1,0 +1,82 @@
+import { ConfigError, loadConfig } from '../../../src/config/env';
+
+const valid = {
+  CT_API_URL: 'https://api.europe-west1.gcp.commercetools.com/',
+  CT_AUTH_URL: 'https://auth.europe-west1.gcp.commercetools.com',
+  CT_PROJECT_ID: 'shop',
+  CT_API_CLIENT: '{"clientId":"client","secret":"very-secret-value"}',
+  KLAVIYO_AUTH_KEY: 'pk_very_secret_key',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('reads a valid environment with the defaults of the original module', () => {
+    const config = loadConfig(valid);
+    expect(config.port).toBe(6779);
+    expect(config.commercetools).toEqual({
+      apiUrl: 'https://api.europe-west1.gcp.commercetools.com',
+      authUrl: 'https://auth.europe-west1.gcp.commercetools.com',
+      projectKey: 'shop',
+      clientId: 'client',
+      clientSecret: 'very-secret-value',
+      scopes: undefined,
+    });
+    expect(config.klaviyo).toEqual({ apiKey: 'pk_very_secret_key', apiUrl: 'https://a.klaviyo.com' });
+  });
+
+  it.each([
+    [{ BULK_IMPORT_PORT: '7000', PORT: '8080' }, 7000],
+    [{ PORT: '8080' }, 8080],
+  ])('takes the port from BULK_IMPORT_PORT, else PORT (%o)', (extra, port) => {
+    expect(loadConfig({ ...valid, ...extra }).port).toBe(port);
+  });
+
+  it.each([
+    [{ CT_SCOPE: 'view_orders:shop view_customers:shop' }, ['view_orders:shop', 'view_customers:shop']],
+    [{ CT_SCOPES: 'view_orders:shop' }, ['view_orders:shop']],
+  ])('accepts the scopes as CT_SCOPE or, as the original read them, CT_SCOPES (%o)', (extra, scopes) => {
+    expect(loadConfig({ ...valid, ...extra }).commercetools.scopes).toEqual(scopes);
+  });
+
+  it.each([
+    ['a missing variable', { CT_PROJECT_ID: undefined }, 'CT_PROJECT_ID: is required'],
+    ['a URL that is not one', { CT_API_URL: 'api.commercetools' }, 'CT_API_URL: must be a URL'],
+    ['client JSON that does not parse', { CT_API_CLIENT: '{clientId:' }, 'CT_API_CLIENT: must be JSON'],
+    ['client JSON without a secret', { CT_API_CLIENT: '{"clientId":"c"}' }, 'CT_API_CLIENT.secret: is required'],
+    ['another module type', { APP_TYPE: 'REALTIME_EVENTS' }, 'APP_TYPE: this build only contains the bulk import module'],
+    ['a port out of range', { BULK_IMPORT_PORT: '70000' }, 'BULK_IMPORT_PORT:'],
+  ])('names the variable for %s', (_case, change, expected) => {
+    const env: Record<string, string> = { ...valid };
+    for (const [key, value] of Object.entries(change)) {
+      if (value === undefined) delete env[key];
+      else env[key] = value;
+    }
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('lists every problem at once and never echoes a secret', () => {
+    const error = (() => {
+      try {
+        loadConfig({ CT_API_CLIENT: '{"clientId":"c","secret":""}', KLAVIYO_AUTH_KEY: '', CT_API_URL: 'pk_looks_secret' });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
+      ['CT_API_CLIENT.secret', 'CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'KLAVIYO_AUTH_KEY'].sort(),
+    );
+    expect(error.message).not.toContain('pk_looks_secret');
+  });
+});
