@@ -1,0 +1,24 @@
+# Build stage: compile TypeScript with the full dependency tree.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The `node` devDependency ships a Node binary for the npm scripts of developer machines; the image
+# already has Node 24, so install scripts are skipped here.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+# Runtime stage: production dependencies and compiled code only, as a non-root user.
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 6779
+# As PID 1, Node gets no default signal handlers; the service installs its own for SIGTERM and SIGINT
+# (stop imports, save checkpoints, release locks, exit). It starts no child processes to reap.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/server.js"]

@@ -1,0 +1,72 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/env';
+import { defaultMappingSettings, type MappingSettings } from '../../src/config/mapping-settings';
+import { createLogger } from '../../src/logging/logger';
+import { createService, type Service } from '../../src/service';
+
+export interface RunningService {
+  url: string;
+  service: Service;
+  /** Every log line the service wrote, as JSON text. */
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/** Starts the real service in this process, configured from environment variables (the sandbox's). */
+export async function startService(
+  env: Record<string, string>,
+  options: { settings?: Partial<MappingSettings>; extraEnv?: Record<string, string> } = {},
+): Promise<RunningService> {
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const config = loadConfig({ ...env, ...options.extraEnv });
+  const logger = createLogger('debug', destination);
+  const service = createService(config, logger, {
+    settings: { ...defaultMappingSettings(), ...options.settings },
+    retryPolicy: { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 2_000 },
+  });
+  const { port } = await service.listen(0);
+  return { url: `http://127.0.0.1:${port}`, service, logLines, close: () => service.close(5_000) };
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: any;
+}
+
+export async function http(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Polls the status of an import until it reaches one of `states`. */
+export async function waitForState(serviceUrl: string, type: string, states: string[], timeoutMs = 120_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await http(`${serviceUrl}/sync/${type}/status`);
+    if (states.includes(body.state)) return body;
+    if (Date.now() > deadline) throw new Error(`${type} import still ${body.state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The Klaviyo emulator's inspection API. */
+export function emulatorInspector(klaviyoUrl: string) {
+  return {
+    stats: async () => (await http(`${klaviyoUrl}/__emulator/stats`)).body,
+    records: async (kind: string) => (await http(`${klaviyoUrl}/__emulator/records/${kind}`)).body.data as any[],
+    rejected: async () => (await http(`${klaviyoUrl}/__emulator/rejected`)).body.data as any[],
+    configure: async (config: unknown) => http(`${klaviyoUrl}/__emulator/config`, 'POST', config),
+    reset: async () => http(`${klaviyoUrl}/__emulator/reset`, 'POST', {}),
+  };
+}
