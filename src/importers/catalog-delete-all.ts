@@ -1,0 +1,77 @@
+import type { ExistingCatalogItem, KlaviyoCatalog } from '../clients/klaviyo/catalog';
+import type { ImportRun } from '../engine/importer';
+import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
+
+/** Klaviyo records listed and not yet deleted; listing waits while this many are pending. */
+const backlogLimit = 5_000;
+
+/**
+ * Deletes every category of the Klaviyo catalog, whoever created it, in bulk delete jobs.
+ * Pages are deleted as they are listed, so nothing holds the whole catalog.
+ */
+export async function deleteAllCategories(catalog: KlaviyoCatalog, run: ImportRun): Promise<void> {
+  const queues = new CatalogQueues(catalog, run, backlogLimit);
+  const categories = queues.of('category', 'delete');
+  await deleteInPasses(run, queues, () => catalog.listCategoryIds(run.signal), (id) => id, (id, done) =>
+    categories.add({ type: 'catalog-category', id }, done),
+  );
+}
+
+/**
+ * Deletes every item of the Klaviyo catalog with its variants, whoever created them: an item's
+ * variants first, then the item, so no variant is left without its item whatever Klaviyo does with
+ * the variants of a deleted item.
+ */
+export async function deleteAllItems(catalog: KlaviyoCatalog, run: ImportRun): Promise<void> {
+  const queues = new CatalogQueues(catalog, run, backlogLimit);
+  const items = queues.of('item', 'delete');
+  const variants = queues.of('variant', 'delete');
+  const deleteItem = (item: ExistingCatalogItem, done: RecordDone) => {
+    const deleteTheItem = (variantFailure?: string) =>
+      items.add({ type: 'catalog-item', id: item.id }, (itemFailure) => done(itemFailure ?? variantFailure));
+    if (item.variantIds.length === 0) return deleteTheItem();
+    const variantsDeleted = new RecordSettlement(deleteTheItem);
+    variantsDeleted.expect(item.variantIds.length);
+    for (const id of item.variantIds) variants.add({ type: 'catalog-variant', id }, (failure) => variantsDeleted.done(failure));
+  };
+  await deleteInPasses(run, queues, () => catalog.listItems(run.signal), (item) => item.id, deleteItem);
+}
+
+/**
+ * Lists and deletes until a pass lists nothing new. Deleting while paging can make Klaviyo's cursor
+ * skip records, so a pass after the first picks those up; records whose deletion failed are not
+ * tried again in the same run, which also ends the passes when only such records are left.
+ */
+async function deleteInPasses<T>(
+  run: ImportRun,
+  queues: CatalogQueues,
+  listPages: () => AsyncIterable<T[]>,
+  idOf: (record: T) => string,
+  deleteOne: (record: T, done: RecordDone) => void,
+): Promise<void> {
+  const failedIds = new Set<string>();
+  for (let pass = 1; ; pass++) {
+    let listed = 0;
+    for await (const page of listPages()) {
+      if (run.signal.aborted) break;
+      const records = page.filter((record) => !failedIds.has(idOf(record)));
+      listed += records.length;
+      run.progress.read(records.length);
+      await queues.backlog.roomAvailable();
+      queues.backlog.enter(records.length);
+      for (const record of records) {
+        deleteOne(record, (failure) => {
+          if (failure) {
+            failedIds.add(idOf(record));
+            run.progress.failed(idOf(record), failure);
+          }
+          queues.backlog.leave();
+        });
+      }
+    }
+    await queues.drain();
+    run.signal.throwIfAborted();
+    run.logger.info({ pass, listed, failed: failedIds.size }, 'Catalog deletion pass done');
+    if (listed === 0) return;
+  }
+}

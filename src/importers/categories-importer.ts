@@ -1,0 +1,75 @@
+import type { Category } from '@commercetools/platform-sdk';
+import { CategoryCache } from '../clients/commercetools/category-cache';
+import type { PageQuery } from '../clients/commercetools/keyset-pages';
+import { KlaviyoCatalog } from '../clients/klaviyo/catalog';
+import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
+import { readRanges } from '../engine/read-ranges';
+import { mapCatalogCategory } from '../mappers/catalog-category';
+import { deleteAllCategories } from './catalog-delete-all';
+import { CatalogQueues } from './catalog-jobs';
+import { planCategory } from './catalog-plans';
+import { catalogPages, catalogRanges } from './catalog-reading';
+import type { ImporterDeps } from './importer-deps';
+
+/** Categories are few (thousands at most): one reader is enough. */
+const readerCount = 1;
+/** Categories between read and settled. */
+const backlogLimit = 5_000;
+
+/**
+ * Every commercetools category becomes a Klaviyo catalog category named by its path
+ * ("Women > Pants > Jeans"). Categories Klaviyo lacks are created, those whose name changed are
+ * updated, the others are left alone; all through bulk jobs.
+ */
+export class CategoriesImporter implements Importer {
+  readonly type = 'categories';
+
+  constructor(private readonly deps: ImporterDeps) {}
+
+  initialRanges(request: EffectiveRequest) {
+    return catalogRanges(request, readerCount);
+  }
+
+  async run(run: ImportRun): Promise<void> {
+    const { commercetools, klaviyo, config } = this.deps;
+    const catalog = KlaviyoCatalog.of(klaviyo);
+    if (run.request.mode === 'deleteAll') return deleteAllCategories(catalog, run);
+
+    // Every ancestor's name is needed for a path, whichever range it falls in.
+    const categories = await CategoryCache.load(commercetools, run.signal);
+    run.logger.info({ categories: categories.size }, 'Categories loaded');
+    const queues = new CatalogQueues(catalog, run, backlogLimit);
+    const fetchCategories = (query: PageQuery) =>
+      commercetools
+        .call('queryCategories', () => commercetools.api.categories().get({ queryArgs: query }).execute(), run.signal)
+        .then((page) => page.results);
+
+    await readRanges(run, catalogPages<Category>(run, fetchCategories), async (page, rangeIndex) => {
+      await queues.backlog.roomAvailable();
+      const mappings = page.map((category) =>
+        mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),
+      );
+      const existingNames = await catalog.findCategoryNames(mappings.map((mapping) => mapping.id), run.signal);
+      queues.backlog.enter(page.length);
+      const ticket = run.tracker.openPage(rangeIndex, page[page.length - 1].id, page.length);
+      const settle = () => {
+        run.tracker.settle(ticket);
+        queues.backlog.leave();
+      };
+      page.forEach((category, index) => {
+        const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
+        const done = (failure?: string) => {
+          if (failure) run.progress.failed(category.id, failure);
+          settle();
+        };
+        if (plan.action === 'create') queues.of('category', 'create').add(plan.record, done);
+        else if (plan.action === 'update') queues.of('category', 'update').add(plan.record, done);
+        else {
+          run.progress.skipped(category.id, 'unchanged in Klaviyo');
+          settle();
+        }
+      });
+    });
+    await queues.drain();
+  }
+}

@@ -1,0 +1,131 @@
+import type { Product } from '@commercetools/platform-sdk';
+import { CategoryCache } from '../clients/commercetools/category-cache';
+import type { PageQuery } from '../clients/commercetools/keyset-pages';
+import { KlaviyoCatalog, type ExistingCatalogItem } from '../clients/klaviyo/catalog';
+import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
+import { readRanges } from '../engine/read-ranges';
+import { catalogId } from '../mappers/catalog-ids';
+import { mapCatalogProduct, type CatalogProductOptions } from '../mappers/catalog-product';
+import { deleteAllItems } from './catalog-delete-all';
+import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
+import { planPublishedProduct, planUnpublishedProduct, type ProductPlan } from './catalog-plans';
+import { catalogPages, catalogRanges } from './catalog-reading';
+import type { ImporterDeps } from './importer-deps';
+
+/** Parallel readers over the id space for a full import. */
+const readerCount = 4;
+/**
+ * Products between read and settled (their mappings wait in memory for their jobs). Enough to keep
+ * Klaviyo's job rate busy while jobs take seconds, small enough to keep memory flat.
+ */
+const backlogLimit = 5_000;
+
+/**
+ * Every published commercetools product becomes a Klaviyo catalog item with one variant per SKU.
+ * Items are created or updated first; once an item's job is complete its variants are created or
+ * updated, and its Klaviyo variants whose SKU is gone are deleted. A product that is no longer
+ * published but still in Klaviyo is marked unpublished there (see planUnpublishedProduct).
+ */
+export class ProductsImporter implements Importer {
+  readonly type = 'products';
+
+  constructor(private readonly deps: ImporterDeps) {}
+
+  initialRanges(request: EffectiveRequest) {
+    return catalogRanges(request, readerCount);
+  }
+
+  async run(run: ImportRun): Promise<void> {
+    const { commercetools, klaviyo } = this.deps;
+    const catalog = KlaviyoCatalog.of(klaviyo);
+    if (run.request.mode === 'deleteAll') return deleteAllItems(catalog, run);
+
+    // Products name their categories by id; relationships need each category's ancestors too.
+    const categories = await CategoryCache.load(commercetools, run.signal);
+    const mapping = this.mappingOptions(categories);
+    const queues = new CatalogQueues(catalog, run, backlogLimit);
+    let variantsWithoutSku = 0;
+    // Unpublished products are read too: those Klaviyo still has are marked unpublished there.
+    const fetchProducts = (query: PageQuery) =>
+      commercetools
+        .call('queryProducts', () => commercetools.api.products().get({ queryArgs: query }).execute(), run.signal)
+        .then((page) => page.results);
+
+    await readRanges(run, catalogPages<Product>(run, fetchProducts), async (products, rangeIndex) => {
+      await queues.backlog.roomAvailable();
+      const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
+      queues.backlog.enter(products.length);
+      const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
+      for (const product of products) {
+        const settle = (outcome: { failure?: string; skip?: string }) => {
+          if (outcome.failure) run.progress.failed(product.id, outcome.failure);
+          if (outcome.skip) run.progress.skipped(product.id, outcome.skip);
+          run.tracker.settle(ticket);
+          queues.backlog.leave();
+        };
+        const existing = existingItems.get(catalogId(product.id));
+        if (!product.masterData.published) {
+          if (existing) this.send(queues, planUnpublishedProduct(existing), (failure) => settle({ failure }));
+          else settle({ skip: 'not published' });
+          continue;
+        }
+        const plan = this.planPublished(product, mapping, existing);
+        if ('failure' in plan) {
+          settle(plan);
+          continue;
+        }
+        variantsWithoutSku += plan.variantsWithoutSku;
+        this.send(queues, plan.plan, (failure) => settle({ failure }));
+      }
+    });
+    await queues.drain();
+    if (variantsWithoutSku > 0) run.logger.info({ variants: variantsWithoutSku }, 'Variants without SKU left out of the catalog');
+  }
+
+  private mappingOptions(categories: CategoryCache): CatalogProductOptions {
+    const { config, now } = this.deps;
+    return {
+      preferredLocale: config.preferredLocale,
+      preferredCurrency: config.preferredCurrency,
+      productUrlTemplate: config.productUrlTemplate,
+      inventoryChannelId: config.inventoryChannelId,
+      now: now(),
+      categoryById: categories.byId,
+    };
+  }
+
+  /** The product's plan; a product the mapper cannot handle is counted as failed, not lost. */
+  private planPublished(
+    product: Product,
+    options: CatalogProductOptions,
+    existing: ExistingCatalogItem | undefined,
+  ): { plan: ProductPlan; variantsWithoutSku: number } | { failure: string } {
+    try {
+      const mapped = mapCatalogProduct(product, options);
+      return { plan: planPublishedProduct(mapped, existing), variantsWithoutSku: mapped.variantIdsWithoutSku.length };
+    } catch (error) {
+      return { failure: `could not be mapped: ${(error as Error).message}` };
+    }
+  }
+
+  /**
+   * Sends the item, and once Klaviyo has it, the variant changes; `done` hears when all of them
+   * are settled, with the first failure. A failed item sends no variants: they need their item.
+   */
+  private send(queues: CatalogQueues, plan: ProductPlan, done: RecordDone): void {
+    const product = new RecordSettlement(done);
+    product.expect();
+    const afterItem = (itemFailure?: string) => {
+      if (!itemFailure) {
+        const { create, update, delete: remove } = plan.variants;
+        product.expect(create.length + update.length + remove.length);
+        for (const record of create) queues.of('variant', 'create').add(record, (failure) => product.done(failure));
+        for (const record of update) queues.of('variant', 'update').add(record, (failure) => product.done(failure));
+        for (const record of remove) queues.of('variant', 'delete').add(record, (failure) => product.done(failure));
+      }
+      product.done(itemFailure);
+    };
+    if (plan.action === 'create') queues.of('item', 'create').add(plan.item, afterItem);
+    else queues.of('item', 'update').add(plan.item, afterItem);
+  }
+}

@@ -1,0 +1,237 @@
+import { JobSlots, recordIndexOf, type CatalogJobOutcome, type KlaviyoCatalog } from '../../../src/clients/klaviyo/catalog';
+import { PlatformError } from '../../../src/clients/platform-error';
+import type { ImportRun } from '../../../src/engine/importer';
+import { RunProgress } from '../../../src/engine/run-progress';
+import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures, RecordSettlement } from '../../../src/importers/catalog-jobs';
+import { createLogger } from '../../../src/logging/logger';
+
+interface SubmittedJob {
+  kind: string;
+  action: string;
+  ids: string[];
+}
+
+/** A catalog whose jobs end as `answer` says; it records every job it ran. */
+function fakeCatalog(answer: (job: SubmittedJob) => Partial<CatalogJobOutcome> | Error = () => ({})) {
+  const jobs: SubmittedJob[] = [];
+  const catalog = {
+    async runJob(kind: string, action: string, records: Array<{ id?: string; attributes?: { externalId?: string } }>, _signal: AbortSignal, onSubmitted?: (jobId: string) => void) {
+      const job = { kind, action, ids: records.map((record) => record.id ?? record.attributes!.externalId!) };
+      jobs.push(job);
+      await new Promise((resolve) => setImmediate(resolve));
+      const outcome = answer(job);
+      if (outcome instanceof Error) throw outcome;
+      onSubmitted?.(`job-${jobs.length}`);
+      return { jobId: `job-${jobs.length}`, cancelled: false, refused: new Map(), unattributed: [], ...outcome };
+    },
+  };
+  return { catalog: catalog as unknown as KlaviyoCatalog, jobs };
+}
+
+function fakeRun(controller = new AbortController()): ImportRun {
+  return { progress: new RunProgress(), logger: createLogger('silent'), signal: controller.signal } as unknown as ImportRun;
+}
+
+const category = (n: number, name = `Category ${n}`) => ({
+  type: 'catalog-category' as const,
+  attributes: { externalId: `c${n}`, integrationType: '$custom' as const, catalogType: '$default' as const, name },
+});
+
+/** Adds `count` categories and answers each one's outcome by external id once drained. */
+async function addAndDrain(queue: CatalogJobQueue<'category', 'create'>, count: number, name?: (n: number) => string) {
+  const outcomes = new Map<string, string | undefined>();
+  for (let n = 0; n < count; n++) queue.add(category(n, name?.(n)), (failure) => outcomes.set(`c${n}`, failure));
+  await queue.drain();
+  return outcomes;
+}
+
+describe('CatalogJobQueue', () => {
+  it('sends 250 records as jobs of 100, 100 and 50 and tells each record it is done', async () => {
+    const { catalog, jobs } = fakeCatalog();
+    const run = fakeRun();
+    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 250);
+    expect(jobs.map((job) => job.ids.length)).toStrictEqual([100, 100, 50]);
+    expect(new Set(jobs.flatMap((job) => job.ids)).size).toBe(250);
+    expect(outcomes.size).toBe(250);
+    expect([...outcomes.values()].every((failure) => failure === undefined)).toBe(true);
+    expect(run.progress.counters).toMatchObject({ sent: 250, succeeded: 250 });
+  });
+
+  it('starts a new job before one would pass 5 MB', async () => {
+    const { catalog, jobs } = fakeCatalog();
+    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun());
+    await addAndDrain(queue, 10, () => 'x'.repeat(1_200_000));
+    // 1.2 MB each: four fit under 5 MB less the envelope's room, a fifth would not.
+    expect(jobs.map((job) => job.ids.length)).toStrictEqual([4, 4, 2]);
+  });
+
+  it('sends a partial batch after the linger time without being drained', async () => {
+    const { catalog, jobs } = fakeCatalog();
+    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 10, envelopeBytes: 0 });
+    const done = new Promise<string | undefined>((resolve) => queue.add(category(1), resolve));
+    await expect(done).resolves.toBeUndefined();
+    expect(jobs).toHaveLength(1);
+  });
+
+  it('fails exactly the records Klaviyo refused, by their position in the job', async () => {
+    const { catalog } = fakeCatalog((job) => (job.ids[0] === 'c0' ? { refused: new Map([[3, 'conflict: exists']]) } : {}));
+    const run = fakeRun();
+    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 120);
+    expect([...outcomes].filter(([, failure]) => failure)).toStrictEqual([['c3', 'Klaviyo refused the category create: conflict: exists']]);
+    expect(run.progress.counters).toMatchObject({ sent: 120, succeeded: 119 });
+  });
+
+  it('fails the records of a job Klaviyo refuses as a whole and goes on with the next jobs', async () => {
+    const refusal = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 400, 'invalid');
+    const { catalog, jobs } = fakeCatalog((job) => (job.ids[0] === 'c0' ? refusal : {}));
+    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', fakeRun()), 150);
+    expect(jobs).toHaveLength(2);
+    expect([...outcomes.values()].filter(Boolean)).toHaveLength(100);
+    expect(outcomes.get('c0')).toBe('Klaviyo refused the category create job: invalid');
+    expect(outcomes.get('c120')).toBeUndefined();
+  });
+
+  it('stops when Klaviyo cannot be reached: records stay unsettled and adding or draining throws', async () => {
+    const outage = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 503, 'unavailable');
+    const { catalog } = fakeCatalog(() => outage);
+    const onFatal = jest.fn();
+    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0, onFatal });
+    const done = jest.fn();
+    for (let n = 0; n < 100; n++) queue.add(category(n), done);
+    await expect(queue.drain()).rejects.toBe(outage);
+    expect(done).not.toHaveBeenCalled();
+    expect(onFatal).toHaveBeenCalledWith(outage);
+    expect(() => queue.add(category(101), done)).toThrow(outage);
+  });
+});
+
+describe('jobFailures', () => {
+  const outcome = (extra: Partial<CatalogJobOutcome>): CatalogJobOutcome => ({ jobId: 'j', cancelled: false, refused: new Map(), unattributed: [], ...extra });
+
+  it('is empty for a job without errors', () => {
+    expect(jobFailures(outcome({}), 3, 'item create').size).toBe(0);
+  });
+
+  it('fails every record of a cancelled job', () => {
+    expect([...jobFailures(outcome({ cancelled: true }), 2, 'item create').values()]).toStrictEqual([
+      'Klaviyo cancelled the item create job',
+      'Klaviyo cancelled the item create job',
+    ]);
+  });
+
+  it('fails the records not refused by name when Klaviyo reports failures it does not place', () => {
+    const failures = jobFailures(outcome({ refused: new Map([[0, 'bad price']]), unattributed: ['boom'] }), 2, 'item create');
+    expect(failures.get(0)).toBe('Klaviyo refused the item create: bad price');
+    expect(failures.get(1)).toBe('the item create job reported failures without naming the record: boom');
+  });
+});
+
+describe('fitsInJob', () => {
+  it.each([
+    [0, 0, 10, true],
+    [99, 0, 10, true],
+    [100, 0, 10, false],
+    [1, 4_900_000, 50_000, true],
+    [1, 4_900_000, 50_001, false],
+  ])('%i records of %i bytes and one of %i bytes: %s', (count, batchBytes, bytes, fits) => {
+    expect(fitsInJob(count, batchBytes, bytes, 50_000)).toBe(fits);
+  });
+});
+
+describe('RecordSettlement', () => {
+  it('settles once, when the last expected record is done, with the first failure', () => {
+    const settled = jest.fn();
+    const settlement = new RecordSettlement(settled);
+    settlement.expect();
+    settlement.expect(2);
+    settlement.done();
+    settlement.done('variant refused');
+    expect(settled).not.toHaveBeenCalled();
+    settlement.done('later failure');
+    expect(settled).toHaveBeenCalledTimes(1);
+    expect(settled).toHaveBeenCalledWith('variant refused');
+  });
+});
+
+describe('Backlog', () => {
+  it('lets readers on only below its limit', async () => {
+    const backlog = new Backlog(2);
+    backlog.enter(2);
+    let room = false;
+    const waiting = backlog.roomAvailable().then(() => (room = true));
+    await new Promise(setImmediate);
+    expect(room).toBe(false);
+    backlog.leave();
+    await waiting;
+    expect(room).toBe(true);
+  });
+
+  it('ends the wait of readers when the run stops', async () => {
+    const controller = new AbortController();
+    const { catalog } = fakeCatalog();
+    const queues = new CatalogQueues(catalog, fakeRun(controller), 1);
+    queues.backlog.enter(1);
+    const waiting = queues.backlog.roomAvailable();
+    controller.abort(new Error('import stopped'));
+    await expect(waiting).rejects.toThrow('import stopped');
+  });
+});
+
+describe('CatalogQueues', () => {
+  it('drains records that callbacks add to other queues (variants after their item)', async () => {
+    const { catalog, jobs } = fakeCatalog();
+    const queues = new CatalogQueues(catalog, fakeRun(), 10);
+    const variantDone = jest.fn();
+    queues.of('item', 'delete').add({ type: 'catalog-item', id: 'i1' }, () =>
+      queues.of('variant', 'delete').add({ type: 'catalog-variant', id: 'v1' }, variantDone),
+    );
+    await queues.drain();
+    expect(jobs.map((job) => `${job.kind} ${job.action}`)).toStrictEqual(['item delete', 'variant delete']);
+    expect(variantDone).toHaveBeenCalledWith(undefined);
+  });
+});
+
+describe('JobSlots', () => {
+  it('never lets more than its capacity hold a slot, and serves waiters in order', async () => {
+    const slots = new JobSlots(2);
+    const order: number[] = [];
+    await slots.acquire();
+    await slots.acquire();
+    const third = slots.acquire().then(() => order.push(3));
+    const fourth = slots.acquire().then(() => order.push(4));
+    await new Promise(setImmediate);
+    expect(order).toStrictEqual([]);
+    slots.release();
+    await third;
+    expect(slots.taken).toBe(2);
+    slots.release();
+    await fourth;
+    expect(order).toStrictEqual([3, 4]);
+    slots.release();
+    slots.release();
+    expect(slots.taken).toBe(0);
+  });
+
+  it('lets a waiter give up when the run stops', async () => {
+    const slots = new JobSlots(1);
+    await slots.acquire();
+    const controller = new AbortController();
+    const waiting = slots.acquire(controller.signal);
+    controller.abort(new Error('stopped'));
+    await expect(waiting).rejects.toThrow('stopped');
+    slots.release();
+    expect(slots.taken).toBe(0);
+  });
+});
+
+describe('recordIndexOf', () => {
+  it.each([
+    ['/data/attributes/items/data/7/attributes/price', 7],
+    ['/data/attributes/categories/data/0', 0],
+    ['/data/attributes/variants/data/12/relationships/item/data/id', 12],
+    ['/data/attributes/items', undefined],
+    [undefined, undefined],
+  ])('%s → %s', (pointer, index) => {
+    expect(recordIndexOf(pointer)).toBe(index);
+  });
+});
