@@ -52,6 +52,7 @@ export class OperationRateLimiter {
   acquire(signal?: AbortSignal): Promise<void> {
     const turn = this.queue.then(async () => {
       for (;;) {
+        signal?.throwIfAborted();
         const now = Date.now();
         const waitMs = Math.max(this.burst.waitMs(now), this.steady.waitMs(now));
         if (waitMs === 0) {
