@@ -1,0 +1,352 @@
+/**
+ * Drives the service the way a user does, for `npm run demo` and `npm run bench`: starts the
+ * sandbox (commercetools sandbox + Klaviyo emulator) and the service as child processes, starts
+ * imports over the service's HTTP API and polls their status, and reads the sandbox's counters.
+ *
+ * Every child is a single Node process started with this process's Node (24 under npm scripts)
+ * and tsx's loader (`--import tsx`) or built JavaScript, so a child's pid is the process that
+ * does the work (no tsx wrapper in between): signals reach it and /proc/<pid> describes it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { RunStatus } from '../src/engine/job-engine';
+import type { ImportType } from '../src/engine/run-types';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Node arguments that run the service from its TypeScript sources. */
+export const SERVICE_FROM_SOURCE = ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'server.ts')];
+
+const STOP_GRACE_MS = 10_000;
+const LOG_TAIL_LINES = 40;
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+/** A child process whose last output lines are kept, to explain a failure. */
+export interface ManagedChild {
+  name: string;
+  pid: number;
+  process: ChildProcess;
+  /** The last lines it wrote (stdout and stderr), oldest first. */
+  tail: string[];
+  /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+const runningChildren = new Set<ManagedChild>();
+// Last resort if this process ends without stopping its children (an uncaught error): kill them
+// rather than leave a sandbox or a service running.
+process.once('exit', () => {
+  for (const child of runningChildren) child.process.kill('SIGKILL');
+});
+
+function spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): ManagedChild {
+  const child = spawn(process.execPath, nodeArgs, { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const managed: ManagedChild = {
+    name,
+    pid: child.pid ?? -1,
+    process: child,
+    tail: [],
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      runningChildren.delete(managed);
+    },
+  };
+  runningChildren.add(managed);
+  child.once('exit', () => runningChildren.delete(managed));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        managed.tail.push(line);
+        if (managed.tail.length > LOG_TAIL_LINES) managed.tail.shift();
+        onLine(line);
+      }
+    });
+  }
+  return managed;
+}
+
+/** Resolves with `ready`'s value once it returns one for a line; rejects if the child exits or time runs out. */
+function waitForLine<T>(child: ManagedChild, ready: (line: string) => T | undefined, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fail = (reason: string) => {
+      cleanup();
+      reject(new Error(`${child.name} did not start: ${reason}\n--- last output of ${child.name} ---\n${child.tail.join('\n')}`));
+    };
+    const onData = () => {
+      for (const line of child.tail) {
+        const value = ready(line);
+        if (value !== undefined) {
+          cleanup();
+          resolve(value);
+          return;
+        }
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => fail(`exited with ${signal ?? `code ${code}`}`);
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.process.stdout!.off('data', onData);
+      child.process.stderr!.off('data', onData);
+      child.process.off('exit', onExit);
+    };
+    // Listeners added after spawnNode's, so the line is already in the tail when these run.
+    child.process.stdout!.on('data', onData);
+    child.process.stderr!.on('data', onData);
+    child.process.once('exit', onExit);
+  });
+}
+
+/** Stops every child still running. */
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...runningChildren].map((child) => child.stop()));
+}
+
+/**
+ * On Ctrl-C or SIGTERM: stop the children (the service saves its checkpoint, the sandbox closes)
+ * and exit with 130. A second signal exits at once.
+ */
+export function stopChildrenOnSignals(log: (message: string) => void): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log(`${signal}: stopping the service and the sandbox`);
+    void stopAllChildren().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox
+
+export interface DatasetSizes {
+  customers: number;
+  orders: number;
+  categories: number;
+  products: number;
+}
+
+export interface SandboxOptions {
+  sizes: DatasetSizes;
+  /** Klaviyo rate limits: 1 = Klaviyo's own, 0 = off. */
+  rateLimitSpeed: number;
+  seed?: string;
+  /** Seeding large data sets takes a while. */
+  startTimeoutMs?: number;
+  /** Receives each line the sandbox writes to stderr (its log). */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningSandbox {
+  /** The environment the sandbox printed: CT_* and KLAVIYO_* variables for the service. */
+  env: Record<string, string>;
+  commercetoolsUrl: string;
+  klaviyoUrl: string;
+  child: ManagedChild;
+}
+
+const SANDBOX_ENV_KEYS = ['CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'CT_API_CLIENT', 'KLAVIYO_AUTH_KEY', 'KLAVIYO_API_URL'];
+
+/** Starts `sandbox/cli.ts` on free ports, seeded with `sizes`, and waits for its environment lines. */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const args = [
+    '--import', 'tsx', path.join(PROJECT_ROOT, 'sandbox', 'cli.ts'),
+    '--ct-port', '0',
+    '--klaviyo-port', '0',
+    '--rate-limit-speed', String(options.rateLimitSpeed),
+    '--seed', options.seed ?? '1',
+    // The sandbox stops by itself if this process dies without stopping it.
+    '--exit-on-stdin-close',
+    ...Object.entries(options.sizes).flatMap(([kind, count]) => [`--${kind}`, String(count)]),
+  ];
+  const env: Record<string, string> = {};
+  const child = spawnNode('sandbox', args, process.env, (line) => {
+    const separator = line.indexOf('=');
+    if (/^[A-Z_]+=/.test(line)) env[line.slice(0, separator)] = line.slice(separator + 1);
+    else options.onLog?.(line);
+  });
+  try {
+    await waitForLine(child, () => (SANDBOX_ENV_KEYS.every((key) => key in env) ? true : undefined), options.startTimeoutMs ?? 300_000);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { env, commercetoolsUrl: env.CT_API_URL, klaviyoUrl: env.KLAVIYO_API_URL, child };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service
+
+export interface ServiceOptions {
+  /** Node arguments that run the service: SERVICE_FROM_SOURCE or a built server.js. */
+  nodeArgs: string[];
+  /** The sandbox's environment. */
+  sandboxEnv: Record<string, string>;
+  startTimeoutMs?: number;
+  /** Receives each line the service writes (JSON log lines on stdout). */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningService {
+  url: string;
+  child: ManagedChild;
+}
+
+/** Starts the service on a free port and waits for its "listening" log line. */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  // BULK_IMPORT_PORT must be 1..65535, so a free port is picked here rather than passing 0.
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.sandboxEnv,
+    BULK_IMPORT_PORT: String(port),
+    // Set empty so that a key or auto-resume in a local .env (dotenv never overrides) stays out.
+    BULK_IMPORT_API_KEY: '',
+    BULK_IMPORT_AUTO_RESUME: 'false',
+  };
+  const child = spawnNode('service', options.nodeArgs, env, (line) => options.onLog?.(line));
+  try {
+    const listening = await waitForLine(
+      child,
+      (line) => /"Bulk import API listening on port (\d+)"/.exec(line)?.[1],
+      options.startTimeoutMs ?? 60_000,
+    );
+    return { url: `http://127.0.0.1:${listening}`, child };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak and current resident memory of a process in MiB, from /proc/<pid>/status (Linux). */
+export function residentMemoryMiB(pid: number): { peak: number; current: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports over the HTTP API
+
+export type StartAnswer = { started: true; runId: string } | { started: false; reason: string };
+
+/** POST /sync/<type>. A 501 (importer not in this build) is an answer, not an error. */
+export async function startImport(serviceUrl: string, type: ImportType): Promise<StartAnswer> {
+  const { status, body } = await requestJson('POST', `${serviceUrl}/sync/${type}`, {});
+  if (status === 202) return { started: true, runId: body.runId };
+  if (status === 501) return { started: false, reason: body?.message ?? 'not available in this version' };
+  throw new Error(`POST /sync/${type} answered ${status}: ${body?.message ?? JSON.stringify(body)}`);
+}
+
+const FINAL_STATES = ['completed', 'failed', 'stopped', 'interrupted'];
+
+export interface WaitOptions {
+  timeoutMs: number;
+  pollMs?: number;
+  onPoll?: (status: RunStatus) => void;
+}
+
+/**
+ * Polls GET /sync/<type>/status until the run ends. On timeout it asks the service to stop the
+ * run and throws. Returns the final status and how many status requests were made (each one
+ * reads the lock from commercetools, which the benchmark subtracts from the service's requests).
+ */
+export async function waitForImport(serviceUrl: string, type: ImportType, options: WaitOptions): Promise<{ status: RunStatus; polls: number }> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (let polls = 1; ; polls++) {
+    const { body } = await requestJson('GET', `${serviceUrl}/sync/${type}/status`);
+    const status = body as RunStatus;
+    options.onPoll?.(status);
+    if (FINAL_STATES.includes(status.state)) return { status, polls };
+    if (Date.now() > deadline) {
+      await requestJson('POST', `${serviceUrl}/sync/${type}/stop`).catch(() => undefined);
+      throw new Error(`the ${type} import was still ${status.state} after ${Math.round(options.timeoutMs / 1000)} s; asked it to stop`);
+    }
+    await sleep(options.pollMs ?? 500);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox inspection
+
+export interface KlaviyoEmulatorStats {
+  records: { profiles: number; events: number; metrics: number; catalogItems: number; catalogVariants: number; catalogCategories: number };
+  requests: { total: number; byOperation: Record<string, number> };
+  rejected: number;
+  rateLimited: number;
+  faultsInjected: number;
+}
+
+export interface CommercetoolsSandboxStats {
+  requests: { total: number; oauth: number; byResource: Record<string, number> };
+}
+
+export async function klaviyoStats(klaviyoUrl: string): Promise<KlaviyoEmulatorStats> {
+  return (await requestJson('GET', `${klaviyoUrl}/__emulator/stats`, undefined, true)).body;
+}
+
+export async function commercetoolsStats(commercetoolsUrl: string): Promise<CommercetoolsSandboxStats> {
+  return (await requestJson('GET', `${commercetoolsUrl}/__sandbox/stats`, undefined, true)).body;
+}
+
+/**
+ * Klaviyo applies bulk jobs after accepting them, and the service does not wait for event jobs
+ * (Klaviyo has no status endpoint for them), so records keep landing after a run ends. Waits
+ * until the emulator's record counts stay the same for `quietMs`.
+ */
+export async function settledKlaviyoStats(klaviyoUrl: string, quietMs = 1_000, timeoutMs = 60_000): Promise<KlaviyoEmulatorStats> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = await klaviyoStats(klaviyoUrl);
+  let quietSince = Date.now();
+  for (;;) {
+    await sleep(200);
+    const current = await klaviyoStats(klaviyoUrl);
+    if (JSON.stringify(current.records) !== JSON.stringify(previous.records)) quietSince = Date.now();
+    previous = current;
+    if (Date.now() - quietSince >= quietMs || Date.now() > deadline) return current;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function requestJson(method: string, url: string, body?: unknown, requireOk = false): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await response.text();
+  if (requireOk && !response.ok) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
