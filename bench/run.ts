@@ -1,0 +1,324 @@
+/**
+ * `npm run bench`: how fast each import runs, what it costs in requests and how its memory grows.
+ * For every import type and size: a fresh sandbox seeded with that size, a fresh service process
+ * (built JavaScript on this process's Node, so that /proc/<pid> measures the service itself),
+ * the import started over HTTP as a user would, its status polled until it ends. Prints one
+ * aligned table and one JSON document, which also goes to --out.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RunStatus } from '../src/engine/job-engine';
+import { type ImportType, importTypes } from '../src/engine/run-types';
+import {
+  type CommercetoolsSandboxStats,
+  type DatasetSizes,
+  PROJECT_ROOT,
+  commercetoolsStats,
+  klaviyoStats,
+  residentMemoryMiB,
+  settledKlaviyoStats,
+  startImport,
+  startSandbox,
+  startService,
+  stopAllChildren,
+  stopChildrenOnSignals,
+  waitForImport,
+} from './service-driver';
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --customers N,N        customer counts to run the customers import with (default 10000,100000)
+  --orders N,N           order counts for the orders import (default 10000,100000)
+  --products N,N         product counts for the products import (default 5000,50000)
+  --categories N,N       category counts for the categories import (default 1000)
+  --only T,T             run only these imports (customers, orders, categories, products)
+  --rate-limit-speed F   Klaviyo rate limits: 1 = as Klaviyo (default), 0 = off
+  --seed S               generator seed (default 1)
+  --timeout-minutes M    stop a run that takes longer (default 30)
+  --out FILE             where the JSON goes (default bench/results/<timestamp>.json)
+  --help                 show this text`;
+
+/** Where the service is compiled to; under node_modules so that its imports resolve. */
+const BUILD_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'ct-klaviyo-bulk-import-bench');
+const STATUS_POLL_MS = 500;
+
+/**
+ * The data set behind each import at size n. Orders need buyers and products to refer to;
+ * products need categories. Those companions stay small so that the run measures the import.
+ */
+const DATASET: Record<ImportType, (n: number) => DatasetSizes> = {
+  customers: (n) => ({ customers: n, orders: 0, categories: 0, products: 0 }),
+  orders: (n) => ({ customers: Math.ceil(n / 4), orders: n, categories: 30, products: 200 }),
+  products: (n) => ({ customers: 0, orders: 0, categories: 30, products: n }),
+  categories: (n) => ({ customers: 0, orders: 0, categories: n, products: 0 }),
+};
+
+interface BenchResult {
+  import: ImportType;
+  size: number;
+  dataset: DatasetSizes;
+  /** completed | failed | stopped | interrupted | not available | error */
+  outcome: string;
+  error?: string;
+  /** The run's duration as the service measured it (start to finish). */
+  seconds?: number;
+  /** From the POST to the first status answer saying the run ended (±0.5 s polling). */
+  wallSeconds?: number;
+  counters?: RunStatus['counters'];
+  recordsPerSecond?: number;
+  klaviyoRecords?: Record<string, number>;
+  klaviyoRecordsPerSecond?: number;
+  klaviyoRequestsPer1000: { total: number; byOperation: Record<string, number> } | undefined;
+  commercetoolsRequestsPer1000: { total: number; byResource: Record<string, number>; statusPollsExcluded: number } | undefined;
+  rateLimited?: number;
+  rejected?: number;
+  firstFailures?: RunStatus['recentFailures'];
+  firstSkips?: RunStatus['recentSkips'];
+  memoryMiB?: { idle: number; peak: number };
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      customers: { type: 'string', default: '10000,100000' },
+      orders: { type: 'string', default: '10000,100000' },
+      products: { type: 'string', default: '5000,50000' },
+      categories: { type: 'string', default: '1000' },
+      only: { type: 'string', default: importTypes.join(',') },
+      'rate-limit-speed': { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      'timeout-minutes': { type: 'string', default: '30' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const sizes = (type: ImportType) =>
+    values[type].split(',').map((text) => {
+      const size = Number(text);
+      if (!Number.isInteger(size) || size <= 0) throw new Error(`--${type} takes positive integers separated by commas, got "${values[type]}"`);
+      return size;
+    });
+  const only = values.only.split(',').map((name) => name.trim());
+  const unknown = only.filter((name) => !(importTypes as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`--only: unknown import ${unknown.join(', ')}; use ${importTypes.join(', ')}`);
+  const number = (name: 'rate-limit-speed' | 'timeout-minutes') => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
+    return value;
+  };
+  const startedAt = new Date();
+  return {
+    help: values.help,
+    plan: importTypes.filter((type) => only.includes(type)).flatMap((type) => sizes(type).map((size) => ({ type, size }))),
+    rateLimitSpeed: number('rate-limit-speed'),
+    seed: values.seed,
+    timeoutMs: number('timeout-minutes') * 60_000,
+    out: values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+    startedAt,
+  };
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(): Promise<number> {
+  const options = parseOptions();
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  stopChildrenOnSignals(log);
+  const serverJs = buildService();
+
+  const results: BenchResult[] = [];
+  for (const { type, size } of options.plan) {
+    log(`${type} × ${size}: starting a fresh sandbox and service`);
+    const result = await benchOne(type, size, serverJs, options);
+    log(`${type} × ${size}: ${result.outcome}${result.seconds !== undefined ? ` in ${result.seconds} s` : ''}${result.error ? ` (${result.error})` : ''}`);
+    results.push(result);
+  }
+
+  const document = {
+    startedAt: options.startedAt.toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    klaviyoRateLimitSpeed: options.rateLimitSpeed,
+    service: `node ${path.relative(PROJECT_ROOT, serverJs)} (compiled with tsconfig.build.json), on ${process.version}`,
+    results,
+  };
+  process.stdout.write(`${formatTable(results)}\n\n${formatOperations(results)}\n\n${JSON.stringify(document, null, 2)}\n`);
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
+  log(`JSON written to ${path.relative(process.cwd(), options.out)}`);
+  return results.every((result) => ['completed', 'not available'].includes(result.outcome)) ? 0 : 1;
+}
+
+/** Compiles the service once, as `npm run build` does, into a directory of the benchmark's own. */
+function buildService(): string {
+  log('compiling the service (tsconfig.build.json)');
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+  });
+  if (tsc.status !== 0) throw new Error(`the service does not compile:\n${tsc.stdout}${tsc.stderr}`);
+  return path.join(BUILD_DIR, 'server.js');
+}
+
+async function benchOne(
+  type: ImportType,
+  size: number,
+  serverJs: string,
+  options: { rateLimitSpeed: number; seed: string; timeoutMs: number },
+): Promise<BenchResult> {
+  const dataset = DATASET[type](size);
+  const result: BenchResult = {
+    import: type,
+    size,
+    dataset,
+    outcome: 'error',
+    klaviyoRequestsPer1000: undefined,
+    commercetoolsRequestsPer1000: undefined,
+  };
+  try {
+    const sandbox = await startSandbox({ sizes: dataset, rateLimitSpeed: options.rateLimitSpeed, seed: options.seed, startTimeoutMs: 15 * 60_000 });
+    const service = await startService({ nodeArgs: [serverJs], sandboxEnv: sandbox.env });
+    const idleMiB = residentMemoryMiB(service.child.pid).current;
+    const ctBefore = await commercetoolsStats(sandbox.commercetoolsUrl);
+    const klaviyoBefore = await klaviyoStats(sandbox.klaviyoUrl);
+
+    const postedAt = performance.now();
+    const answer = await startImport(service.url, type);
+    if (!answer.started) {
+      result.outcome = 'not available';
+      result.error = answer.reason;
+      return result;
+    }
+    const { status, polls } = await waitForImport(service.url, type, { timeoutMs: options.timeoutMs, pollMs: STATUS_POLL_MS });
+    result.wallSeconds = round((performance.now() - postedAt) / 1000, 1);
+    // VmHWM is the peak over the process's life; it is read before the process stops.
+    result.memoryMiB = { idle: round(idleMiB, 0), peak: round(residentMemoryMiB(service.child.pid).peak, 0) };
+    const klaviyoAfter = await settledKlaviyoStats(sandbox.klaviyoUrl);
+    const ctAfter = await commercetoolsStats(sandbox.commercetoolsUrl);
+
+    const counters = status.counters!;
+    const seconds = status.elapsedSeconds ?? result.wallSeconds;
+    const perThousand = (count: number) => (counters.read > 0 ? round((count * 1000) / counters.read, 1) : 0);
+    Object.assign(result, {
+      outcome: status.state,
+      error: status.error,
+      seconds,
+      counters,
+      recordsPerSecond: round(counters.read / seconds, 0),
+      rateLimited: klaviyoAfter.rateLimited - klaviyoBefore.rateLimited,
+      rejected: klaviyoAfter.rejected - klaviyoBefore.rejected,
+      firstFailures: status.recentFailures?.slice(0, 3),
+      firstSkips: status.recentSkips?.slice(0, 3),
+    });
+    result.klaviyoRecords = difference(klaviyoAfter.records, klaviyoBefore.records);
+    delete result.klaviyoRecords.metrics;
+    const klaviyoRecordCount = Object.values(result.klaviyoRecords).reduce((sum, count) => sum + count, 0);
+    result.klaviyoRecordsPerSecond = round(klaviyoRecordCount / seconds, 0);
+    result.klaviyoRequestsPer1000 = {
+      total: perThousand(klaviyoAfter.requests.total - klaviyoBefore.requests.total),
+      byOperation: mapValues(difference(klaviyoAfter.requests.byOperation, klaviyoBefore.requests.byOperation), perThousand),
+    };
+    result.commercetoolsRequestsPer1000 = commercetoolsPer1000(ctBefore, ctAfter, polls, perThousand);
+    return result;
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+    return result;
+  } finally {
+    await stopAllChildren();
+  }
+}
+
+/**
+ * Each status request the benchmark makes reads the lock (one custom-objects GET), so those are
+ * taken out: the figure is what the import itself asks of commercetools.
+ */
+function commercetoolsPer1000(
+  before: CommercetoolsSandboxStats,
+  after: CommercetoolsSandboxStats,
+  statusPolls: number,
+  perThousand: (count: number) => number,
+): NonNullable<BenchResult['commercetoolsRequestsPer1000']> {
+  const byResource = difference(after.requests.byResource, before.requests.byResource);
+  byResource['custom-objects'] = Math.max(0, (byResource['custom-objects'] ?? 0) - statusPolls);
+  const total = Object.values(byResource).reduce((sum, count) => sum + count, 0);
+  return { total: perThousand(total), byResource: mapValues(byResource, perThousand), statusPollsExcluded: statusPolls };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const COLUMNS: Array<[string, (result: BenchResult) => string | number | undefined]> = [
+  ['import', (r) => r.import],
+  ['size', (r) => r.size],
+  ['outcome', (r) => r.outcome],
+  ['seconds', (r) => r.seconds],
+  ['records/s', (r) => r.recordsPerSecond],
+  ['Klaviyo records', (r) => (r.klaviyoRecords ? Object.values(r.klaviyoRecords).reduce((sum, count) => sum + count, 0) : undefined)],
+  ['Klaviyo rec/s', (r) => r.klaviyoRecordsPerSecond],
+  ['Klaviyo req/1k', (r) => r.klaviyoRequestsPer1000?.total],
+  ['ct req/1k', (r) => r.commercetoolsRequestsPer1000?.total],
+  ['429s', (r) => r.rateLimited],
+  ['rejected', (r) => r.rejected],
+  ['failed', (r) => r.counters?.failed],
+  ['skipped', (r) => r.counters?.skipped],
+  ['RSS idle MiB', (r) => r.memoryMiB?.idle],
+  ['RSS peak MiB', (r) => r.memoryMiB?.peak],
+];
+
+function formatTable(results: BenchResult[]): string {
+  const cells = results.map((result) => COLUMNS.map(([, read]) => format(read(result))));
+  const widths = COLUMNS.map(([title], index) => Math.max(title.length, ...cells.map((row) => row[index].length)));
+  const line = (row: string[]) => row.map((cell, index) => (index < 3 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');
+  return [line(COLUMNS.map(([title]) => title)), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.map(line)].join('\n');
+}
+
+function formatOperations(results: BenchResult[]): string {
+  const lines = ['Requests per 1,000 records read from commercetools, by Klaviyo operation | by commercetools resource:'];
+  for (const result of results) {
+    if (!result.klaviyoRequestsPer1000 || !result.commercetoolsRequestsPer1000) continue;
+    const list = (counts: Record<string, number>) => Object.entries(counts).filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', ');
+    lines.push(`  ${result.import} × ${result.size}: ${list(result.klaviyoRequestsPer1000.byOperation)} | ${list(result.commercetoolsRequestsPer1000.byResource)}`);
+  }
+  for (const result of results.filter((r) => r.error)) lines.push(`  ${result.import} × ${result.size}: ${result.outcome}: ${result.error}`);
+  return lines.join('\n');
+}
+
+function format(value: string | number | undefined): string {
+  if (value === undefined) return '–';
+  return typeof value === 'number' ? value.toLocaleString('en-US') : value;
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([key, count]) => [key, count - (before[key] ?? 0)]));
+}
+
+function mapValues(counts: Record<string, number>, transform: (count: number) => number): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([key, count]) => [key, transform(count)]));
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAllChildren();
+    process.exit(1);
+  },
+);
