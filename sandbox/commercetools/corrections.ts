@@ -229,18 +229,23 @@ export class CorrectedStorage extends SandboxStorage {
     const cached = this.orderings.get(key);
     if (cached) return cached;
     const createdAts = this.createdAtById.get(indexKey(projectKey, typeId)) ?? new Map<string, string>();
-    const ids = [...createdAts.keys()];
-    const fieldOf = (id: string, field: SortClause['field']) => (field === 'id' ? id : createdAts.get(id)!);
-    // Plain `<`/`>` on strings, the comparison the mock's predicate engine uses for `id > "x"`, so
-    // the keyset cursor and the sort agree (and ISO timestamps order chronologically).
-    ids.sort((left, right) => {
-      for (const { field, descending } of sort) {
-        const a = fieldOf(left, field);
-        const b = fieldOf(right, field);
-        if (a !== b) return (a < b ? -1 : 1) * (descending ? -1 : 1);
-      }
-      return 0;
-    });
+    // Plain `<`/`>` on strings (also what the default sort does), the comparison the mock's
+    // predicate engine uses for `id > "x"`, so the keyset cursor and the sort agree; ISO
+    // timestamps compare chronologically that way too.
+    let ids: string[];
+    if (sort.length === 1 && sort[0].field === 'id') {
+      ids = [...createdAts.keys()].sort();
+      if (sort[0].descending) ids.reverse();
+    } else {
+      const records = [...createdAts].map(([id, createdAt]) => ({ id, createdAt }));
+      records.sort((left, right) => {
+        for (const { field, descending } of sort) {
+          if (left[field] !== right[field]) return (left[field] < right[field] ? -1 : 1) * (descending ? -1 : 1);
+        }
+        return 0;
+      });
+      ids = records.map((record) => record.id);
+    }
     this.orderings.set(key, ids);
     return ids;
   }

@@ -109,10 +109,14 @@ export class SeededRandom {
 
   /** A UUID v4 (version and variant bits set) made from the PRNG. */
   uuid(): string {
-    const word = () => (Math.floor(this.next() * 4294967296) >>> 0).toString(16).padStart(8, '0');
-    const [a, b, c, d] = [word(), word(), word(), word()];
+    const [a, b, c, d] = [this.hexWord(), this.hexWord(), this.hexWord(), this.hexWord()];
     const variant = '89ab'[parseInt(c[0], 16) & 0x3];
     return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  }
+
+  /** 32 random bits as 8 hex digits. */
+  private hexWord(): string {
+    return (Math.floor(this.next() * 4294967296) >>> 0).toString(16).padStart(8, '0');
   }
 
   /** An 8-character id, the form commercetools gives addresses. */
