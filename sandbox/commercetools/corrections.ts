@@ -13,10 +13,10 @@
  * corrections.test.ts); when such a test starts failing on its "raw" half, the mock has been fixed
  * and the correction can go.
  */
-import type { CommercetoolsMock, InMemoryStorage } from '@labdigital/commercetools-mock';
+import type { CommercetoolsMock } from '@labdigital/commercetools-mock';
 // Types only: fastify is the mock's HTTP server; its routes are what the corrections hook into.
 import type { FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { type Resource, type ResourceType, SandboxStorage } from './storage';
+import { type GetParams, type QueryParams, type QueryResult, type Resource, type ResourceType, SandboxStorage } from './storage';
 
 /** The resource kinds whose query endpoint is corrected, as the mock's storage names them. */
 const SORTED_QUERY_TYPES = {
@@ -27,16 +27,12 @@ const SORTED_QUERY_TYPES = {
 } as const;
 type SortedQueryType = (typeof SORTED_QUERY_TYPES)[keyof typeof SORTED_QUERY_TYPES];
 
-declare const storageTyping: InMemoryStorage;
-type QueryParams = Parameters<InMemoryStorage['query']>[2];
-type GetParams = NonNullable<Parameters<InMemoryStorage['get']>[3]>;
-type QueryResult<RT extends ResourceType> = ReturnType<typeof storageTyping.query<RT>> extends Promise<infer R> ? R : never;
 type CategoryReference = { typeId: 'category'; id: string };
 type StoredCategory = { id: string; parent?: CategoryReference; ancestors: CategoryReference[] };
 
 /** The commercetools query limits (https://docs.commercetools.com/api/limits). */
-export const MAX_QUERY_LIMIT = 500;
-export const MAX_QUERY_OFFSET = 10_000;
+const MAX_QUERY_LIMIT = 500;
+const MAX_QUERY_OFFSET = 10_000;
 const DEFAULT_QUERY_LIMIT = 20;
 
 const isSortedQueryType = (typeId: ResourceType): typeId is SortedQueryType =>
@@ -51,11 +47,11 @@ type SortClause = { field: 'id' | 'createdAt'; descending: boolean };
 const parseFastSort = (sort: unknown): SortClause[] | undefined => {
   const clauses: SortClause[] = [];
   for (const text of asList(sort)) {
-    const match = /^(id|createdAt)(?:\s+(asc|desc))?$/i.exec(text.trim());
-    if (!match || (match[1] !== 'id' && match[1] !== 'createdAt')) return undefined;
-    clauses.push({ field: match[1], descending: match[2]?.toLowerCase() === 'desc' });
+    const [field, direction = 'asc', ...rest] = text.trim().split(/\s+/);
+    if ((field !== 'id' && field !== 'createdAt') || rest.length > 0 || !/^(asc|desc)$/i.test(direction)) return undefined;
+    clauses.push({ field, descending: direction.toLowerCase() === 'desc' });
     // Ids are unique, so clauses after `id` can never change the order.
-    if (match[1] === 'id') break;
+    if (field === 'id') break;
   }
   return clauses;
 };
@@ -95,7 +91,7 @@ const parseIdPredicate = (where: string): IdPredicate | undefined => {
  * stored record on every page (`all()` deep-copies), which takes seconds for 100,000 orders.
  * Queries on the four imported resource kinds that sort by `id` and/or `createdAt` and filter
  * only on the id are answered from a sorted id index instead; a keyset page then costs a scan of
- * ids plus cloning the page itself. Everything else goes to the mock's own predicate engine.
+ * ids plus the page itself. Everything else goes to the mock's own predicate engine.
  *
  * Deviation 3 (ancestors): the mock stores categories created through the API with
  * `ancestors: []` and fills them in only when the category endpoint answers, so expanding

@@ -5,6 +5,10 @@ import { InMemoryStorage } from '@labdigital/commercetools-mock';
 declare const storageTyping: InMemoryStorage;
 export type ResourceType = Parameters<InMemoryStorage['count']>[1];
 export type Resource<RT extends ResourceType> = Parameters<typeof storageTyping.add<RT>>[2];
+export type GetParams = NonNullable<Parameters<InMemoryStorage['get']>[3]>;
+export type QueryParams = Parameters<InMemoryStorage['query']>[2];
+export type QueryResult<RT extends ResourceType> =
+  ReturnType<typeof storageTyping.query<RT>> extends Promise<infer Result> ? Result : never;
 
 /**
  * The mock's in-memory storage with direct access to the stored records, for the two things that
