@@ -1,13 +1,14 @@
 /**
  * Corrections of @labdigital/commercetools-mock where it departs from the real commercetools API
- * in ways that silently break a bulk import (see ../shared/notes/facts.md, "commercetools-mock").
+ * in ways that silently break a bulk import: the three in ../shared/notes/facts.md
+ * ("commercetools-mock") and a fourth found by the catalog end-to-end test (ancestor order).
  *
  * Two mechanisms, both in this module:
  * - `CorrectedStorage`, a subclass of the mock's exported `InMemoryStorage`: everything that is
  *   about data (sorted paging, category ancestors) happens where the data lives.
- * - `installRouteCorrections`, a fastify `onRoute` hook that swaps the handlers of the few routes
- *   whose request handling is wrong. It runs inside the mock's own plugin scope, so the mock's
- *   OAuth check and error handler still apply to the corrected routes.
+ * - `installCorrections`: a fastify `onRoute` hook that swaps the handlers of the few routes whose
+ *   request handling is wrong (it runs inside the mock's own plugin scope, so the mock's OAuth
+ *   check and error handler still apply), and the category repository's answer.
  *
  * Each correction is proven by a test against the raw mock as well (test/sandbox/commercetools-
  * corrections.test.ts); when such a test starts failing on its "raw" half, the mock has been fixed
@@ -195,8 +196,8 @@ export class CorrectedStorage extends SandboxStorage {
       if (!countAll && pageIds.length === limit) break;
     }
     const expand = params.expand === undefined ? undefined : asList(params.expand);
-    // Expansion writes into the record, and so does the mock's category repository (ancestors):
-    // those get copies. Customers, orders and products go out as stored, which is what keeps a
+    // Expansion writes into the records it expands, so expanded pages get copies (and categories,
+    // few anyway, always do). Customers, orders and products go out as stored, which is what keeps a
     // page of 500 orders fast (copying them would cost more than everything else together).
     const results =
       expand || typeId === 'category'
@@ -279,10 +280,11 @@ export class CorrectedStorage extends SandboxStorage {
 const indexKey = (projectKey: string, typeId: ResourceType) => `${projectKey}/${typeId}`;
 
 /**
- * Swaps the handlers of the mock routes that deviate in request handling. Must be called before
- * the mock's fastify app is started (its plugins, and so its routes, register at start-up).
+ * Installs the corrections that are not about storage: route handlers swapped through a fastify
+ * `onRoute` hook, and the category repository's answer. Must be called before the mock's fastify
+ * app is started (its plugins, and so its routes, register at start-up).
  */
-export function installRouteCorrections(mock: CommercetoolsMock, storage: CorrectedStorage): void {
+export function installCorrections(mock: CommercetoolsMock, storage: CorrectedStorage): void {
   mock.app.addHook('onRoute', (route) => {
     const methods = asList(route.method);
     const queryRoute = /^\/:projectKey\/(customers|orders|categories|products)\/?$/.exec(route.url);
@@ -294,6 +296,13 @@ export function installRouteCorrections(mock: CommercetoolsMock, storage: Correc
       route.handler = versionCheckedCustomObjectHandler(storage, route.handler);
     }
   });
+
+  // Deviation 4 (ancestor order on the category endpoint): the mock's category repository
+  // rebuilds `ancestors` on every answer by walking up from the parent, so it lists them parent
+  // first; commercetools lists them root first. The storage keeps them root first (deviation 3)
+  // and has already expanded `ancestors[*]` when asked, so the answer is the category as stored.
+  // (The repositories are shared by all projects; `project()` only picks the default key.)
+  mock.project().getRepository('category').postProcessResource = async (_context, category) => category;
 }
 
 type ProjectRequest = FastifyRequest<{ Params: { projectKey: string } & Record<string, string> }>;

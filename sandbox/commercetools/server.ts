@@ -10,7 +10,7 @@
 import { CommercetoolsMock } from '@labdigital/commercetools-mock';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { CorrectedStorage, installRouteCorrections } from './corrections';
+import { CorrectedStorage, installCorrections } from './corrections';
 import { type CommercetoolsDataset, type GeneratorOptions, generateDataset } from './generator';
 import { type ResourceType, SandboxStorage } from './storage';
 
@@ -82,7 +82,7 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
     storage,
     silent: true,
   });
-  if (storage instanceof CorrectedStorage) installRouteCorrections(mock, storage);
+  if (storage instanceof CorrectedStorage) installCorrections(mock, storage);
 
   const stats: RequestStats = { total: 0, oauth: 0, byResource: {} };
   mock.app.addHook('onRequest', async (request, reply) => {

@@ -1,5 +1,6 @@
 /**
- * The three deviations of @labdigital/commercetools-mock (facts.md) and their corrections, each
+ * The deviations of @labdigital/commercetools-mock (three in facts.md, a fourth found by the
+ * catalog end-to-end test) and their corrections, each
  * shown on the raw mock and on the corrected sandbox. When a "raw mock" expectation fails after
  * upgrading the mock, the mock has been fixed there and that correction can go.
  */
@@ -233,5 +234,40 @@ describe('deviation 3: expanding category ancestors on products', () => {
     expect(moved.status).toBe(200);
     const leaf = await expandedLeaf(corrected, productId);
     expect(leaf.ancestors.map((a) => a.id)).toEqual([newRoot.id, child.id]);
+  });
+});
+
+describe('deviation 4: ancestor order on the category endpoint', () => {
+  /** root > child > leaf, created through the API. */
+  async function createTree(sandbox: RunningSandbox) {
+    await resetCommercetools(sandbox);
+    const ids: string[] = [];
+    for (const name of ['Root', 'Child', 'Leaf']) {
+      const parent = ids.length > 0 ? { typeId: 'category', id: ids[ids.length - 1] } : undefined;
+      const created = await commercetoolsRequest<Resource>(sandbox, 'POST', '/categories', { name: { en: name }, slug: { en: name.toLowerCase() }, parent });
+      ids.push(created.body.id);
+    }
+    return ids;
+  }
+
+  const ancestorsOf = async (sandbox: RunningSandbox, leafId: string, expand = false) =>
+    (await commercetoolsRequest<{ ancestors: CategoryRef[] }>(sandbox, 'GET', `/categories/${leafId}${expand ? '?expand=ancestors%5B*%5D' : ''}`)).body.ancestors;
+
+  test('raw mock: ancestors come parent first', async () => {
+    const [root, child, leaf] = await createTree(raw);
+    expect((await ancestorsOf(raw, leaf)).map((a) => a.id)).toEqual([child, root]);
+  });
+
+  test('corrected: ancestors come root first, by id, by query and expanded', async () => {
+    const [root, child, leaf] = await createTree(corrected);
+    expect((await ancestorsOf(corrected, leaf)).map((a) => a.id)).toEqual([root, child]);
+    const expanded = await ancestorsOf(corrected, leaf, true);
+    expect(expanded.map((a) => a.obj?.name.en)).toEqual(['Root', 'Child']);
+    const listed = await commercetoolsRequest<Paged<Resource & { ancestors: CategoryRef[] }>>(
+      corrected,
+      'GET',
+      `/categories?where=${encodeURIComponent(`id = "${leaf}"`)}`,
+    );
+    expect(listed.body.results[0].ancestors.map((a) => a.id)).toEqual([root, child]);
   });
 });
