@@ -189,11 +189,6 @@ export class KlaviyoCatalog {
     return catalog;
   }
 
-  /** Jobs submitted and not yet seen finished. */
-  get jobsInProgress(): number {
-    return this.slots.taken;
-  }
-
   /**
    * Submits one bulk job (at most 100 records, 5 MB) once fewer than 500 are in progress, follows
    * it to the end and answers which records Klaviyo refused. `onSubmitted` hears when Klaviyo has
@@ -437,6 +432,6 @@ function variantIdsOf(item: { relationships?: { variants?: { data?: Array<{ id: 
   return (item.relationships?.variants?.data ?? []).map((variant) => variant.id);
 }
 
-export function* chunks<T>(values: readonly T[], size: number): Generator<T[]> {
+function* chunks<T>(values: readonly T[], size: number): Generator<T[]> {
   for (let start = 0; start < values.length; start += size) yield values.slice(start, start + size);
 }
