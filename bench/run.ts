@@ -17,6 +17,7 @@ import {
   type DatasetSizes,
   PROJECT_ROOT,
   commercetoolsStats,
+  cpuSeconds,
   klaviyoStats,
   residentMemoryMiB,
   settledKlaviyoStats,
@@ -38,6 +39,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --rate-limit-speed F   Klaviyo rate limits: 1 = as Klaviyo (default), 0 = off
   --seed S               generator seed (default 1)
   --timeout-minutes M    stop a run that takes longer (default 30)
+  --stall-minutes M      stop a run whose counters have not moved for M minutes (default 5)
   --out FILE             where the JSON goes (default bench/results/<timestamp>.json)
   --help                 show this text`;
 
@@ -78,6 +80,8 @@ interface BenchResult {
   firstFailures?: RunStatus['recentFailures'];
   firstSkips?: RunStatus['recentSkips'];
   memoryMiB?: { idle: number; peak: number };
+  /** CPU time spent during the run by the service and by the sandbox (both platforms' stand-ins). */
+  cpuSeconds?: { service: number; sandbox: number };
 }
 
 function parseOptions() {
@@ -91,6 +95,7 @@ function parseOptions() {
       'rate-limit-speed': { type: 'string', default: '1' },
       seed: { type: 'string', default: '1' },
       'timeout-minutes': { type: 'string', default: '30' },
+      'stall-minutes': { type: 'string', default: '5' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -104,7 +109,7 @@ function parseOptions() {
   const only = values.only.split(',').map((name) => name.trim());
   const unknown = only.filter((name) => !(importTypes as readonly string[]).includes(name));
   if (unknown.length) throw new Error(`--only: unknown import ${unknown.join(', ')}; use ${importTypes.join(', ')}`);
-  const number = (name: 'rate-limit-speed' | 'timeout-minutes') => {
+  const number = (name: 'rate-limit-speed' | 'timeout-minutes' | 'stall-minutes') => {
     const value = Number(values[name]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
     return value;
@@ -116,6 +121,7 @@ function parseOptions() {
     rateLimitSpeed: number('rate-limit-speed'),
     seed: values.seed,
     timeoutMs: number('timeout-minutes') * 60_000,
+    stallMs: number('stall-minutes') * 60_000,
     out: values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
     startedAt,
   };
@@ -177,7 +183,7 @@ async function benchOne(
   type: ImportType,
   size: number,
   serverJs: string,
-  options: { rateLimitSpeed: number; seed: string; timeoutMs: number },
+  options: { rateLimitSpeed: number; seed: string; timeoutMs: number; stallMs: number },
 ): Promise<BenchResult> {
   const dataset = DATASET[type](size);
   const result: BenchResult = {
@@ -195,6 +201,7 @@ async function benchOne(
     const ctBefore = await commercetoolsStats(sandbox.commercetoolsUrl);
     const klaviyoBefore = await klaviyoStats(sandbox.klaviyoUrl);
 
+    const cpuBefore = { service: cpuSeconds(service.child.pid), sandbox: cpuSeconds(sandbox.child.pid) };
     const postedAt = performance.now();
     const answer = await startImport(service.url, type);
     if (!answer.started) {
@@ -202,10 +209,14 @@ async function benchOne(
       result.error = answer.reason;
       return result;
     }
-    const { status, polls } = await waitForImport(service.url, type, { timeoutMs: options.timeoutMs, pollMs: STATUS_POLL_MS });
+    const { status, polls } = await waitForImport(service.url, type, { timeoutMs: options.timeoutMs, stallMs: options.stallMs, pollMs: STATUS_POLL_MS });
     result.wallSeconds = round((performance.now() - postedAt) / 1000, 1);
     // VmHWM is the peak over the process's life; it is read before the process stops.
     result.memoryMiB = { idle: round(idleMiB, 0), peak: round(residentMemoryMiB(service.child.pid).peak, 0) };
+    result.cpuSeconds = {
+      service: round(cpuSeconds(service.child.pid) - cpuBefore.service, 1),
+      sandbox: round(cpuSeconds(sandbox.child.pid) - cpuBefore.sandbox, 1),
+    };
     const klaviyoAfter = await settledKlaviyoStats(sandbox.klaviyoUrl);
     const ctAfter = await commercetoolsStats(sandbox.commercetoolsUrl);
 
@@ -276,6 +287,8 @@ const COLUMNS: Array<[string, (result: BenchResult) => string | number | undefin
   ['skipped', (r) => r.counters?.skipped],
   ['RSS idle MiB', (r) => r.memoryMiB?.idle],
   ['RSS peak MiB', (r) => r.memoryMiB?.peak],
+  ['service CPU s', (r) => r.cpuSeconds?.service],
+  ['sandbox CPU s', (r) => r.cpuSeconds?.sandbox],
 ];
 
 function formatTable(results: BenchResult[]): string {

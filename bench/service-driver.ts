@@ -251,6 +251,15 @@ export function residentMemoryMiB(pid: number): { peak: number; current: number 
   return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
 }
 
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat (Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: state is field 3,
+  // utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Imports over the HTTP API
 
@@ -268,25 +277,35 @@ const FINAL_STATES = ['completed', 'failed', 'stopped', 'interrupted'];
 
 export interface WaitOptions {
   timeoutMs: number;
+  /** Give up sooner when the counters have not moved for this long (a job that never finishes). */
+  stallMs?: number;
   pollMs?: number;
   onPoll?: (status: RunStatus) => void;
 }
 
 /**
- * Polls GET /sync/<type>/status until the run ends. On timeout it asks the service to stop the
- * run and throws. Returns the final status and how many status requests were made (each one
+ * Polls GET /sync/<type>/status until the run ends. On timeout, or when the counters stop moving
+ * for `stallMs`, it asks the service to stop the run and throws. Returns the final status and how many status requests were made (each one
  * reads the lock from commercetools, which the benchmark subtracts from the service's requests).
  */
 export async function waitForImport(serviceUrl: string, type: ImportType, options: WaitOptions): Promise<{ status: RunStatus; polls: number }> {
   const deadline = Date.now() + options.timeoutMs;
+  let counters = '';
+  let movedAt = Date.now();
   for (let polls = 1; ; polls++) {
     const { body } = await requestJson('GET', `${serviceUrl}/sync/${type}/status`);
     const status = body as RunStatus;
     options.onPoll?.(status);
     if (FINAL_STATES.includes(status.state)) return { status, polls };
-    if (Date.now() > deadline) {
+    if (JSON.stringify(status.counters) !== counters) {
+      counters = JSON.stringify(status.counters);
+      movedAt = Date.now();
+    }
+    const stalled = options.stallMs !== undefined && Date.now() - movedAt > options.stallMs;
+    if (stalled || Date.now() > deadline) {
       await requestJson('POST', `${serviceUrl}/sync/${type}/stop`).catch(() => undefined);
-      throw new Error(`the ${type} import was still ${status.state} after ${Math.round(options.timeoutMs / 1000)} s; asked it to stop`);
+      const why = stalled ? `made no progress for ${Math.round(options.stallMs! / 1000)} s` : `was still ${status.state} after ${Math.round(options.timeoutMs / 1000)} s`;
+      throw new Error(`the ${type} import ${why} (${counters}); asked it to stop`);
     }
     await sleep(options.pollMs ?? 500);
   }
