@@ -1,6 +1,7 @@
-import type { Order, Product } from '@commercetools/platform-sdk';
+import type { Order } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
 import { idListPages, keysetPages, quote, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import { ProductCategories } from '../clients/commercetools/product-categories';
 import {
   eventBulkCreateLimits,
   eventLimitViolation,
@@ -12,7 +13,7 @@ import { BatchSender, type BatchEntry } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { EngineRefusal } from '../engine/job-engine';
 import { readRanges } from '../engine/read-ranges';
-import { orderEvents, type OrderEventsContext, type ProductLike } from '../mappers/order-events';
+import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
 import type { ImporterDeps } from './importer-deps';
 
 export interface OrdersImporterOptions {
@@ -37,7 +38,7 @@ interface SizedEvent extends ProfileEvent {
 /**
  * Every commercetools order becomes its Klaviyo events (Placed Order, Ordered Product per line,
  * Fulfilled and Cancelled Order by state), sent in bulk event create requests of up to 1,000.
- * Each page of 500 orders costs one query for the orders and one per 100 distinct products.
+ * Each page of 500 orders costs one query, plus one per 100 products not seen before in the run.
  */
 export class OrdersImporter implements Importer {
   readonly type = 'orders';
@@ -62,6 +63,7 @@ export class OrdersImporter implements Importer {
   async run(run: ImportRun): Promise<void> {
     const { commercetools, klaviyo, settings, config } = this.deps;
     const categories = await CategoryCache.load(commercetools, run.signal);
+    const productCategories = new ProductCategories(commercetools);
     run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
 
     // An order whose events span two refused requests is still one failed order.
@@ -99,7 +101,9 @@ export class OrdersImporter implements Importer {
     );
 
     await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex) => {
-      const products = await this.lineItemProducts(run, orders);
+      // The products of all the page's line items in one go, never per order.
+      const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
+      const products = await productCategories.byIds(productIds, run.signal);
       const context: OrderEventsContext = {
         settings,
         preferredLocale: config.preferredLocale,
@@ -134,27 +138,6 @@ export class OrdersImporter implements Importer {
       default:
         return keysetPages(fetchPage, range);
     }
-  }
-
-  /**
-   * The products of every line item on the page, read together (100 ids per query) rather than
-   * per order. Only their categories are kept. A product deleted since the order is simply absent.
-   */
-  private async lineItemProducts(run: ImportRun, orders: Order[]): Promise<Map<string, ProductLike>> {
-    const { commercetools } = this.deps;
-    const productIds = [...new Set(orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId)))];
-    const fetchPage = (query: PageQuery) =>
-      commercetools
-        .call('queryProducts', () => commercetools.api.products().get({ queryArgs: query }).execute(), run.signal)
-        .then((page) => page.results);
-    const products = new Map<string, ProductLike>();
-    const ignoreDeleted = () => undefined;
-    for await (const page of idListPages<Product>(fetchPage, productIds, {}, ignoreDeleted)) {
-      for (const product of page) {
-        products.set(product.id, { masterData: { current: { categories: product.masterData.current.categories } } });
-      }
-    }
-    return products;
   }
 
   /**

@@ -168,10 +168,12 @@ describe('OrdersImporter', () => {
       orders.map((candidate) => candidate.id).filter((id) => (range.afterId === undefined || id > range.afterId) && (range.beforeId === undefined || id < range.beforeId)).sort().at(-1),
     );
     expect(run.tracker.positions().map((range) => range.afterId)).toStrictEqual(lastIdPerRange);
-    // Categories once per run, products once per page (each reader's only page).
-    const resources = commercetools.queries.map((query) => query.resource);
-    expect(resources.filter((name) => name === 'categories')).toHaveLength(1);
-    expect(resources.filter((name) => name === 'products')).toHaveLength(run.ranges.length);
+    // Categories once per run; each product asked for once in the run, though every reader needs p-1.
+    expect(commercetools.queries.filter((query) => query.resource === 'categories')).toHaveLength(1);
+    const askedProductIds = commercetools.queries
+      .filter((query) => query.resource === 'products')
+      .flatMap((query) => JSON.parse(`[${/^id in \((.*)\)$/.exec(query.where[0])![1]}]`) as string[]);
+    expect(askedProductIds.sort()).toStrictEqual(['p-1', 'p-2', 'p-3', 'p-4']);
   });
 
   it('gives Ordered Product and Placed Order the category paths of the products, a missing category leaving no path', async () => {
