@@ -175,9 +175,12 @@ export class OrdersImporter implements Importer {
 }
 
 /**
- * A refusal of the request's content (400, 413, 422 …): sending it again cannot help, but other
- * requests can go through. 401 and 403 refuse every request, so they fail the run instead.
+ * A refusal of the request's content: sending it again cannot help, but other requests can go
+ * through. Any other answer that is not retried (401, 403, 404 from a wrong API URL …) would be
+ * the same for every request, so it fails the run instead.
  */
+const contentRefusals = new Set([400, 409, 413, 422]);
+
 function isRefusedForGood(error: unknown): error is PlatformError {
-  return error instanceof PlatformError && !error.retryable && error.status !== 401 && error.status !== 403;
+  return error instanceof PlatformError && error.status !== undefined && contentRefusals.has(error.status);
 }
