@@ -221,12 +221,12 @@ describe('OrdersImporter', () => {
     expect(run.tracker.positions()[0].afterId).toBe(orders.map((candidate) => candidate.id).sort().at(-1));
   });
 
-  it('fails the run on a refusal that every request would get, and commits nothing past it', async () => {
+  it.each([401, 403, 404])('fails the run on a %i, which every request would get, and commits nothing past it', async (status) => {
     const orders = Array.from({ length: 10 }, (_, index) => order(index));
-    const { importer } = setup(orders, () => new PlatformError('klaviyo', 'bulk_create_events', 401, 'not_authenticated'));
+    const { importer } = setup(orders, () => new PlatformError('klaviyo', 'bulk_create_events', status, 'refused'));
     const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
 
-    await expect(importer.run(run)).rejects.toThrow('401');
+    await expect(importer.run(run)).rejects.toThrow(`failed with ${status}`);
     expect(run.tracker.positions()[0].afterId).toBeUndefined();
     expect(run.progress.counters.failed).toBe(0);
   });
