@@ -12,7 +12,10 @@ import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
 import type { RetryPolicy } from './engine/retry';
 import { createApp } from './http/app';
+import { CategoriesImporter } from './importers/categories-importer';
 import { CustomersImporter } from './importers/customers-importer';
+import { OrdersImporter } from './importers/orders-importer';
+import { ProductsImporter } from './importers/products-importer';
 import type { ImporterDeps } from './importers/importer-deps';
 import type { Logger } from './logging/logger';
 
@@ -48,7 +51,12 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
   };
   const store = new CustomObjectStore(commercetools);
   const engine = new JobEngine({
-    importers: { customers: new CustomersImporter(deps) },
+    importers: {
+      customers: new CustomersImporter(deps),
+      orders: new OrdersImporter(deps),
+      categories: new CategoriesImporter(deps),
+      products: new ProductsImporter(deps),
+    },
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),
     logger,

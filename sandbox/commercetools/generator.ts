@@ -198,6 +198,9 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
     lastModifiedAt: timestamp(createdMs),
   });
   const pastTime = (maxAgeMs: number) => now - random.int(DAY_MS, maxAgeMs);
+  // Valid phone numbers come from a serial: Klaviyo treats a phone number as an identity, so two
+  // customers sharing one would merge into one profile.
+  let phoneSerial = 1_000_000;
 
   const supporting = generateSupporting();
   const categories = generateCategories();
@@ -452,8 +455,8 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
 
   function generateAddress(firstName: string, lastName: string, index: number): Address & { id: string } {
     const place = random.pick(CITIES);
-    const validMobile = `${place.mobilePrefix}${random.int(1000000, 9999999)}`;
-    const validPhone = `${place.mobilePrefix.slice(0, 3)}30${random.int(1000000, 9999999)}`;
+    const validMobile = `${place.mobilePrefix}${phoneSerial++}`;
+    const validPhone = `${place.mobilePrefix.slice(0, 3)}30${phoneSerial++}`;
     return {
       id: random.shortId(),
       key: index % 5 === 0 ? `address-${random.shortId()}` : undefined,

@@ -89,6 +89,8 @@ export class JobRunner {
     };
     this.state.jobs.set(job.id, job);
     this.after(this.processingMs / 2, () => {
+      // On a busy event loop the two timers can fire in either order; never undo a completion.
+      if (job.status !== 'queued') return;
       job.status = 'processing';
       job.startedAt = new Date().toISOString();
     });

@@ -47,8 +47,17 @@ export class BatchSender<T> {
   /** Sends what is left and waits for every request in flight. */
   async flush(): Promise<void> {
     if (this.batch.length > 0) await this.dispatch();
-    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    await this.drain();
     this.throwIfFailed();
+  }
+
+  /**
+   * Waits for the requests in flight without sending more. Call it however a run ends: a request
+   * Klaviyo accepts after the run gave up would otherwise be missing from the checkpoint and sent
+   * again on resume.
+   */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
   }
 
   private async dispatch(): Promise<void> {

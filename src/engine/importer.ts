@@ -19,6 +19,8 @@ export interface ImportRun {
   /** Aborts on stop and shutdown: finish the requests in flight, start no new ones. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** Saved with every checkpoint and handed back on resume; the importer owns its shape. */
+  importerState?: unknown;
 }
 
 /** One importer per resource: reads commercetools, maps, sends to Klaviyo. */

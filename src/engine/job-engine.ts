@@ -3,7 +3,7 @@ import type { IdRange } from '../clients/commercetools/keyset-pages';
 import type { Logger } from '../logging/logger';
 import { CheckpointStore, CommitTracker } from './checkpoints';
 import type { HeldLock, ImportLocks, LockHolder } from './import-lock';
-import type { EffectiveRequest, Importer } from './importer';
+import type { EffectiveRequest, Importer, ImportRun } from './importer';
 import { RunProgress } from './run-progress';
 import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunRequest, RunState } from './run-types';
 
@@ -37,6 +37,7 @@ export interface RunStatus {
 
 interface Run {
   runId: string;
+  context: ImportRun;
   type: ImportType;
   request: EffectiveRequest;
   state: RunState;
@@ -198,8 +199,20 @@ export class JobEngine {
       checkpointWriter.request();
     });
     const controller = new AbortController();
+    const context: ImportRun = {
+      runId,
+      type: importer.type,
+      request,
+      ranges,
+      tracker,
+      progress,
+      signal: controller.signal,
+      logger,
+      importerState: resumed?.importerState,
+    };
     run = {
       runId,
+      context,
       type: importer.type,
       request,
       state: 'running',
@@ -225,7 +238,7 @@ export class JobEngine {
     run.done = (async () => {
       await this.saveCheckpoint(run);
       try {
-        await importer.run({ runId, type: importer.type, request, ranges, tracker, progress, signal: controller.signal, logger });
+        await importer.run(context);
         run.state = run.abortReason ? endStateOf(run.abortReason) : 'completed';
       } catch (error) {
         run.state = run.abortReason ? endStateOf(run.abortReason) : 'failed';
@@ -265,6 +278,7 @@ export class JobEngine {
       state: run.state,
       ranges: run.tracker.positions(),
       counters: { ...run.progress.counters },
+      importerState: run.context.importerState,
       startedAt: run.startedAt.toISOString(),
       updatedAt: new Date().toISOString(),
     });

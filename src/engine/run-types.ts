@@ -45,6 +45,8 @@ export interface Checkpoint {
   state: RunState;
   ranges: IdRange[];
   counters: RunCounters;
+  /** What the importer needs to finish after a resume, such as Klaviyo jobs it had not followed yet. */
+  importerState?: unknown;
   startedAt: string;
   updatedAt: string;
 }

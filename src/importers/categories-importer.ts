@@ -44,32 +44,36 @@ export class CategoriesImporter implements Importer {
         .call('queryCategories', () => commercetools.api.categories().get({ queryArgs: query }).execute(), run.signal)
         .then((page) => page.results);
 
-    await readRanges(run, catalogPages<Category>(run, fetchCategories), async (page, rangeIndex) => {
-      await queues.backlog.roomAvailable();
-      const mappings = page.map((category) =>
-        mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),
-      );
-      const existingNames = await catalog.findCategoryNames(mappings.map((mapping) => mapping.id), run.signal);
-      queues.backlog.enter(page.length);
-      const ticket = run.tracker.openPage(rangeIndex, page[page.length - 1].id, page.length);
-      const settle = () => {
-        run.tracker.settle(ticket);
-        queues.backlog.leave();
-      };
-      page.forEach((category, index) => {
-        const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
-        const done = (failure?: string) => {
-          if (failure) run.progress.failed(category.id, failure);
-          settle();
+    try {
+      await readRanges(run, catalogPages<Category>(run, fetchCategories), async (page, rangeIndex) => {
+        await queues.backlog.roomAvailable();
+        const mappings = page.map((category) =>
+          mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),
+        );
+        const existingNames = await catalog.findCategoryNames(mappings.map((mapping) => mapping.id), run.signal);
+        queues.backlog.enter(page.length);
+        const ticket = run.tracker.openPage(rangeIndex, page[page.length - 1].id, page.length);
+        const settle = () => {
+          run.tracker.settle(ticket);
+          queues.backlog.leave();
         };
-        if (plan.action === 'create') queues.of('category', 'create').add(plan.record, done);
-        else if (plan.action === 'update') queues.of('category', 'update').add(plan.record, done);
-        else {
-          run.progress.skipped(category.id, 'unchanged in Klaviyo');
-          settle();
-        }
+        page.forEach((category, index) => {
+          const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
+          const done = (failure?: string) => {
+            if (failure) run.progress.failed(category.id, failure);
+            settle();
+          };
+          if (plan.action === 'create') queues.of('category', 'create').add(plan.record, done);
+          else if (plan.action === 'update') queues.of('category', 'update').add(plan.record, done);
+          else {
+            run.progress.skipped(category.id, 'unchanged in Klaviyo');
+            settle();
+          }
+        });
       });
-    });
-    await queues.drain();
+    } finally {
+      // Jobs already submitted settle their records before the run ends, however it ends.
+      await queues.drain();
+    }
   }
 }

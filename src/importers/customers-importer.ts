@@ -11,12 +11,14 @@ import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
 import { customerProfileAttributes, customerProfileAttributesWithoutPhone } from '../mappers/customer-profile';
 import type { ImporterDeps } from './importer-deps';
-import { ProfileJobFollower, type SubmittedProfileJob } from './profile-job-follower';
+import { ProfileJobFollower, type SubmittedProfileJob, type UnfinishedProfileJob } from './profile-job-follower';
 
 /** Parallel readers over the id space for a full import. */
 const readerCount = 4;
 /** Import jobs being submitted at once; the rate limiter paces them anyway. */
 const jobsInFlight = 2;
+/** The shape Klaviyo requires of phone numbers: +, country code, subscriber number. */
+const e164 = /^\+[1-9]\d{6,14}$/;
 /** Room for the job's JSON:API envelope under Klaviyo's 5 MB. */
 const envelopeBytes = 50_000;
 
@@ -32,7 +34,14 @@ export class CustomersImporter implements Importer {
 
   async run(run: ImportRun): Promise<void> {
     const { klaviyo, settings } = this.deps;
-    const follower = new ProfileJobFollower(klaviyo, run, (ids) => this.resendWithoutPhone(run, ids));
+    // Jobs submitted but not yet followed to the end go into every checkpoint, so a resumed run
+    // still counts what they did.
+    const follower = new ProfileJobFollower(
+      klaviyo,
+      run,
+      (ids) => this.resendWithoutPhone(run, ids),
+      (unfinishedJobs) => (run.importerState = unfinishedJobs.length > 0 ? { unfinishedJobs } : undefined),
+    );
     const sender = new BatchSender<ProfileImportEntry>(
       {
         maxItems: profileImportLimits.profiles,
@@ -53,25 +62,35 @@ export class CustomersImporter implements Importer {
         ? idListPages(fetchCustomers, run.request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'))
         : keysetPages(fetchCustomers, range);
 
-    await readRanges(run, pagesOf, async (customers, rangeIndex) => {
-      const existingIds = settings.deduplicateProfilesByEmail
-        ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
-        : undefined;
-      const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
-      for (const customer of customers) {
-        const entry = this.toEntry(run, customer, existingIds);
-        if (entry) await sender.add({ item: entry, recordId: customer.id, ticket });
-        else run.tracker.settle(ticket);
-      }
-    });
-    await sender.flush();
-    await follower.drain();
+    // Jobs a stopped run submitted but did not follow to the end are followed first.
+    for (const job of carriedOverJobs(run.importerState)) follower.follow({ ...job, customerIds: [] });
+
+    try {
+      await readRanges(run, pagesOf, async (customers, rangeIndex) => {
+        const existingIds = settings.deduplicateProfilesByEmail
+          ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
+          : undefined;
+        const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
+        for (const customer of customers) {
+          const entry = this.toEntry(run, customer, existingIds);
+          if (entry) await sender.add({ item: entry, recordId: customer.id, ticket });
+          else run.tracker.settle(ticket);
+        }
+      });
+      await sender.flush();
+    } finally {
+      await sender.drain();
+      await follower.drain();
+    }
   }
 
   /** Maps one customer; one the mapper cannot handle is counted as failed, not lost. */
   private toEntry(run: ImportRun, customer: Customer, existingIds?: Map<string, string>): ProfileImportEntry | undefined {
     try {
       const attributes = customerProfileAttributes(customer, this.deps.settings);
+      // Klaviyo refuses numbers that are not E.164 and the profile would go out twice: leave them out
+      // now. Numbers Klaviyo still refuses are resent without phone once its job reports them.
+      if (attributes.phoneNumber && !e164.test(attributes.phoneNumber)) delete attributes.phoneNumber;
       // With deduplication on, the profile that already has this email is updated, not duplicated.
       const id = customer.email ? existingIds?.get(customer.email.toLowerCase()) : undefined;
       return { id, attributes };
@@ -114,6 +133,11 @@ export class CustomersImporter implements Importer {
         .call('queryCustomers', () => commercetools.api.customers().get({ queryArgs: query }).execute(), run.signal)
         .then((page) => page.results);
   }
+}
+
+function carriedOverJobs(state: unknown): UnfinishedProfileJob[] {
+  const jobs = (state as { unfinishedJobs?: unknown } | undefined)?.unfinishedJobs;
+  return Array.isArray(jobs) ? jobs.filter((job): job is UnfinishedProfileJob => typeof job?.jobId === 'string') : [];
 }
 
 function emailsOf(customers: Customer[]): string[] {

@@ -100,26 +100,31 @@ export class OrdersImporter implements Importer {
       (event) => event.bytes,
     );
 
-    await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex) => {
-      // The products of all the page's line items in one go, never per order.
-      const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
-      const products = await productCategories.byIds(productIds, run.signal);
-      const context: OrderEventsContext = {
-        settings,
-        preferredLocale: config.preferredLocale,
-        productById: (id) => products.get(id),
-        categoryById: categories.byId,
-      };
-      const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, failOrder));
-      // One unit per event, and one for each order without events, so the page commits when all are settled.
-      const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
-      const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
-      for (const [index, events] of eventsPerOrder.entries()) {
-        if (events.length === 0) run.tracker.settle(ticket);
-        for (const event of events) await sender.add({ item: event, recordId: orders[index].id, ticket });
-      }
-    });
-    await sender.flush();
+    try {
+      await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex) => {
+        // The products of all the page's line items in one go, never per order.
+        const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
+        const products = await productCategories.byIds(productIds, run.signal);
+        const context: OrderEventsContext = {
+          settings,
+          preferredLocale: config.preferredLocale,
+          productById: (id) => products.get(id),
+          categoryById: categories.byId,
+        };
+        const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, failOrder));
+        // One unit per event, and one for each order without events, so the page commits when all are settled.
+        const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
+        const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
+        for (const [index, events] of eventsPerOrder.entries()) {
+          if (events.length === 0) run.tracker.settle(ticket);
+          for (const event of events) await sender.add({ item: event, recordId: orders[index].id, ticket });
+        }
+      });
+      await sender.flush();
+    } finally {
+      // Requests Klaviyo accepts after a stop or failure must still reach the checkpoint.
+      await sender.drain();
+    }
   }
 
   private orderPages(run: ImportRun, range: IdRange): AsyncIterable<Order[]> {

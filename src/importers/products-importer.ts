@@ -51,34 +51,38 @@ export class ProductsImporter implements Importer {
         .call('queryProducts', () => commercetools.api.products().get({ queryArgs: query }).execute(), run.signal)
         .then((page) => page.results);
 
-    await readRanges(run, catalogPages<Product>(run, fetchProducts), async (products, rangeIndex) => {
-      await queues.backlog.roomAvailable();
-      const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
-      queues.backlog.enter(products.length);
-      const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
-      for (const product of products) {
-        const settle = (outcome: { failure?: string; skip?: string }) => {
-          if (outcome.failure) run.progress.failed(product.id, outcome.failure);
-          if (outcome.skip) run.progress.skipped(product.id, outcome.skip);
-          run.tracker.settle(ticket);
-          queues.backlog.leave();
-        };
-        const existing = existingItems.get(catalogId(product.id));
-        if (!product.masterData.published) {
-          if (existing) this.send(queues, planUnpublishedProduct(existing), (failure) => settle({ failure }));
-          else settle({ skip: 'not published' });
-          continue;
+    try {
+      await readRanges(run, catalogPages<Product>(run, fetchProducts), async (products, rangeIndex) => {
+        await queues.backlog.roomAvailable();
+        const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
+        queues.backlog.enter(products.length);
+        const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
+        for (const product of products) {
+          const settle = (outcome: { failure?: string; skip?: string }) => {
+            if (outcome.failure) run.progress.failed(product.id, outcome.failure);
+            if (outcome.skip) run.progress.skipped(product.id, outcome.skip);
+            run.tracker.settle(ticket);
+            queues.backlog.leave();
+          };
+          const existing = existingItems.get(catalogId(product.id));
+          if (!product.masterData.published) {
+            if (existing) this.send(queues, planUnpublishedProduct(existing), (failure) => settle({ failure }));
+            else settle({ skip: 'not published' });
+            continue;
+          }
+          const plan = this.planPublished(product, mapping, existing);
+          if ('failure' in plan) {
+            settle(plan);
+            continue;
+          }
+          variantsWithoutSku += plan.variantsWithoutSku;
+          this.send(queues, plan.plan, (failure) => settle({ failure }));
         }
-        const plan = this.planPublished(product, mapping, existing);
-        if ('failure' in plan) {
-          settle(plan);
-          continue;
-        }
-        variantsWithoutSku += plan.variantsWithoutSku;
-        this.send(queues, plan.plan, (failure) => settle({ failure }));
-      }
-    });
-    await queues.drain();
+      });
+    } finally {
+      // Jobs already submitted settle their records before the run ends, however it ends.
+      await queues.drain();
+    }
     if (variantsWithoutSku > 0) run.logger.info({ variants: variantsWithoutSku }, 'Variants without SKU left out of the catalog');
   }
 

@@ -6,10 +6,14 @@ import { sleep } from '../engine/retry';
 /** A submitted job and the customers in it, in the order they were sent. */
 export interface SubmittedProfileJob {
   jobId: string;
+  /** Empty for a job carried over from a stopped run: errors then name customers by external id. */
   customerIds: string[];
   /** Profiles already sent once without their phone number: a second refusal is final. */
   withoutPhone: boolean;
 }
+
+/** What a checkpoint keeps of a job not followed to the end yet. */
+export type UnfinishedProfileJob = Pick<SubmittedProfileJob, 'jobId' | 'withoutPhone'>;
 
 const pollIntervalMs = 1_000;
 
@@ -21,26 +25,41 @@ const pollIntervalMs = 1_000;
 export class ProfileJobFollower {
   private readonly jobs: SubmittedProfileJob[] = [];
   private loop?: Promise<void>;
+  private failure: unknown;
 
   constructor(
     private readonly klaviyo: KlaviyoClient,
     private readonly run: ImportRun,
     private readonly resendWithoutPhone: (customerIds: string[]) => Promise<SubmittedProfileJob[]>,
+    private readonly onUnfinishedChange: (unfinished: UnfinishedProfileJob[]) => void,
   ) {}
 
   follow(job: SubmittedProfileJob): void {
     this.jobs.push(job);
-    this.loop ??= this.followAll().finally(() => (this.loop = undefined));
+    this.reportUnfinished();
+    this.loop ??= this.followAll()
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => (this.loop = undefined));
   }
 
-  /** Resolves when every job is done, or at once after a stop: Klaviyo finishes the jobs anyway. */
+  /**
+   * Resolves when every job is done, or soon after a stop: Klaviyo finishes the jobs anyway, and
+   * the ones not followed yet were reported for the checkpoint.
+   */
   async drain(): Promise<void> {
     while (this.loop) await this.loop;
+    if (this.failure !== undefined && !this.run.signal.aborted) throw this.failure;
+  }
+
+  private reportUnfinished(): void {
+    this.onUnfinishedChange(this.jobs.map(({ jobId, withoutPhone }) => ({ jobId, withoutPhone })));
   }
 
   private async followAll(): Promise<void> {
     while (this.jobs.length > 0) {
-      if (this.run.signal.aborted) return this.giveUpOnResends();
+      if (this.run.signal.aborted) return;
       const job = this.jobs[0];
       const status = await getProfileImportJob(this.klaviyo, job.jobId, this.run.signal).catch((error: unknown) => {
         if (this.run.signal.aborted) return undefined;
@@ -51,15 +70,17 @@ export class ProfileJobFollower {
         await sleep(pollIntervalMs, this.run.signal).catch(() => undefined);
         continue;
       }
+      await this.settle(job, status.totalCount, status.status === 'cancelled');
       this.jobs.shift();
-      await this.settle(job, status.status === 'cancelled');
+      this.reportUnfinished();
     }
   }
 
-  private async settle(job: SubmittedProfileJob, cancelled: boolean): Promise<void> {
+  private async settle(job: SubmittedProfileJob, total: number, cancelled: boolean): Promise<void> {
     const { progress, logger } = this.run;
     if (cancelled) {
       for (const id of job.customerIds) progress.failed(id, 'Klaviyo cancelled the import job');
+      if (job.customerIds.length === 0) progress.failed(job.jobId, `Klaviyo cancelled the import job of ${total} profiles`);
       return;
     }
     const phoneRefused: string[] = [];
@@ -71,22 +92,17 @@ export class ProfileJobFollower {
       if (!job.withoutPhone && isPhoneError(error)) phoneRefused.push(customerId);
       else progress.failed(customerId, `Klaviyo refused the profile: ${error.code} ${error.title}${error.pointer ? ` at ${error.pointer}` : ''}`);
     }
-    progress.succeeded(job.customerIds.length - failed.size);
+    progress.succeeded(total - failed.size);
     if (phoneRefused.length > 0) {
       logger.info({ jobId: job.jobId, profiles: phoneRefused.length }, 'Sending profiles again without their phone number');
-      for (const retry of await this.resendWithoutPhone(phoneRefused)) this.jobs.push(retry);
-    }
-  }
-
-  private giveUpOnResends(): void {
-    for (const job of this.jobs.splice(0)) {
-      if (job.withoutPhone) for (const id of job.customerIds) this.run.progress.failed(id, 'stopped before Klaviyo finished the resend without phone number');
+      for (const retry of await this.resendWithoutPhone(phoneRefused)) this.follow(retry);
     }
   }
 }
 
 /** The customer behind an error: by its index in the job (the pointer), else by the echoed external id. */
 function customerOf(error: ProfileImportError, customerIds: string[]): string | undefined {
+  if (customerIds.length === 0) return error.externalId;
   const index = /\/profiles\/data\/(\d+)/.exec(error.pointer ?? '')?.[1];
   if (index !== undefined && customerIds[Number(index)]) return customerIds[Number(index)];
   return error.externalId && customerIds.includes(error.externalId) ? error.externalId : undefined;

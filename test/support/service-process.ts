@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -27,7 +28,9 @@ export interface ServiceProcess {
 /** Runs `npm run start-ts`'s entry point (src/server.ts) as its own process, as a user would. */
 export function spawnService(env: Record<string, string>): ServiceProcess {
   let output = '';
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(projectRoot, 'src', 'server.ts')], {
+  // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that a kill would orphan.
+  const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'server.ts')], {
     // Outside the project and with only PATH inherited, so a developer's .env or shell cannot change the outcome.
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', ...env },

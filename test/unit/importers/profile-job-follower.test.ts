@@ -1,0 +1,67 @@
+import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
+import { submitProfileImportJob } from '../../../src/clients/klaviyo/profiles';
+import { CommitTracker } from '../../../src/engine/checkpoints';
+import type { ImportRun } from '../../../src/engine/importer';
+import { RunProgress } from '../../../src/engine/run-progress';
+import { createLogger } from '../../../src/logging/logger';
+import { ProfileJobFollower, type SubmittedProfileJob } from '../../../src/importers/profile-job-follower';
+import { startKlaviyoEmulator, type KlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
+
+describe('ProfileJobFollower against the Klaviyo emulator', () => {
+  let emulator: KlaviyoEmulator;
+  let klaviyo: KlaviyoClient;
+
+  beforeAll(async () => {
+    emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 20 });
+    klaviyo = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent') });
+  });
+  afterAll(() => emulator.close());
+
+  function runContext(): ImportRun {
+    return {
+      runId: 'run',
+      type: 'customers',
+      request: { mode: 'all' },
+      ranges: [{}],
+      tracker: new CommitTracker([{}], () => undefined),
+      progress: new RunProgress(),
+      signal: new AbortController().signal,
+      logger: createLogger('silent'),
+    };
+  }
+
+  it('counts a finished job, resends the profiles refused for their phone only, and fails the rest with a reason', async () => {
+    const run = runContext();
+    const profiles = [
+      { attributes: { email: 'a@example.com', externalId: 'c-a', phoneNumber: '+4915112345678' } },
+      { attributes: { email: 'b@example.com', externalId: 'c-b', phoneNumber: '0151 2345678' } },
+      { attributes: { externalId: 'c-c', phoneNumber: 'call me' } },
+    ];
+    const jobId = await submitProfileImportJob(klaviyo, profiles);
+    const resent: string[][] = [];
+    const unfinished: string[][] = [];
+    const follower = new ProfileJobFollower(
+      klaviyo,
+      run,
+      async (ids) => {
+        resent.push(ids);
+        // Resent without phone; the last one has no identifier left and is refused again.
+        const retryJob = await submitProfileImportJob(klaviyo, [
+          { attributes: { email: 'b@example.com', externalId: 'c-b' } },
+          { attributes: { firstName: 'no identifier' } },
+        ]);
+        return [{ jobId: retryJob, customerIds: ids, withoutPhone: true } satisfies SubmittedProfileJob];
+      },
+      (jobs) => unfinished.push(jobs.map((job) => job.jobId)),
+    );
+    follower.follow({ jobId, customerIds: ['c-a', 'c-b', 'c-c'], withoutPhone: false });
+    await follower.drain();
+
+    expect(resent).toEqual([['c-b', 'c-c']]);
+    expect(run.progress.counters).toMatchObject({ succeeded: 2, failed: 1 });
+    expect(run.progress.recentFailures).toEqual([
+      { id: 'c-c', reason: expect.stringContaining('Klaviyo refused the profile') },
+    ]);
+    expect(unfinished[unfinished.length - 1]).toEqual([]);
+  });
+});
