@@ -122,6 +122,32 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect((await klaviyo.records('profiles')).length).toBe(customerCount);
   });
 
+  it('on SIGTERM stops within Cloud Run\'s 10 s, saves the checkpoint and releases the lock; a restart with auto-resume finishes the run', async () => {
+    const env = { ...sandbox.env, BULK_IMPORT_PORT: String(await freePort()) };
+    const first = spawnService(env);
+    await waitUntilListening(first);
+    await klaviyo.configure({ faults: { latencyMs: 1_000 } });
+    expect((await http(`${first.url}/sync/customers`, 'POST')).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const signalledAt = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(await lockValue()).toBeUndefined();
+    const checkpoint = await commercetoolsRequest<{ value: { state: string } }>(sandbox, 'GET', '/custom-objects/klaviyo-ct-bulk-import-checkpoint/customers');
+    expect(checkpoint.body.value.state).toBe('interrupted');
+
+    await klaviyo.configure({ faults: { latencyMs: 0 } });
+    const restarted = spawnService({ ...env, BULK_IMPORT_AUTO_RESUME: 'true' });
+    await waitUntilListening(restarted);
+    const done = await waitForState(restarted.url, 'customers', ['completed', 'failed']);
+    expect(done.state).toBe('completed');
+    expect((await klaviyo.records('profiles')).length).toBe(customerCount);
+    expect(await profileJobTotals()).toBe(customerCount);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exited).toBe(0);
+  });
+
   it("treats the original module's lock value \"1\" as held until it is cleared on purpose", async () => {
     const running = await service();
     const written = await commercetoolsRequest(sandbox, 'POST', '/custom-objects', {
