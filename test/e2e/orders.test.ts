@@ -1,76 +1,74 @@
 /**
- * Issue 4 end to end: the orders import against the commercetools sandbox (a child process, over
- * HTTP) and the Klaviyo emulator (over HTTP, validating every request against Klaviyo's spec).
- * The service is assembled as server.ts does and driven through its JobEngine.
+ * Issue 4 end to end: the orders import through the service's HTTP API, as a user runs it
+ * (POST /sync/orders → 202, GET /sync/orders/status until completed), against the commercetools
+ * sandbox (a child process, over HTTP) and the Klaviyo emulator (over HTTP, validating every
+ * request against Klaviyo's spec). Results are read back from the emulator's inspection API and
+ * the commercetools sandbox.
  *
  * ORDERS_E2E_COUNT sets the number of generated orders (default 2,000; the issue's 20,000 case
  * runs with ORDERS_E2E_COUNT=20000).
  */
 import type { Category, Order, Product } from '@commercetools/platform-sdk';
-import type { ClientResponse } from '@commercetools/ts-client';
-import { CommercetoolsClient } from '../../src/clients/commercetools/commercetools-client';
-import { CustomObjectStore } from '../../src/clients/commercetools/custom-objects';
-import { keysetPages, type PageQuery } from '../../src/clients/commercetools/keyset-pages';
-import { KlaviyoClient } from '../../src/clients/klaviyo/klaviyo-client';
-import { loadConfig, type Config } from '../../src/config/env';
-import { defaultMappingSettings, type MappingSettings } from '../../src/config/mapping-settings';
-import { CheckpointStore } from '../../src/engine/checkpoints';
-import { ImportLocks } from '../../src/engine/import-lock';
-import { JobEngine, type RunStatus } from '../../src/engine/job-engine';
-import type { RunRequest } from '../../src/engine/run-types';
-import { OrdersImporter } from '../../src/importers/orders-importer';
-import { createLogger } from '../../src/logging/logger';
+import { defaultMappingSettings } from '../../src/config/mapping-settings';
 import { orderEvents } from '../../src/mappers/order-events';
-import { emulatorInspector } from '../support/service-harness';
-import { commercetoolsStats, resetCommercetoolsStats, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
+import {
+  commercetoolsRequest,
+  commercetoolsStats,
+  resetCommercetoolsStats,
+  startSandbox,
+  type RunningSandbox,
+} from '../support/sandbox-process';
 
 const orderCount = Number(process.env.ORDERS_E2E_COUNT ?? 2_000);
-const logger = createLogger(process.env.E2E_LOG_LEVEL ?? 'silent');
+/** How long one import may take before the status poll gives up. */
+const runTimeoutMs = Math.max(120_000, orderCount * 30);
 
 let sandbox: RunningSandbox;
+let service: RunningService;
 let klaviyo: ReturnType<typeof emulatorInspector>;
-let config: Config;
 let orders: Order[];
 let products: Map<string, Product>;
 let categories: Map<string, Category>;
 
+/** Every record of a commercetools resource, read by id as a client would (keyset paging). */
+async function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
+  const records: T[] = [];
+  let where = '';
+  for (;;) {
+    const { status, body } = await commercetoolsRequest<{ results: T[] }>(
+      sandbox,
+      'GET',
+      `/${resource}?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
+    );
+    if (status !== 200) throw new Error(`GET /${resource}: ${status} ${JSON.stringify(body)}`);
+    records.push(...body.results);
+    if (body.results.length < 500) return records;
+    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
+  }
+}
 
-/** Runs one orders import to its end with the given settings, as the service would. */
-async function importOrders(request: RunRequest, settings: MappingSettings = defaultMappingSettings()): Promise<RunStatus> {
-  const commercetools = new CommercetoolsClient(config.commercetools, logger);
-  const klaviyo = new KlaviyoClient({ apiKey: config.klaviyo.apiKey, apiUrl: config.klaviyo.apiUrl, logger });
-  const store = new CustomObjectStore(commercetools);
-  const importer = new OrdersImporter({ commercetools, klaviyo, settings, config, now: () => new Date() });
-  const engine = new JobEngine({
-    importers: { orders: importer },
-    locks: new ImportLocks(store, 'orders-e2e', config.lockTtlMs),
-    checkpoints: new CheckpointStore(store),
-    logger,
-    lockTtlMs: config.lockTtlMs,
-  });
-  await engine.start('orders', request);
-  await engine.settled('orders');
-  return engine.status('orders');
+/** Starts an orders import over HTTP (202) and polls its status until it ends. */
+async function importOrders(running: RunningService, body?: unknown): Promise<any> {
+  const started = await http(`${running.url}/sync/orders`, 'POST', body);
+  expect(started.status).toBe(202);
+  expect(started.body).toMatchObject({ type: 'orders', status: '/sync/orders/status' });
+  const status = await waitForState(running.url, 'orders', ['completed', 'failed', 'stopped'], runTimeoutMs);
+  expect(status.runId).toBe(started.body.runId);
+  return status;
 }
 
 /**
- * The emulator applies bulk event requests as jobs on a timer; waits until every job has a
- * completed_at (its status can read "processing" after completion when its two timers fire
- * out of order under load, an emulator race reported separately).
+ * The emulator applies bulk event requests as jobs on a timer (Klaviyo answers 202 before the
+ * events exist); waits until every job has a completed_at, then reads the events.
  */
 async function klaviyoEvents(): Promise<any[]> {
   for (let attempt = 0; ; attempt++) {
     const jobs = await klaviyo.records('jobs');
     if (jobs.every((job) => job.attributes.completed_at)) return klaviyo.records('events');
-    if (attempt === 500) throw new Error(`emulator jobs not complete: ${JSON.stringify(jobs.map((job) => job.attributes.status))}`);
+    if (attempt === 1_500) throw new Error(`emulator jobs not complete: ${JSON.stringify(jobs.map((job) => job.attributes.status))}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-async function readAll<T extends { id: string }>(client: CommercetoolsClient, query: (queryArgs: PageQuery) => Promise<ClientResponse<{ results: T[] }>>): Promise<T[]> {
-  const records: T[] = [];
-  for await (const page of keysetPages((queryArgs) => client.call('readAll', () => query(queryArgs)).then((body) => body.results), {})) records.push(...page);
-  return records;
 }
 
 const isAttributable = (order: Order) => Boolean(order.customerEmail || order.customerId);
@@ -95,15 +93,15 @@ beforeAll(async () => {
   // Rate limits off at the emulator: this suite is about what is sent; the client paces itself anyway.
   sandbox = await startSandbox({ orders: orderCount, customers: 300, products: 200, categories: 30, seed: 4, rateLimitSpeed: 0, startTimeoutMs: 240_000 });
   klaviyo = emulatorInspector(sandbox.klaviyoUrl!);
-  config = loadConfig(sandbox.env);
-
-  const reader = new CommercetoolsClient(config.commercetools, logger);
-  orders = await readAll(reader, (queryArgs) => reader.api.orders().get({ queryArgs }).execute());
-  products = new Map((await readAll(reader, (queryArgs) => reader.api.products().get({ queryArgs }).execute())).map((product) => [product.id, product]));
-  categories = new Map((await readAll(reader, (queryArgs) => reader.api.categories().get({ queryArgs }).execute())).map((category) => [category.id, category]));
+  orders = await readAll<Order>('orders');
+  products = new Map((await readAll<Product>('products')).map((product) => [product.id, product]));
+  categories = new Map((await readAll<Category>('categories')).map((category) => [category.id, category]));
+  expect(orders).toHaveLength(orderCount);
+  service = await startService(sandbox.env);
 }, 300_000);
 
 afterAll(async () => {
+  await service?.close();
   await sandbox?.stop();
 });
 
@@ -112,24 +110,47 @@ describe('POST /sync/orders (issue 4)', () => {
   let profilesById: Map<string, any>;
 
   beforeAll(async () => {
+    await klaviyo.reset();
     await resetCommercetoolsStats(sandbox);
-    const status = await importOrders({ mode: 'all' });
-    expect(status).toMatchObject({ state: 'completed', counters: { read: orderCount, failed: 0 } });
+    // Each GET /sync/orders/status reads the lock from commercetools: those reads are the
+    // poller's, not the import's, so the status requests are counted to take them out below.
+    const statusUrl = `${service.url}/sync/orders/status`;
+    const fetchSpy = jest.spyOn(globalThis, 'fetch');
+    const started = Date.now();
+    let status: any;
+    let statusPolls: number;
+    try {
+      status = await importOrders(service);
+    } finally {
+      statusPolls = fetchSpy.mock.calls.filter(([input]) => String(input) === statusUrl).length;
+      fetchSpy.mockRestore();
+    }
+    const seconds = (Date.now() - started) / 1_000;
+    expect(status).toMatchObject({ state: 'completed', mode: 'all', counters: { read: orderCount, failed: 0 } });
+    expect(status.counters.skipped).toBe(orders.filter((order) => !isAttributable(order)).length);
+    const commercetoolsRequests = (await commercetoolsStats(sandbox)).requests;
+
+    // What one status request costs commercetools, measured now that the run is over.
+    await resetCommercetoolsStats(sandbox);
+    for (let poll = 0; poll < 3; poll++) expect((await http(statusUrl)).body.state).toBe('completed');
+    const perStatusRequest = (await commercetoolsStats(sandbox)).requests.total / 3;
+    expect(perStatusRequest).toBe(1);
+    const importCommercetoolsRequests = commercetoolsRequests.total - statusPolls * perStatusRequest;
+    expect(commercetoolsRequests.byResource['custom-objects']).toBeGreaterThanOrEqual(statusPolls * perStatusRequest);
+
     events = await klaviyoEvents();
     profilesById = new Map((await klaviyo.records('profiles')).map((profile) => [profile.id, profile]));
-
     const klaviyoRequests = (await klaviyo.stats()).requests.total;
-    const commercetoolsRequests = (await commercetoolsStats(sandbox)).requests;
     const perThousand = (count: number) => Math.round((count / orderCount) * 1_000 * 10) / 10;
     process.stdout.write(
-      `orders e2e: ${orderCount} orders, ${events.length} events; Klaviyo requests ${klaviyoRequests} ` +
-        `(${perThousand(klaviyoRequests)} per 1,000 orders); commercetools requests ${commercetoolsRequests.total} ` +
-        `(${perThousand(commercetoolsRequests.total)} per 1,000 orders) ${JSON.stringify(commercetoolsRequests.byResource)}\n`,
+      `orders e2e: ${orderCount} orders, ${events.length} events in ${seconds.toFixed(1)} s over HTTP; ` +
+        `Klaviyo requests ${klaviyoRequests} (${perThousand(klaviyoRequests)} per 1,000 orders); ` +
+        `commercetools requests of the import ${importCommercetoolsRequests} (${perThousand(importCommercetoolsRequests)} per 1,000 orders) ` +
+        `${JSON.stringify(commercetoolsRequests.byResource)} less ${statusPolls} lock reads by ${statusPolls} status polls\n`,
     );
     expect(perThousand(klaviyoRequests)).toBeLessThanOrEqual(10);
-    expect(perThousand(commercetoolsRequests.total)).toBeLessThanOrEqual(10);
-    expect(status.counters!.skipped).toBe(orders.filter((order) => !isAttributable(order)).length);
-  }, 600_000);
+    expect(perThousand(importCommercetoolsRequests)).toBeLessThanOrEqual(10);
+  }, 900_000);
 
   it('records as many events of each metric as the orders imply', () => {
     const attributable = orders.filter(isAttributable);
@@ -181,15 +202,23 @@ describe('POST /sync/orders (issue 4)', () => {
 
   it('sends no request the emulator refuses, and marks every event as backfill', async () => {
     expect((await klaviyo.stats()).rejected).toBe(0);
+    expect(await klaviyo.rejected()).toStrictEqual([]);
     expect(events.every((event) => event.meta.backfill === true)).toBe(true);
   });
 
-  it('adds no event when the import runs again (unique_id)', async () => {
-    const status = await importOrders({ mode: 'all' });
-    expect(status.state).toBe('completed');
+  it('answers 423 to a second start while the run goes on, and adds no event when the import runs again (unique_id)', async () => {
+    const started = await http(`${service.url}/sync/orders`, 'POST');
+    expect(started.status).toBe(202);
+    const second = await http(`${service.url}/sync/orders`, 'POST', { startId: orders[0].id });
+    expect(second.status).toBe(423);
+    expect(second.body).toMatchObject({ error: 'locked' });
+    expect(second.body.message).toContain('already running');
+    const status = await waitForState(service.url, 'orders', ['completed', 'failed', 'stopped'], runTimeoutMs);
+    // The refused start neither replaced nor disturbed the run.
+    expect(status).toMatchObject({ runId: started.body.runId, state: 'completed', mode: 'all', counters: { read: orderCount, failed: 0 } });
     expect(await klaviyoEvents()).toHaveLength(events.length);
     expect((await klaviyo.stats()).rejected).toBe(0);
-  }, 600_000);
+  }, 900_000);
 });
 
 describe('partial imports', () => {
@@ -197,14 +226,18 @@ describe('partial imports', () => {
     await klaviyo.reset();
   });
 
-  it('ids imports exactly the listed orders, counts an unknown id as failed, and sends backfill false when the setting is off', async () => {
+  it('{"ids":[…]} imports exactly the listed orders, counts an unknown id as failed, and sends backfill false when the setting is off', async () => {
     const listed = orders.filter(isAttributable).filter((_, index) => index % 150 === 3);
     const missingId = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
-    const settings = { ...defaultMappingSettings(), backfillEvents: false };
+    const withoutBackfill = await startService(sandbox.env, { settings: { backfillEvents: false } });
+    let status: any;
+    try {
+      status = await importOrders(withoutBackfill, { ids: [...listed.map((order) => order.id), missingId] });
+    } finally {
+      await withoutBackfill.close();
+    }
 
-    const status = await importOrders({ mode: 'ids', ids: [...listed.map((order) => order.id), missingId] }, settings);
-
-    expect(status).toMatchObject({ state: 'completed', counters: { read: listed.length, failed: 1 } });
+    expect(status).toMatchObject({ state: 'completed', mode: 'ids', counters: { read: listed.length, failed: 1 } });
     expect(status.recentFailures).toStrictEqual([{ id: missingId, reason: 'not found in commercetools' }]);
     const recorded = await klaviyoEvents();
     expect(placedOrderIds(recorded)).toStrictEqual(listed.map((order) => order.id).sort());
@@ -213,16 +246,17 @@ describe('partial imports', () => {
     expect((await klaviyo.stats()).rejected).toBe(0);
   }, 120_000);
 
-  it('startId imports every order from that id on in id order, that id included', async () => {
+  it('{"startId":"…"} imports every order from that id on in id order, that id included', async () => {
     const attributableIds = orders.filter(isAttributable).map((order) => order.id).sort();
     const startId = attributableIds[Math.floor(attributableIds.length * 0.7)];
 
-    const status = await importOrders({ mode: 'startId', startId });
+    const status = await importOrders(service, { startId });
 
     const expected = orders.filter((order) => order.id >= startId);
-    expect(status).toMatchObject({ state: 'completed', counters: { read: expected.length, failed: 0 } });
+    expect(status).toMatchObject({ state: 'completed', mode: 'startId', counters: { read: expected.length, failed: 0 } });
     const imported = placedOrderIds(await klaviyoEvents());
     expect(imported).toStrictEqual(expected.filter(isAttributable).map((order) => order.id).sort());
     expect(imported[0]).toBe(startId);
+    expect((await klaviyo.stats()).rejected).toBe(0);
   }, 120_000);
 });
