@@ -1,81 +1,70 @@
 /**
  * Issue 5 end to end: categories and products into the Klaviyo catalog, a second run after changes
- * in commercetools, and deleteAll; against the sandbox (commercetools mock and Klaviyo emulator in
- * a child process, both over HTTP, the emulator validating every request against Klaviyo's spec).
- * The importers run under the JobEngine, as the service runs them.
+ * in commercetools, and deleteAll; through the service's HTTP API as a user runs it (POST
+ * /sync/<type> → 202, GET /sync/<type>/status until completed), against the sandbox (commercetools
+ * mock and Klaviyo emulator in a child process, both over HTTP, the emulator validating every
+ * request against Klaviyo's spec). Results are read from the emulator's inspection API, Klaviyo's
+ * public catalog API on the emulator, and the commercetools sandbox.
  *
  * CATALOG_E2E_CATEGORIES and CATALOG_E2E_PRODUCTS set the generated catalog (default 100 and 300;
  * the issue's large case runs with CATALOG_E2E_CATEGORIES=500 CATALOG_E2E_PRODUCTS=5000).
  */
 import type { Category, CategoryUpdateAction, Product, ProductUpdateAction } from '@commercetools/platform-sdk';
-import { CommercetoolsClient } from '../../src/clients/commercetools/commercetools-client';
-import { CustomObjectStore } from '../../src/clients/commercetools/custom-objects';
-import { keysetPages, type PageQuery } from '../../src/clients/commercetools/keyset-pages';
-import { KlaviyoClient } from '../../src/clients/klaviyo/klaviyo-client';
-import { loadConfig, type Config } from '../../src/config/env';
-import { defaultMappingSettings } from '../../src/config/mapping-settings';
-import { CheckpointStore } from '../../src/engine/checkpoints';
-import { ImportLocks } from '../../src/engine/import-lock';
-import { JobEngine, type RunStatus } from '../../src/engine/job-engine';
-import type { RunRequest } from '../../src/engine/run-types';
-import { CategoriesImporter } from '../../src/importers/categories-importer';
-import { ProductsImporter } from '../../src/importers/products-importer';
-import { createLogger } from '../../src/logging/logger';
 import { catalogId } from '../../src/mappers/catalog-ids';
 import { mapCatalogProduct } from '../../src/mappers/catalog-product';
-import { emulatorInspector, http } from '../support/service-harness';
-import { startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
+import { commercetoolsRequest, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 
 const categoryCount = Number(process.env.CATALOG_E2E_CATEGORIES ?? 100);
 const productCount = Number(process.env.CATALOG_E2E_PRODUCTS ?? 300);
-const logger = createLogger('silent');
 const productUrlTemplate = 'https://shop.example.com/p/{{productSlug}}';
+/** How long one import may take before the status poll gives up. */
+const runTimeoutMs = Math.max(120_000, (categoryCount + productCount) * 100);
 
 let sandbox: RunningSandbox;
-let config: Config;
-let commercetools: CommercetoolsClient;
-let engine: JobEngine;
+let service: RunningService;
 let emulator: ReturnType<typeof emulatorInspector>;
-/** One clock for the service and the expectations, so price validity is judged alike. */
-const now = new Date();
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 5, categories: categoryCount, products: productCount, startTimeoutMs: 120_000 });
-  config = loadConfig({ ...sandbox.env, PRODUCT_URL_TEMPLATE: productUrlTemplate });
-  commercetools = new CommercetoolsClient(config.commercetools, logger);
-  const klaviyo = new KlaviyoClient({ ...config.klaviyo, logger });
-  const deps = { commercetools, klaviyo, settings: defaultMappingSettings(), config, now: () => now };
-  const store = new CustomObjectStore(commercetools);
-  engine = new JobEngine({
-    importers: { categories: new CategoriesImporter(deps), products: new ProductsImporter(deps) },
-    locks: new ImportLocks(store, 'catalog-e2e', config.lockTtlMs),
-    checkpoints: new CheckpointStore(store),
-    logger,
-    lockTtlMs: config.lockTtlMs,
-  });
+  sandbox = await startSandbox({ seed: 5, categories: categoryCount, products: productCount, startTimeoutMs: 180_000 });
   emulator = emulatorInspector(sandbox.klaviyoUrl!);
-}, 180_000);
+  service = await startService(sandbox.env, { extraEnv: { PRODUCT_URL_TEMPLATE: productUrlTemplate } });
+}, 240_000);
 
 afterAll(async () => {
+  await service?.close();
   await sandbox?.stop();
 });
 
-async function runImport(type: 'categories' | 'products', request: RunRequest): Promise<RunStatus> {
-  await engine.start(type, request);
-  await engine.settled(type);
-  return engine.status(type);
+/** Starts an import over HTTP (202) and polls its status until it ends. */
+async function runImport(type: 'categories' | 'products', body?: unknown): Promise<any> {
+  const started = await http(`${service.url}/sync/${type}`, 'POST', body);
+  expect(started.status).toBe(202);
+  expect(started.body).toMatchObject({ type, status: `/sync/${type}/status` });
+  const status = await waitForState(service.url, type, ['completed', 'failed', 'stopped'], runTimeoutMs);
+  expect(status.runId).toBe(started.body.runId);
+  return status;
 }
 
-async function readAll<T extends { id: string }>(fetchPage: (query: PageQuery) => Promise<{ body: { results: T[] } }>): Promise<T[]> {
+/** Every record of a commercetools resource, read by id as a client would (keyset paging). */
+async function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
   const records: T[] = [];
-  for await (const page of keysetPages((query) => commercetools.call('query', () => fetchPage(query)).then((body) => body.results), {})) {
-    records.push(...page);
+  let where = '';
+  for (;;) {
+    const { status, body } = await commercetoolsRequest<{ results: T[] }>(
+      sandbox,
+      'GET',
+      `/${resource}?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
+    );
+    if (status !== 200) throw new Error(`GET /${resource}: ${status} ${JSON.stringify(body)}`);
+    records.push(...body.results);
+    if (body.results.length < 500) return records;
+    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
   }
-  return records;
 }
 
-const readCategories = () => readAll<Category>((query) => commercetools.api.categories().get({ queryArgs: query }).execute());
-const readProducts = () => readAll<Product>((query) => commercetools.api.products().get({ queryArgs: query }).execute());
+const readCategories = () => readAll<Category>('categories');
+const readProducts = () => readAll<Product>('products');
 
 /** camelCase SDK attributes in the snake_case form Klaviyo stores, without the identity Klaviyo keeps in the id. */
 function wireForm(attributes: object): Record<string, unknown> {
@@ -115,7 +104,8 @@ async function expectedCatalog(): Promise<ExpectedCatalog> {
       expected.unpublishedProductIds.push(product.id);
       continue;
     }
-    const mapping = mapCatalogProduct(product, { productUrlTemplate, now, categoryById: (id) => categories.get(id) });
+    // Price validity in the generated data is days away from now, so the service's clock and this one agree.
+    const mapping = mapCatalogProduct(product, { productUrlTemplate, now: new Date(), categoryById: (id) => categories.get(id) });
     expected.items.set(mapping.item.id, wireForm(mapping.item.create.attributes));
     for (const variant of mapping.variants) expected.variants.set(variant.id, { ...wireForm(variant.create.attributes), item: mapping.item.id });
     const inCategories = new Set(product.masterData.current.categories.flatMap((reference) => lineage(reference.id).map((step) => step.id)));
@@ -139,11 +129,11 @@ function expectRecords(actual: any[], expected: Map<string, Record<string, unkno
 
 /** The items Klaviyo lists in each category, asked through its public API as a client would. */
 async function itemsByCategory(categoryIds: Iterable<string>): Promise<Map<string, string[]>> {
-  const headers = { Authorization: `Klaviyo-API-Key ${config.klaviyo.apiKey}`, revision: '2026-07-15', accept: 'application/vnd.api+json' };
+  const headers = { Authorization: `Klaviyo-API-Key ${sandbox.env.KLAVIYO_AUTH_KEY}`, revision: '2026-07-15', accept: 'application/vnd.api+json' };
   const found = new Map<string, string[]>();
   for (const categoryId of categoryIds) {
     const ids: string[] = [];
-    let url: string | undefined = `${config.klaviyo.apiUrl}/api/catalog-items?filter=${encodeURIComponent(`equals(category.id,${JSON.stringify(categoryId)})`)}`;
+    let url: string | undefined = `${sandbox.env.KLAVIYO_API_URL}/api/catalog-items?filter=${encodeURIComponent(`equals(category.id,${JSON.stringify(categoryId)})`)}`;
     while (url) {
       const { status, body } = await http(url, 'GET', undefined, headers);
       expect(status).toBe(200);
@@ -168,14 +158,12 @@ function operationDelta(before: Record<string, number>, after: Record<string, nu
   return Object.fromEntries(Object.entries(after).flatMap(([operation, count]) => (count !== (before[operation] ?? 0) ? [[operation, count - (before[operation] ?? 0)]] : [])));
 }
 
-async function updateCategory(id: string, actions: CategoryUpdateAction[]): Promise<void> {
-  const { version } = await commercetools.call('getCategory', () => commercetools.api.categories().withId({ ID: id }).get().execute());
-  await commercetools.call('updateCategory', () => commercetools.api.categories().withId({ ID: id }).post({ body: { version, actions } }).execute());
-}
-
-async function updateProduct(id: string, actions: ProductUpdateAction[]): Promise<void> {
-  const { version } = await commercetools.call('getProduct', () => commercetools.api.products().withId({ ID: id }).get().execute());
-  await commercetools.call('updateProduct', () => commercetools.api.products().withId({ ID: id }).post({ body: { version, actions } }).execute());
+/** Applies update actions as a commercetools client does: read the version, then POST the actions. */
+async function update(resource: 'categories' | 'products', id: string, actions: CategoryUpdateAction[] | ProductUpdateAction[]): Promise<void> {
+  const current = await commercetoolsRequest<{ version: number }>(sandbox, 'GET', `/${resource}/${id}`);
+  expect(current.status).toBe(200);
+  const updated = await commercetoolsRequest(sandbox, 'POST', `/${resource}/${id}`, { version: current.body.version, actions });
+  if (updated.status !== 200) throw new Error(`update ${resource}/${id}: ${updated.status} ${JSON.stringify(updated.body)}`);
 }
 
 describe('categories and products into the Klaviyo catalog (issue 5)', () => {
@@ -191,10 +179,10 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
 
   it('imports every category and every published product, each field as mapped, through bulk jobs only', async () => {
     first = await expectedCatalog();
-    const categories = await runImport('categories', { mode: 'all' });
-    expect(categories).toMatchObject({ state: 'completed', counters: { read: categoryCount, failed: 0, skipped: 0, succeeded: categoryCount } });
-    const products = await runImport('products', { mode: 'all' });
-    expect(products.state).toBe('completed');
+    const categories = await runImport('categories');
+    expect(categories).toMatchObject({ state: 'completed', mode: 'all', counters: { read: categoryCount, failed: 0, skipped: 0, succeeded: categoryCount } });
+    const products = await runImport('products', {});
+    expect(products).toMatchObject({ state: 'completed', mode: 'all' });
     expect(products.counters).toMatchObject({
       read: productCount,
       failed: 0,
@@ -202,9 +190,10 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
       succeeded: first.items.size + first.variants.size,
     });
     expect(first.unpublishedProductIds.length).toBeGreaterThan(0);
+    // Taken before the checks below, which ask Klaviyo's API for the items of each category.
+    const stats = await emulator.stats();
 
     await expectCatalogMatches(first);
-    const stats = await emulator.stats();
     expect(stats.rejected).toBe(0);
     expect(await emulator.rejected()).toStrictEqual([]);
     const catalogWrites = Object.keys(stats.requests.byOperation).filter((operation) => /catalog/.test(operation) && !operation.startsWith('get_'));
@@ -222,7 +211,12 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
       expect(counts.reduce((sum, count) => sum + count, 0)).toBe(expectedRecords);
       expect(counts.length).toBeLessThanOrEqual(Math.ceil(expectedRecords / 100) * 1.5);
     }
-  });
+    process.stdout.write(
+      `catalog e2e first run: ${categoryCount} categories in ${categories.elapsedSeconds} s, ${productCount} products ` +
+        `(${first.items.size} items, ${first.variants.size} variants) in ${products.elapsedSeconds} s; Klaviyo requests ` +
+        `${JSON.stringify(stats.requests.byOperation)}\n`,
+    );
+  }, runTimeoutMs * 2);
 
   it('a second run after changes updates and deletes what changed and creates nothing', async () => {
     const categories = await readCategories();
@@ -230,24 +224,31 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
     // The root of the generated chain: its descendants' paths change with it.
     const renamed = categories.find((category) => category.key === 'category-0')!;
     const descendants = categories.filter((category) => category.ancestors.some((ancestor) => ancestor.id === renamed.id));
-    await updateCategory(renamed.id, [{ action: 'changeName', name: { en: 'Renamed', de: 'Umbenannt' } }]);
+    await update('categories', renamed.id, [{ action: 'changeName', name: { en: 'Renamed', de: 'Umbenannt' } }]);
 
     const published = products.filter((product) => product.masterData.published && !product.masterData.hasStagedChanges);
     const repriced = published.find((product) => (product.masterData.current.masterVariant.prices ?? []).length === 3)!;
     const listPrice = repriced.masterData.current.masterVariant.prices![0];
     const newPrice = { type: 'centPrecision' as const, currencyCode: listPrice.value.currencyCode, centAmount: 12_345, fractionDigits: 2 };
-    await updateProduct(repriced.id, [{ action: 'changePrice', priceId: listPrice.id, price: { value: newPrice }, staged: false }]);
+    await update('products', repriced.id, [{ action: 'changePrice', priceId: listPrice.id, price: { value: newPrice }, staged: false }]);
 
     const trimmed = published.find((product) => product.id !== repriced.id && product.masterData.current.variants.length >= 1)!;
     const removedVariant = trimmed.masterData.current.variants[0];
-    await updateProduct(trimmed.id, [{ action: 'removeVariant', id: removedVariant.id, staged: false }]);
+    await update('products', trimmed.id, [{ action: 'removeVariant', id: removedVariant.id, staged: false }]);
 
     const unpublished = published.find((product) => product.id !== repriced.id && product.id !== trimmed.id)!;
-    await updateProduct(unpublished.id, [{ action: 'unpublish' }]);
+    await update('products', unpublished.id, [{ action: 'unpublish' }]);
 
     const before = (await emulator.stats()).requests.byOperation;
-    const categoryRun = await runImport('categories', { mode: 'all' });
-    const productRun = await runImport('products', { mode: 'all' });
+    const categoryRun = await runImport('categories');
+    // A second start while the products import runs is refused and leaves the run alone.
+    const productStart = await http(`${service.url}/sync/products`, 'POST');
+    expect(productStart.status).toBe(202);
+    const secondStart = await http(`${service.url}/sync/products`, 'POST');
+    expect(secondStart.status).toBe(423);
+    expect(secondStart.body.message).toContain('already running');
+    const productRun = await waitForState(service.url, 'products', ['completed', 'failed', 'stopped'], runTimeoutMs);
+    expect(productRun.runId).toBe(productStart.body.runId);
     const delta = operationDelta(before, (await emulator.stats()).requests.byOperation);
 
     expect(categoryRun).toMatchObject({
@@ -257,6 +258,11 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
     expect(productRun).toMatchObject({ state: 'completed', counters: { read: productCount, failed: 0 } });
     expect(Object.keys(delta).filter((operation) => operation.startsWith('bulk_create'))).toStrictEqual([]);
     expect(delta).toMatchObject({ bulk_update_catalog_categories: 1, bulk_delete_catalog_variants: 1 });
+    // Writes are bulk jobs only: updates and deletes, nothing one record at a time.
+    const writes = Object.keys(delta).filter((operation) => !operation.startsWith('get_'));
+    expect(writes.filter((operation) => !/^bulk_(update|delete)_catalog_(categories|items|variants)$/.test(operation))).toStrictEqual([]);
+    expect(delta.bulk_update_catalog_items).toBeGreaterThan(0);
+    expect(delta.bulk_update_catalog_variants).toBeGreaterThan(0);
 
     const second = await expectedCatalog();
     expect(second.categories.get(catalogId(renamed.id))!.name).toBe('Renamed');
@@ -276,20 +282,46 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
     }
     await expectCatalogMatches(second, keptItem, keptVariants);
     expect(await emulator.rejected()).toStrictEqual([]);
+    expect((await emulator.stats()).rejected).toBe(0);
+  }, runTimeoutMs * 2);
+
+  it('refuses deleteAll without its confirmation with 400 and deletes nothing', async () => {
+    const before = await emulator.stats();
+    const statusBefore = { products: await http(`${service.url}/sync/products/status`), categories: await http(`${service.url}/sync/categories/status`) };
+    expect(before.records.catalogItems).toBeGreaterThan(0);
+    expect(before.records.catalogCategories).toBe(categoryCount);
+    for (const [type, body] of [
+      ['products', { deleteAll: true }],
+      ['products', { deleteAll: true, confirmDeletion: 'categories' }],
+      ['products', { deleteAll: true, confirmDeletion: 'yes' }],
+      ['categories', { deleteAll: true }],
+      ['categories', { deleteAll: true, confirmDeletion: 'products' }],
+    ] as const) {
+      const refused = await http(`${service.url}/sync/${type}`, 'POST', body);
+      expect({ type, body, status: refused.status }).toStrictEqual({ type, body, status: 400 });
+      expect(refused.body.problems).toStrictEqual([{ field: 'confirmDeletion', message: expect.stringContaining(`must be "${type}"`) }]);
+    }
+    // No run started, and nothing was deleted or even listed for deletion.
+    expect((await http(`${service.url}/sync/products/status`)).body.runId).toBe(statusBefore.products.body.runId);
+    expect((await http(`${service.url}/sync/categories/status`)).body.runId).toBe(statusBefore.categories.body.runId);
+    const after = await emulator.stats();
+    expect(after.records).toStrictEqual(before.records);
+    expect(operationDelta(before.requests.byOperation, after.requests.byOperation)).toStrictEqual({});
   });
 
   it('deleteAll empties the catalog with bulk delete jobs, products first, then categories', async () => {
     const before = (await emulator.stats()).requests.byOperation;
-    const products = await runImport('products', { mode: 'deleteAll' });
-    expect(products).toMatchObject({ state: 'completed', counters: { failed: 0 } });
+    const products = await runImport('products', { deleteAll: true, confirmDeletion: 'products' });
+    expect(products).toMatchObject({ state: 'completed', mode: 'deleteAll', counters: { failed: 0 } });
     expect((await emulator.stats()).records).toMatchObject({ catalogItems: 0, catalogVariants: 0 });
-    const categories = await runImport('categories', { mode: 'deleteAll' });
-    expect(categories).toMatchObject({ state: 'completed', counters: { failed: 0, read: categoryCount } });
+    const categories = await runImport('categories', { deleteAll: true, confirmDeletion: 'categories' });
+    expect(categories).toMatchObject({ state: 'completed', mode: 'deleteAll', counters: { failed: 0, read: categoryCount } });
 
     const stats = await emulator.stats();
     expect(stats.records).toMatchObject({ catalogItems: 0, catalogVariants: 0, catalogCategories: 0 });
     const writes = Object.keys(operationDelta(before, stats.requests.byOperation)).filter((operation) => !operation.startsWith('get_'));
     expect(writes.sort()).toStrictEqual(['bulk_delete_catalog_categories', 'bulk_delete_catalog_items', 'bulk_delete_catalog_variants']);
     expect(stats.rejected).toBe(0);
-  });
+    expect(await emulator.rejected()).toStrictEqual([]);
+  }, runTimeoutMs * 2);
 });
