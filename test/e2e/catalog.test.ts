@@ -256,6 +256,10 @@ describe('categories and products into the Klaviyo catalog (issue 5)', () => {
       counters: { read: categoryCount, failed: 0, succeeded: 1 + descendants.length, skipped: categoryCount - 1 - descendants.length },
     });
     expect(productRun).toMatchObject({ state: 'completed', counters: { read: productCount, failed: 0 } });
+    process.stdout.write(
+      `catalog e2e second run: categories in ${categoryRun.elapsedSeconds} s, products in ${productRun.elapsedSeconds} s; ` +
+        `Klaviyo requests ${JSON.stringify(delta)}\n`,
+    );
     expect(Object.keys(delta).filter((operation) => operation.startsWith('bulk_create'))).toStrictEqual([]);
     // The renamed category and every category below it, in as few jobs of 100 as they fill (one at the default size).
     expect(delta).toMatchObject({ bulk_update_catalog_categories: Math.ceil((1 + descendants.length) / 100), bulk_delete_catalog_variants: 1 });
