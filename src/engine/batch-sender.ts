@@ -37,8 +37,13 @@ export class BatchSender<T> {
   async add(entry: BatchEntry<T>): Promise<void> {
     this.throwIfFailed();
     const bytes = this.sizeOf(entry.item);
-    if (this.batch.length > 0 && (this.batch.length >= this.limits.maxItems || this.batchBytes + bytes > this.limits.maxBytes)) {
-      await this.dispatch();
+    // Several readers can find the same batch full and wait for room together: only the first to
+    // get room sends it, the others then see a new batch and add to it. (Each sending whatever
+    // batch was there when it got room sent requests of a few items, each spending one request of
+    // the operation's rate limit.)
+    while (this.batch.length > 0 && !this.fits(bytes)) {
+      await this.roomInFlight();
+      if (this.batch.length > 0 && !this.fits(bytes)) this.dispatch();
     }
     this.batch.push(entry);
     this.batchBytes += bytes;
@@ -46,7 +51,10 @@ export class BatchSender<T> {
 
   /** Sends what is left and waits for every request in flight. */
   async flush(): Promise<void> {
-    if (this.batch.length > 0) await this.dispatch();
+    if (this.batch.length > 0) {
+      await this.roomInFlight();
+      this.dispatch();
+    }
     await this.drain();
     this.throwIfFailed();
   }
@@ -60,9 +68,19 @@ export class BatchSender<T> {
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
   }
 
-  private async dispatch(): Promise<void> {
+  private fits(bytes: number): boolean {
+    return this.batch.length < this.limits.maxItems && this.batchBytes + bytes <= this.limits.maxBytes;
+  }
+
+  /** Resolves once fewer than `concurrency` requests are in flight; throws once a request failed for good. */
+  private async roomInFlight(): Promise<void> {
     while (this.inFlight.size >= this.limits.concurrency) await Promise.race(this.inFlight);
     this.throwIfFailed();
+  }
+
+  /** Starts the request of the current batch (if any); the caller made sure there is room. */
+  private dispatch(): void {
+    if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;

@@ -61,4 +61,28 @@ describe('BatchSender', () => {
     await expect(sender.add({ item: 2, recordId: '2', ticket: tracker.openPage(0, 'b', 1) })).rejects.toThrow('Klaviyo refused');
     expect(tracker.positions()[0].afterId).toBeUndefined();
   });
+
+  it('sends full batches when several readers wait for room at once, never the few items added meanwhile', async () => {
+    const tracker = new CommitTracker([{}], () => undefined);
+    const sizes: number[] = [];
+    let release = deferred();
+    const sender = new BatchSender<number>({ maxItems: 10, maxBytes: 1_000, concurrency: 1 }, tracker, async (batch) => {
+      sizes.push(batch.length);
+      await release.promise;
+    }, () => 1);
+    const ticket = tracker.openPage(0, 'p', 4 * 25);
+    // Four readers adding at once, as the orders and customers importers do.
+    const readers = [0, 1, 2, 3].map(async (reader) => {
+      for (let index = 0; index < 25; index++) await sender.add({ item: reader * 100 + index, recordId: String(index), ticket });
+    });
+    const releaser = setInterval(() => {
+      release.resolve();
+      release = deferred();
+    }, 1);
+    await Promise.all(readers);
+    await sender.flush();
+    clearInterval(releaser);
+    expect(sizes).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+    expect(tracker.positions()[0].afterId).toBe('p');
+  });
 });
