@@ -41,7 +41,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --timeout-minutes M    stop a run that takes longer (default 30)
   --stall-minutes M      stop a run whose counters have not moved for M minutes (default 5)
   --logs DIR             write each service process's JSON log to DIR/<import>-<size>.log
-  --cpu-prof DIR         write a V8 CPU profile of each service process to DIR (node --cpu-prof)
+  --cpu-prof DIR         write V8 CPU profiles of each service and sandbox process to DIR (node --cpu-prof)
   --out FILE             where the JSON goes (default bench/results/<timestamp>.json)
   --help                 show this text`;
 
@@ -226,10 +226,17 @@ async function benchOne(
     commercetoolsRequestsPer1000: undefined,
   };
   try {
-    const sandbox = await startSandbox({ sizes: dataset, rateLimitSpeed: options.rateLimitSpeed, seed: options.seed, startTimeoutMs: 15 * 60_000 });
-    const profiling = options.cpuProfileDir
-      ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-name', `${type}-${size}-${Date.now()}.cpuprofile`]
-      : [];
+    const profiling = (who: string) =>
+      options.cpuProfileDir
+        ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-name', `${type}-${size}-${who}-${Date.now()}.cpuprofile`]
+        : [];
+    const sandbox = await startSandbox({
+      sizes: dataset,
+      rateLimitSpeed: options.rateLimitSpeed,
+      seed: options.seed,
+      startTimeoutMs: 15 * 60_000,
+      nodeArgs: profiling('sandbox'),
+    });
     let onLog: ((line: string) => void) | undefined;
     if (options.logDir) {
       mkdirSync(options.logDir, { recursive: true });
@@ -237,7 +244,7 @@ async function benchOne(
       writeFileSync(file, '');
       onLog = (line) => appendFileSync(file, `${line}\n`);
     }
-    const service = await startService({ nodeArgs: [...profiling, serverJs], sandboxEnv: sandbox.env, onLog });
+    const service = await startService({ nodeArgs: [...profiling('service'), serverJs], sandboxEnv: sandbox.env, onLog });
     const idleMiB = residentMemoryMiB(service.child.pid).current;
     for (const prerequisite of PREREQUISITES[type]) {
       log(`${type} × ${size}: ${prerequisite} import first (not measured)`);

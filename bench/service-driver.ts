@@ -150,6 +150,8 @@ export interface SandboxOptions {
   startTimeoutMs?: number;
   /** Receives each line the sandbox writes to stderr (its log). */
   onLog?: (line: string) => void;
+  /** Node options before the script, e.g. --cpu-prof. */
+  nodeArgs?: string[];
 }
 
 export interface RunningSandbox {
@@ -165,6 +167,7 @@ const SANDBOX_ENV_KEYS = ['CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'CT_API_
 /** Starts `sandbox/cli.ts` on free ports, seeded with `sizes`, and waits for its environment lines. */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const args = [
+    ...(options.nodeArgs ?? []),
     '--import', 'tsx', path.join(PROJECT_ROOT, 'sandbox', 'cli.ts'),
     '--ct-port', '0',
     '--klaviyo-port', '0',
