@@ -93,6 +93,10 @@ export function eventLimitViolation(event: OrderEvent, serializedBytes: number, 
   if (propertyCount > eventBulkCreateLimits.propertiesPerEvent) {
     return `event has ${propertyCount} properties, more than Klaviyo's ${eventBulkCreateLimits.propertiesPerEvent}`;
   }
+  // A string's UTF-8 bytes are no more than its JSON form's, so an event whose whole JSON is within
+  // the per-string limit holds no string over it: the walk through every property (10% of the
+  // orders import's CPU profile) is only needed for large events.
+  if (serializedBytes <= eventBulkCreateLimits.bytesPerString) return undefined;
   const longest = longestStringBytes(event.properties);
   if (longest > eventBulkCreateLimits.bytesPerString) {
     return `a property string of ${longest} bytes is longer than Klaviyo's ${eventBulkCreateLimits.bytesPerString}`;
