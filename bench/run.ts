@@ -41,6 +41,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --timeout-minutes M    stop a run that takes longer (default 30)
   --stall-minutes M      stop a run whose counters have not moved for M minutes (default 5)
   --logs DIR             write each service process's JSON log to DIR/<import>-<size>.log
+  --trace-gc             run the service with node --trace-gc (with --logs, the heap after each GC
+                         goes to the log: live memory as opposed to what the heap has reserved)
+  --service-node-options "F F"  extra node options for the service process, e.g. "--max-old-space-size=128"
   --cpu-prof DIR         write V8 CPU profiles of each service and sandbox process to DIR (node --cpu-prof)
   --out FILE             where the JSON goes (default bench/results/<timestamp>.json)
   --help                 show this text`;
@@ -126,6 +129,8 @@ function parseOptions() {
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
       logs: { type: 'string' },
+      'trace-gc': { type: 'boolean', default: false },
+      'service-node-options': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -151,6 +156,8 @@ function parseOptions() {
     seed: values.seed,
     timeoutMs: number('timeout-minutes') * 60_000,
     stallMs: number('stall-minutes') * 60_000,
+    traceGc: values['trace-gc'],
+    serviceNodeOptions: values['service-node-options'].split(/\s+/).filter(Boolean),
     logDir: values.logs ? path.resolve(values.logs) : undefined,
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     out: values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
@@ -214,7 +221,7 @@ async function benchOne(
   type: ImportType,
   size: number,
   serverJs: string,
-  options: { rateLimitSpeed: number; seed: string; timeoutMs: number; stallMs: number; cpuProfileDir?: string; logDir?: string },
+  options: { rateLimitSpeed: number; seed: string; timeoutMs: number; stallMs: number; cpuProfileDir?: string; logDir?: string; traceGc?: boolean; serviceNodeOptions?: string[] },
 ): Promise<BenchResult> {
   const dataset = DATASET[type](size);
   const result: BenchResult = {
@@ -244,7 +251,7 @@ async function benchOne(
       writeFileSync(file, '');
       onLog = (line) => appendFileSync(file, `${line}\n`);
     }
-    const service = await startService({ nodeArgs: [...profiling('service'), serverJs], sandboxEnv: sandbox.env, onLog });
+    const service = await startService({ nodeArgs: [...profiling('service'), ...(options.traceGc ? ['--trace-gc'] : []), ...(options.serviceNodeOptions ?? []), serverJs], sandboxEnv: sandbox.env, onLog });
     const idleMiB = residentMemoryMiB(service.child.pid).current;
     for (const prerequisite of PREREQUISITES[type]) {
       log(`${type} × ${size}: ${prerequisite} import first (not measured)`);
