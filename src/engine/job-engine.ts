@@ -192,7 +192,7 @@ export class JobEngine {
     const startedAt = resumed ? new Date(resumed.startedAt) : new Date();
     let run: Run;
     const checkpointWriter = new ThrottledWriter(this.options.checkpointIntervalMs ?? 1_000, () =>
-      this.saveCheckpoint(run),
+      this.saveCheckpoint(run, run.state),
     );
     const tracker = new CommitTracker(ranges, (lastId) => {
       progress.lastProcessedId = lastId;
@@ -236,25 +236,30 @@ export class JobEngine {
     heartbeat.unref();
 
     run.done = (async () => {
-      await this.saveCheckpoint(run);
+      await this.saveCheckpoint(run, run.state);
+      let endState: RunState;
       try {
         await importer.run(context);
-        run.state = run.abortReason ? endStateOf(run.abortReason) : 'completed';
+        endState = run.abortReason ? endStateOf(run.abortReason) : 'completed';
       } catch (error) {
-        run.state = run.abortReason ? endStateOf(run.abortReason) : 'failed';
+        endState = run.abortReason ? endStateOf(run.abortReason) : 'failed';
         if (!run.abortReason) run.error = (error as Error).message;
       } finally {
         clearInterval(heartbeat);
         run.finishedAt = new Date();
         await checkpointWriter.close();
-        await this.finish(run, lock, logger);
       }
+      await this.finish(run, endState, lock, logger);
     })();
   }
 
-  private async finish(run: Run, lock: HeldLock, logger: Logger): Promise<void> {
+  /**
+   * Saves the final checkpoint and releases the lock before the status shows the end state, so a
+   * client that sees "completed" can start the next run at once.
+   */
+  private async finish(run: Run, endState: RunState, lock: HeldLock, logger: Logger): Promise<void> {
     try {
-      await this.saveCheckpoint(run);
+      await this.saveCheckpoint(run, endState);
     } catch (error) {
       logger.error({ reason: (error as Error).message }, 'Could not save the final checkpoint');
     }
@@ -265,17 +270,18 @@ export class JobEngine {
         logger.error({ reason: (error as Error).message }, 'Could not release the import lock; it expires by itself');
       }
     }
+    run.state = endState;
     logger.info({ state: run.state, ...run.progress.counters, error: run.error }, 'Import finished');
   }
 
-  private async saveCheckpoint(run: Run): Promise<void> {
+  private async saveCheckpoint(run: Run, state: RunState): Promise<void> {
     // A deletion has nothing to resume, and must not overwrite the import's checkpoint.
     if (run.request.mode === 'deleteAll') return;
     await this.options.checkpoints.save({
       runId: run.runId,
       type: run.type,
       request: run.request,
-      state: run.state,
+      state,
       ranges: run.tracker.positions(),
       counters: { ...run.progress.counters },
       importerState: run.context.importerState,
