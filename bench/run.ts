@@ -34,7 +34,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --customers N,N        customer counts to run the customers import with (default 10000,100000)
   --orders N,N           order counts for the orders import (default 10000,100000)
   --products N,N         product counts for the products import (default 5000,50000)
-  --categories N,N       category counts for the categories import (default 1000)
+  --categories N,N       category counts for the categories import (default 1000,5000)
   --only T,T             run only these imports (customers, orders, categories, products)
   --rate-limit-speed F   Klaviyo rate limits: 1 = as Klaviyo (default), 0 = off
   --seed S               generator seed (default 1)
@@ -120,7 +120,7 @@ function parseOptions() {
       customers: { type: 'string', default: '10000,100000' },
       orders: { type: 'string', default: '10000,100000' },
       products: { type: 'string', default: '5000,50000' },
-      categories: { type: 'string', default: '1000' },
+      categories: { type: 'string', default: '1000,5000' },
       only: { type: 'string', default: importTypes.join(',') },
       'rate-limit-speed': { type: 'string', default: '1' },
       seed: { type: 'string', default: '1' },
