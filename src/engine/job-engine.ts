@@ -38,6 +38,7 @@ export interface RunStatus {
 interface Run {
   runId: string;
   context: ImportRun;
+  lock: HeldLock;
   type: ImportType;
   request: EffectiveRequest;
   state: RunState;
@@ -102,6 +103,9 @@ export class JobEngine {
 
   async status(type: ImportType): Promise<RunStatus & { lock?: unknown }> {
     const run = this.runs.get(type);
+    // While this instance runs the import it holds the lock: no need to ask commercetools, so
+    // polling the status of a running import costs no commercetools request.
+    if (run && this.isActive(type)) return { ...snapshot(run), lock: describeLock({ kind: 'run', value: run.lock.value }) };
     const holder = await this.options.locks.holder(type);
     const lock = holder ? describeLock(holder) : undefined;
     if (run) return { ...snapshot(run), lock };
@@ -213,6 +217,7 @@ export class JobEngine {
     run = {
       runId,
       context,
+      lock,
       type: importer.type,
       request,
       state: 'running',
