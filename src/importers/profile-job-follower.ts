@@ -15,7 +15,14 @@ export interface SubmittedProfileJob {
 /** What a checkpoint keeps of a job not followed to the end yet. */
 export type UnfinishedProfileJob = Pick<SubmittedProfileJob, 'jobId' | 'withoutPhone'>;
 
-const pollIntervalMs = 1_000;
+/**
+ * A job not finished yet is asked about again after 250 ms, then 500 ms, then every second: a
+ * small job is often done within the first half second, and waiting a whole second for it was most
+ * of the time a run of 10,000 customers took. At most one request a second, as before, once a job
+ * takes longer.
+ */
+const firstPollMs = 250;
+const maxPollMs = 1_000;
 
 /**
  * Follows submitted profile import jobs to the end, one poll at a time (polling shares Klaviyo's
@@ -58,6 +65,7 @@ export class ProfileJobFollower {
   }
 
   private async followAll(): Promise<void> {
+    let waitMs = firstPollMs;
     while (this.jobs.length > 0) {
       if (this.run.signal.aborted) return;
       const job = this.jobs[0];
@@ -67,9 +75,11 @@ export class ProfileJobFollower {
       });
       if (!status) continue;
       if (status.status !== 'complete' && status.status !== 'cancelled') {
-        await sleep(pollIntervalMs, this.run.signal).catch(() => undefined);
+        await sleep(waitMs, this.run.signal).catch(() => undefined);
+        waitMs = Math.min(waitMs * 2, maxPollMs);
         continue;
       }
+      waitMs = firstPollMs;
       await this.settle(job, status.totalCount, status.status === 'cancelled');
       this.jobs.shift();
       this.reportUnfinished();
