@@ -43,7 +43,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --logs DIR             write each service process's JSON log to DIR/<import>-<size>.log
   --trace-gc             run the service with node --trace-gc (with --logs, the heap after each GC
                          goes to the log: live memory as opposed to what the heap has reserved)
-  --service-node-options "F F"  extra node options for the service process, e.g. "--max-old-space-size=128"
+  --service-node-options="F F"  extra node options for the service process, e.g.
+                         --service-node-options=--max-old-space-size=128 (with the =)
   --cpu-prof DIR         write V8 CPU profiles of each service and sandbox process to DIR (node --cpu-prof)
   --out FILE             where the JSON goes (default bench/results/<timestamp>.json)
   --help                 show this text`;
