@@ -288,8 +288,8 @@ export interface WaitOptions {
 
 /**
  * Polls GET /sync/<type>/status until the run ends. On timeout, or when the counters stop moving
- * for `stallMs`, it asks the service to stop the run and throws. Returns the final status and how many status requests were made (each one
- * reads the lock from commercetools, which the benchmark subtracts from the service's requests).
+ * for `stallMs`, it asks the service to stop the run and throws. Returns the final status and how many status requests were made (the
+ * last one, after the run ended, reads the lock from commercetools; the benchmark subtracts it).
  */
 export async function waitForImport(serviceUrl: string, type: ImportType, options: WaitOptions): Promise<{ status: RunStatus; polls: number }> {
   const deadline = Date.now() + options.timeoutMs;
