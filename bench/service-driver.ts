@@ -236,7 +236,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

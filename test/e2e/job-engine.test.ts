@@ -1,7 +1,8 @@
 
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
 import { commercetoolsRequest, seed, startSandbox, type RunningSandbox } from '../support/sandbox-process';
-import { freePort, spawnService, waitUntilListening } from '../support/service-process';
+import { freePort } from '../../bench/service-driver';
+import { spawnService, waitUntilListening } from '../support/service-process';
 
 // More customers than four import jobs hold, so a stop lands while jobs are still to be sent.
 const customerCount = 50_000;
