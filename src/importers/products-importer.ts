@@ -18,7 +18,7 @@ const readerCount = 4;
  * Products between read and settled (their mappings wait in memory for their jobs). Enough to keep
  * Klaviyo's job rate busy while jobs take seconds, small enough to keep memory flat.
  */
-const backlogLimit = 2_000;
+const backlogLimit = 500;
 
 /**
  * Every published commercetools product becomes a Klaviyo catalog item with one variant per SKU.
