@@ -13,7 +13,7 @@ import type { Category, CategoryUpdateAction, Product, ProductUpdateAction } fro
 import { catalogId } from '../../src/mappers/catalog-ids';
 import { mapCatalogProduct } from '../../src/mappers/catalog-product';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
-import { commercetoolsRequest, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import { commercetoolsRequest, readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 
 // Issue 5 asks for at least 500 categories, 5,000 products and 20,000 variants; the generator gives
 // about 1.9 published variants per product, hence 10,800 products. The variables make quicker runs.
@@ -50,21 +50,9 @@ async function runImport(type: 'categories' | 'products', body?: unknown): Promi
   return status;
 }
 
-/** Every record of a commercetools resource, read by id as a client would (keyset paging). */
-async function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
-  const records: T[] = [];
-  let where = '';
-  for (;;) {
-    const { status, body } = await commercetoolsRequest<{ results: T[] }>(
-      sandbox,
-      'GET',
-      `/${resource}?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
-    );
-    if (status !== 200) throw new Error(`GET /${resource}: ${status} ${JSON.stringify(body)}`);
-    records.push(...body.results);
-    if (body.results.length < 500) return records;
-    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
-  }
+/** Every record of a commercetools resource in the sandbox. */
+function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
+  return readAllRecords<T>(sandbox, resource);
 }
 
 const readCategories = () => readAll<Category>('categories');

@@ -2,7 +2,7 @@ import type { Customer } from '@commercetools/platform-sdk';
 import { defaultMappingSettings } from '../../src/config/mapping-settings';
 import { customerProfileAttributes } from '../../src/mappers/customer-profile';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
-import { commercetoolsRequest, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 
 /** How the emulator (as Klaviyo) stores a profile we expect from a customer: the wire form. */
 function expectedProfile(customer: Customer): Record<string, unknown> {
@@ -27,19 +27,8 @@ function withoutUndefined(record: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== null));
 }
 
-async function allCustomers(sandbox: RunningSandbox): Promise<Customer[]> {
-  const customers: Customer[] = [];
-  let where = '';
-  for (;;) {
-    const { body } = await commercetoolsRequest<{ results: Customer[] }>(
-      sandbox,
-      'GET',
-      `/customers?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
-    );
-    customers.push(...body.results);
-    if (body.results.length < 500) return customers;
-    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
-  }
+function allCustomers(sandbox: RunningSandbox): Promise<Customer[]> {
+  return readAllRecords<Customer>(sandbox, 'customers');
 }
 
 /** The stored profile's attributes that the importer sets, to compare with the expectation. */

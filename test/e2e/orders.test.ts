@@ -13,8 +13,8 @@ import { defaultMappingSettings } from '../../src/config/mapping-settings';
 import { orderEvents } from '../../src/mappers/order-events';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
 import {
-  commercetoolsRequest,
   commercetoolsStats,
+  readAllRecords,
   resetCommercetoolsStats,
   startSandbox,
   type RunningSandbox,
@@ -32,21 +32,9 @@ let orders: Order[];
 let products: Map<string, Product>;
 let categories: Map<string, Category>;
 
-/** Every record of a commercetools resource, read by id as a client would (keyset paging). */
-async function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
-  const records: T[] = [];
-  let where = '';
-  for (;;) {
-    const { status, body } = await commercetoolsRequest<{ results: T[] }>(
-      sandbox,
-      'GET',
-      `/${resource}?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
-    );
-    if (status !== 200) throw new Error(`GET /${resource}: ${status} ${JSON.stringify(body)}`);
-    records.push(...body.results);
-    if (body.results.length < 500) return records;
-    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
-  }
+/** Every record of a commercetools resource in the sandbox. */
+function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
+  return readAllRecords<T>(sandbox, resource);
 }
 
 /** Starts an orders import over HTTP (202) and polls its status until it ends. */

@@ -199,3 +199,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** Every record of a commercetools resource, read as a client would (keyset paging by id). */
+export async function readAllRecords<T extends { id: string }>(sandbox: RunningSandbox, resource: string): Promise<T[]> {
+  const records: T[] = [];
+  let where = '';
+  for (;;) {
+    const { status, body } = await commercetoolsRequest<{ results: T[] }>(
+      sandbox,
+      'GET',
+      `/${resource}?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
+    );
+    if (status !== 200) throw new Error(`GET /${resource}: ${status} ${JSON.stringify(body)}`);
+    records.push(...body.results);
+    if (body.results.length < 500) return records;
+    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
+  }
+}
