@@ -192,7 +192,7 @@ export class JobEngine {
     resumed: Checkpoint | undefined,
   ): void {
     const logger = this.options.logger.child({ type: importer.type, runId });
-    const progress = new RunProgress(resumed?.counters);
+    const progress = new RunProgress(resumed?.counters, logger);
     const startedAt = resumed ? new Date(resumed.startedAt) : new Date();
     let run: Run;
     const checkpointWriter = new ThrottledWriter(this.options.checkpointIntervalMs ?? 1_000, () =>

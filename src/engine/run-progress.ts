@@ -1,3 +1,4 @@
+import type { Logger } from '../logging/logger';
 import type { RecordFailure, RunCounters } from './run-types';
 
 /** How many failures and skips a status keeps; the counters count them all. */
@@ -10,7 +11,8 @@ export class RunProgress {
   readonly recentSkips: RecordFailure[] = [];
   lastProcessedId?: string;
 
-  constructor(initial?: RunCounters) {
+  /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
+  constructor(initial?: RunCounters, private readonly logger?: Logger) {
     this.counters = { read: 0, sent: 0, succeeded: 0, failed: 0, skipped: 0 };
     if (initial) Object.assign(this.counters, initial);
   }
@@ -30,11 +32,13 @@ export class RunProgress {
   failed(id: string, reason: string): void {
     this.counters.failed++;
     remember(this.recentFailures, { id, reason });
+    this.logger?.warn({ id, reason }, 'Record failed');
   }
 
   skipped(id: string, reason: string): void {
     this.counters.skipped++;
     remember(this.recentSkips, { id, reason });
+    this.logger?.debug({ id, reason }, 'Record skipped');
   }
 }
 

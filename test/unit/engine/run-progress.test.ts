@@ -1,0 +1,22 @@
+import { Writable } from 'node:stream';
+import { RunProgress } from '../../../src/engine/run-progress';
+import { createLogger } from '../../../src/logging/logger';
+
+describe('RunProgress', () => {
+  it('counts every failure and skip, keeps the latest 50 of each, and logs each failure with its id and reason', () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const progress = new RunProgress({ read: 10, sent: 5, succeeded: 5, failed: 1, skipped: 0 }, logger);
+    for (let index = 0; index < 60; index++) progress.failed(`c-${index}`, 'Klaviyo refused the profile');
+    progress.skipped('o-1', 'order has neither customerEmail nor customerId');
+
+    expect(progress.counters).toEqual({ read: 10, sent: 5, succeeded: 5, failed: 61, skipped: 1 });
+    expect(progress.recentFailures).toHaveLength(50);
+    expect(progress.recentFailures[0]).toEqual({ id: 'c-10', reason: 'Klaviyo refused the profile' });
+    expect(progress.recentSkips).toEqual([{ id: 'o-1', reason: 'order has neither customerEmail nor customerId' }]);
+    const logged = lines.map((line) => JSON.parse(line));
+    expect(logged.filter((entry) => entry.message === 'Record failed')).toHaveLength(60);
+    expect(logged[0]).toMatchObject({ severity: 'WARN', id: 'c-0', reason: 'Klaviyo refused the profile' });
+    expect(logged[60]).toMatchObject({ severity: 'DEBUG', id: 'o-1', message: 'Record skipped' });
+  });
+});
