@@ -3,7 +3,7 @@ import type {
   CatalogCategoryCreateQueryResourceObject,
   CatalogCategoryUpdateQueryResourceObject,
 } from 'klaviyo-api';
-import { CATALOG_INTEGRATION_TYPE, CATALOG_TYPE, catalogId, withoutIdentity } from './catalog-ids';
+import { catalogId, catalogIdentity, withoutIdentity } from './catalog-ids';
 import { categoryPathNames, type CategoryLookup } from './category-paths';
 import { localizedText } from './localized-text';
 
@@ -42,9 +42,7 @@ function catalogCategoryName(category: Category, options: CatalogCategoryOptions
 export function mapCatalogCategory(category: Category, options: CatalogCategoryOptions): CatalogCategoryMapping {
   const id = catalogId(category.id);
   const attributes = {
-    externalId: category.id,
-    integrationType: CATALOG_INTEGRATION_TYPE,
-    catalogType: CATALOG_TYPE,
+    ...catalogIdentity(category.id),
     name: catalogCategoryName(category, options),
   } as const;
   return {

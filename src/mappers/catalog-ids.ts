@@ -7,6 +7,11 @@ export function catalogId(externalId: string): string {
   return `${CATALOG_INTEGRATION_TYPE}:::${CATALOG_TYPE}:::${externalId}`;
 }
 
+/** The identity attributes every catalog create carries. */
+export function catalogIdentity(externalId: string) {
+  return { externalId, integrationType: CATALOG_INTEGRATION_TYPE, catalogType: CATALOG_TYPE } as const;
+}
+
 interface CatalogIdentity {
   externalId: string;
   integrationType?: unknown;

@@ -6,7 +6,7 @@ import type {
   CatalogVariantUpdateQueryResourceObject,
 } from 'klaviyo-api';
 import type { CategoryLookup } from './catalog-category';
-import { CATALOG_INTEGRATION_TYPE, CATALOG_TYPE, catalogId, withoutIdentity } from './catalog-ids';
+import { catalogId, catalogIdentity, withoutIdentity } from './catalog-ids';
 import { localizedText } from './localized-text';
 import { choosePrice, priceAmount, type PriceRules } from './price';
 
@@ -125,9 +125,7 @@ function mapVariant(
 ): CatalogVariantMapping {
   const id = catalogId(variant.sku);
   const attributes = {
-    externalId: variant.sku,
-    integrationType: CATALOG_INTEGRATION_TYPE,
-    catalogType: CATALOG_TYPE,
+    ...catalogIdentity(variant.sku),
     ...shared,
     sku: variant.sku,
     ...firstImage(variant),
@@ -162,9 +160,7 @@ export function mapCatalogProduct(product: Product, options: CatalogProductOptio
 
   const itemId = catalogId(product.id);
   const itemAttributes = {
-    externalId: product.id,
-    integrationType: CATALOG_INTEGRATION_TYPE,
-    catalogType: CATALOG_TYPE,
+    ...catalogIdentity(product.id),
     ...shared,
     ...firstImage(data.masterVariant),
     price: priceAmount(choosePrice(data.masterVariant.prices, rules)).amount,
