@@ -22,10 +22,11 @@ export function catalogRanges(request: EffectiveRequest, parallelReaders: number
 export function catalogPages<T extends { id: string }>(
   run: ImportRun,
   fetchPage: (query: PageQuery) => Promise<T[]>,
+  pageSize?: number,
 ): (range: IdRange) => AsyncIterable<T[]> {
   const { request } = run;
   return (range) =>
     request.mode === 'ids'
-      ? idListPages(fetchPage, request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'))
-      : keysetPages(fetchPage, range);
+      ? idListPages(fetchPage, request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'), pageSize)
+      : keysetPages(fetchPage, range, { pageSize });
 }

@@ -1,11 +1,11 @@
 import type { Product } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
 import type { PageQuery } from '../clients/commercetools/keyset-pages';
-import { KlaviyoCatalog, type ExistingCatalogItem } from '../clients/klaviyo/catalog';
+import { KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
 import { catalogId } from '../mappers/catalog-ids';
-import { mapCatalogProduct, type CatalogProductOptions } from '../mappers/catalog-product';
+import { mapCatalogProduct, type CatalogProductMapping, type CatalogProductOptions } from '../mappers/catalog-product';
 import { deleteAllItems } from './catalog-delete-all';
 import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
 import { planPublishedProduct, planUnpublishedProduct, type ProductPlan } from './catalog-plans';
@@ -14,6 +14,8 @@ import type { ImporterDeps } from './importer-deps';
 
 /** Parallel readers over the id space for a full import. */
 const readerCount = 4;
+/** Products per commercetools page: a product with its current and staged data is some 6 KB of JSON. */
+const productPageSize = 100;
 /**
  * Products between read and settled (their mappings wait in memory for their jobs). Enough to keep
  * Klaviyo's job rate busy while jobs take seconds, small enough to keep memory flat.
@@ -45,15 +47,16 @@ export class ProductsImporter implements Importer {
     const mapping = this.mappingOptions(categories);
     const queues = new CatalogQueues(catalog, run, backlogLimit);
     let variantsWithoutSku = 0;
-    // Unpublished products are read too: those Klaviyo still has are marked unpublished there.
+    // Each page is mapped as soon as it arrives, so the raw products (current and staged data, every
+    // price) are garbage before the first wait and never reach V8's old generation. Unpublished
+    // products are read too: those Klaviyo still has are marked unpublished there.
     const fetchProducts = (query: PageQuery) =>
       commercetools
         .call('queryProducts', () => commercetools.api.products().get({ queryArgs: query }).execute(), run.signal)
-        .then((page) => page.results);
+        .then((page) => page.results.map((product) => readProduct(product, mapping)));
 
     try {
-      await readRanges(run, catalogPages<Product>(run, fetchProducts), async (products, rangeIndex) => {
-        await queues.backlog.roomAvailable();
+      await readRanges(run, catalogPages<ReadProduct>(run, fetchProducts, productPageSize), async (products, rangeIndex) => {
         const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
         queues.backlog.enter(products.length);
         const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
@@ -65,19 +68,18 @@ export class ProductsImporter implements Importer {
             queues.backlog.leave();
           };
           const existing = existingItems.get(catalogId(product.id));
-          if (!product.masterData.published) {
+          if ('failure' in product) {
+            settle(product);
+          } else if (!product.mapping) {
             if (existing) this.send(queues, planUnpublishedProduct(existing), (failure) => settle({ failure }));
             else settle({ skip: 'not published' });
-            continue;
+          } else {
+            variantsWithoutSku += product.mapping.variantIdsWithoutSku.length;
+            this.send(queues, planPublishedProduct(product.mapping, existing), (failure) => settle({ failure }));
           }
-          const plan = this.planPublished(product, mapping, existing);
-          if ('failure' in plan) {
-            settle(plan);
-            continue;
-          }
-          variantsWithoutSku += plan.variantsWithoutSku;
-          this.send(queues, plan.plan, (failure) => settle({ failure }));
         }
+        // The next page is fetched only once there is room for it.
+        await queues.backlog.roomAvailable();
       });
     } finally {
       // Jobs already submitted settle their records before the run ends, however it ends.
@@ -96,20 +98,6 @@ export class ProductsImporter implements Importer {
       now: now(),
       categoryById: categories.byId,
     };
-  }
-
-  /** The product's plan; a product the mapper cannot handle is counted as failed, not lost. */
-  private planPublished(
-    product: Product,
-    options: CatalogProductOptions,
-    existing: ExistingCatalogItem | undefined,
-  ): { plan: ProductPlan; variantsWithoutSku: number } | { failure: string } {
-    try {
-      const mapped = mapCatalogProduct(product, options);
-      return { plan: planPublishedProduct(mapped, existing), variantsWithoutSku: mapped.variantIdsWithoutSku.length };
-    } catch (error) {
-      return { failure: `could not be mapped: ${(error as Error).message}` };
-    }
   }
 
   /**
@@ -131,5 +119,18 @@ export class ProductsImporter implements Importer {
     };
     if (plan.action === 'create') queues.of('item', 'create').add(plan.item, afterItem);
     else queues.of('item', 'update').add(plan.item, afterItem);
+  }
+}
+
+/** A product as read: its mapping when published, none when not, or why it could not be mapped. */
+type ReadProduct = { id: string } & ({ mapping?: CatalogProductMapping } | { failure: string });
+
+/** A product the mapper cannot handle is counted as failed, not lost. */
+function readProduct(product: Product, options: CatalogProductOptions): ReadProduct {
+  if (!product.masterData.published) return { id: product.id };
+  try {
+    return { id: product.id, mapping: mapCatalogProduct(product, options) };
+  } catch (error) {
+    return { id: product.id, failure: `could not be mapped: ${(error as Error).message}` };
   }
 }
