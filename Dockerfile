@@ -21,4 +21,5 @@ EXPOSE 6779
 # As PID 1, Node gets no default signal handlers; the service installs its own for SIGTERM and SIGINT
 # (stop imports, save checkpoints, release locks, exit). It starts no child processes to reap.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/server.js"]
+# --max-semi-space-size: see src/runtime/memory-policy.ts.
+CMD ["node", "--max-semi-space-size=8", "dist/server.js"]

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunStatus } from '../src/engine/job-engine';
 import { type ImportType, importTypes } from '../src/engine/run-types';
+import { serviceNodeFlags } from '../src/runtime/memory-policy';
 import {
   type CommercetoolsSandboxStats,
   type DatasetSizes,
@@ -254,7 +255,7 @@ async function benchOne(
       writeFileSync(file, '');
       onLog = (line) => appendFileSync(file, `${line}\n`);
     }
-    const service = await startService({ nodeArgs: [...profiling('service'), ...(options.traceGc ? ['--trace-gc'] : []), ...(options.serviceNodeOptions ?? []), serverJs], sandboxEnv: sandbox.env, onLog });
+    const service = await startService({ nodeArgs: [...profiling('service'), ...(options.traceGc ? ['--trace-gc'] : []), ...serviceNodeFlags, ...(options.serviceNodeOptions ?? []), serverJs], sandboxEnv: sandbox.env, onLog });
     const idleMiB = residentMemoryMiB(service.child.pid).current;
     for (const prerequisite of PREREQUISITES[type]) {
       log(`${type} × ${size}: ${prerequisite} import first (not measured)`);

@@ -13,11 +13,12 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { RunStatus } from '../src/engine/job-engine';
 import type { ImportType } from '../src/engine/run-types';
+import { serviceNodeFlags } from '../src/runtime/memory-policy';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** Node arguments that run the service from its TypeScript sources. */
-export const SERVICE_FROM_SOURCE = ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'server.ts')];
+/** Node arguments that run the service from its TypeScript sources, as `npm run start-ts` does. */
+export const SERVICE_FROM_SOURCE = [...serviceNodeFlags, '--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'server.ts')];
 
 const STOP_GRACE_MS = 10_000;
 const LOG_TAIL_LINES = 40;

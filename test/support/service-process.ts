@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { serviceNodeFlags } from '../../src/runtime/memory-policy';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -17,7 +18,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
   let output = '';
   // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that a kill would orphan.
   const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'server.ts')], {
+  const child = spawn(process.execPath, [...serviceNodeFlags, '--import', tsxLoader, path.join(projectRoot, 'src', 'server.ts')], {
     // Outside the project and with only PATH inherited, so a developer's .env or shell cannot change the outcome.
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', ...env },
