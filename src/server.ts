@@ -1,14 +1,13 @@
+import './runtime/apply-memory-policy';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from './config/env';
 import { createLogger } from './logging/logger';
-import { limitHeapGrowth } from './runtime/memory-policy';
 import { createService } from './service';
 
 /** Cloud Run gives 10 s between SIGTERM and SIGKILL; leave room to close the server. */
 const shutdownDeadlineMs = 8_000;
 
 async function main(): Promise<void> {
-  limitHeapGrowth();
   loadDotenv({ quiet: true });
   let config;
   try {
