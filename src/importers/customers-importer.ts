@@ -15,6 +15,12 @@ import { ProfileJobFollower, type SubmittedProfileJob, type UnfinishedProfileJob
 
 /** Parallel readers over the id space for a full import. */
 const readerCount = 4;
+/**
+ * Profiles per import job, a quarter of Klaviyo's 10,000: a job is held whole while it fills and
+ * while it is sent, so smaller jobs keep memory flat (peak RSS +15% from 10,000 to 100,000
+ * customers, +36% with jobs of 10,000). Klaviyo's 150 jobs a minute still allow 6,250 profiles/s.
+ */
+const profilesPerJob = 2_500;
 /** Import jobs being submitted at once; the rate limiter paces them anyway. */
 const jobsInFlight = 2;
 /** The shape Klaviyo requires of phone numbers: +, country code, subscriber number. */
@@ -44,7 +50,7 @@ export class CustomersImporter implements Importer {
     );
     const sender = new BatchSender<ProfileImportEntry>(
       {
-        maxItems: profileImportLimits.profiles,
+        maxItems: profilesPerJob,
         maxBytes: profileImportLimits.bytes - envelopeBytes,
         concurrency: jobsInFlight,
       },
