@@ -46,6 +46,7 @@ const envSchema = z.object({
   BULK_IMPORT_AUTO_RESUME: z.enum(['true', 'false']).default('false'),
   BULK_IMPORT_LOCK_TTL_SECONDS: positiveSeconds.default(120),
   BULK_IMPORT_INSTANCE_ID: optionalText,
+  BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: positiveSeconds.default(3600),
   PRODUCT_URL_TEMPLATE: optionalText,
   PREFERRED_LOCALE: optionalText,
   PREFERRED_CURRENCY: optionalText,
@@ -64,7 +65,8 @@ export interface Config {
     clientSecret: string;
     scopes?: string[];
   };
-  klaviyo: { apiKey: string; apiUrl: string };
+  /** `jobTimeoutMs`: how long a submitted bulk job is followed before its records count as failed. */
+  klaviyo: { apiKey: string; apiUrl: string; jobTimeoutMs: number };
   apiKey?: string;
   autoResume: boolean;
   lockTtlMs: number;
@@ -110,7 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       clientSecret: e.CT_API_CLIENT.secret,
       scopes: scopes ? scopes.split(/[\s,]+/).filter(Boolean) : undefined,
     },
-    klaviyo: { apiKey: e.KLAVIYO_AUTH_KEY, apiUrl: e.KLAVIYO_API_URL.replace(/\/+$/, '') },
+    klaviyo: {
+      apiKey: e.KLAVIYO_AUTH_KEY,
+      apiUrl: e.KLAVIYO_API_URL.replace(/\/+$/, ''),
+      jobTimeoutMs: e.BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS * 1000,
+    },
     apiKey: e.BULK_IMPORT_API_KEY,
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
     lockTtlMs: e.BULK_IMPORT_LOCK_TTL_SECONDS * 1000,

@@ -8,6 +8,7 @@ import {
 } from '../clients/klaviyo/catalog';
 import { PlatformError } from '../clients/platform-error';
 import type { ImportRun } from '../engine/importer';
+import { unfinishedJobReason } from './unfinished-job';
 
 /** Told once per record: undefined when Klaviyo took it, else why not. */
 export type RecordDone = (failure?: string) => void;
@@ -110,7 +111,9 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
     }
     const failures = jobFailures(outcome, records.length, `${this.kind} ${this.action}`);
     progress.succeeded(records.length - failures.size);
-    if (failures.size > 0) {
+    if (outcome.timedOut) {
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: records.length }, 'Klaviyo did not finish a catalog job in time');
+    } else if (failures.size > 0) {
       logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: records.length, refused: failures.size }, 'Catalog job refused records');
     }
     batch.forEach((queued, index) => queued.done(failures.get(index)));
@@ -134,11 +137,12 @@ export function fitsInJob(count: number, batchBytes: number, bytes: number, enve
 export function jobFailures(outcome: CatalogJobOutcome, recordCount: number, jobName: string): Map<number, string> {
   const failures = new Map<number, string>();
   for (const [index, reason] of outcome.refused) failures.set(index, `Klaviyo refused the ${jobName}: ${reason}`);
-  const blanket = outcome.cancelled
-    ? `Klaviyo cancelled the ${jobName} job`
-    : outcome.unattributed.length > 0
-      ? `the ${jobName} job reported failures without naming the record: ${outcome.unattributed[0]}`
-      : undefined;
+  let blanket: string | undefined;
+  if (outcome.cancelled) blanket = `Klaviyo cancelled the ${jobName} job`;
+  else if (outcome.timedOut) blanket = unfinishedJobReason(`${jobName} job`, outcome.jobId);
+  else if (outcome.unattributed.length > 0) {
+    blanket = `the ${jobName} job reported failures without naming the record: ${outcome.unattributed[0]}`;
+  }
   if (blanket) {
     for (let index = 0; index < recordCount; index++) if (!failures.has(index)) failures.set(index, blanket);
   }

@@ -2,6 +2,7 @@ import type { KlaviyoClient } from '../clients/klaviyo/klaviyo-client';
 import { getProfileImportJob, profileImportErrors, type ProfileImportError } from '../clients/klaviyo/profiles';
 import type { ImportRun } from '../engine/importer';
 import { sleep } from '../engine/retry';
+import { unfinishedJobReason } from './unfinished-job';
 
 /** A submitted job and the customers in it, in the order they were sent. */
 export interface SubmittedProfileJob {
@@ -30,7 +31,7 @@ const maxPollMs = 1_000;
  * Profiles refused only for their phone number are handed back to be sent again without it.
  */
 export class ProfileJobFollower {
-  private readonly jobs: SubmittedProfileJob[] = [];
+  private readonly jobs: Array<SubmittedProfileJob & { deadline: number }> = [];
   private loop?: Promise<void>;
   private failure: unknown;
 
@@ -42,7 +43,7 @@ export class ProfileJobFollower {
   ) {}
 
   follow(job: SubmittedProfileJob): void {
-    this.jobs.push(job);
+    this.jobs.push({ ...job, deadline: Date.now() + this.klaviyo.jobTimeoutMs });
     this.reportUnfinished();
     this.loop ??= this.followAll()
       .catch((error: unknown) => {
@@ -75,6 +76,11 @@ export class ProfileJobFollower {
       });
       if (!status) continue;
       if (status.status !== 'complete' && status.status !== 'cancelled') {
+        if (Date.now() >= job.deadline) {
+          this.giveUp(job);
+          waitMs = firstPollMs;
+          continue;
+        }
         await sleep(waitMs, this.run.signal).catch(() => undefined);
         waitMs = Math.min(waitMs * 2, maxPollMs);
         continue;
@@ -84,6 +90,16 @@ export class ProfileJobFollower {
       this.jobs.shift();
       this.reportUnfinished();
     }
+  }
+
+  /** A job still not finished at its deadline: its customers count as failed, and the jobs behind it go on. */
+  private giveUp(job: SubmittedProfileJob): void {
+    const reason = unfinishedJobReason('profile import job', job.jobId);
+    this.run.logger.warn({ jobId: job.jobId, customers: job.customerIds.length }, 'Klaviyo did not finish a profile import job in time');
+    for (const id of job.customerIds) this.run.progress.failed(id, reason);
+    if (job.customerIds.length === 0) this.run.progress.failed(job.jobId, reason);
+    this.jobs.shift();
+    this.reportUnfinished();
   }
 
   private async settle(job: SubmittedProfileJob, total: number, cancelled: boolean): Promise<void> {

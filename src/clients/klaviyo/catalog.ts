@@ -146,6 +146,8 @@ export interface CatalogJobError {
 export interface CatalogJobOutcome {
   jobId: string;
   cancelled: boolean;
+  /** Klaviyo had not finished the job when its time was up (see KlaviyoClient.jobTimeoutMs). */
+  timedOut?: boolean;
   refused: Map<number, string>;
   /** Failures Klaviyo reported without saying which record they belong to. */
   unattributed: string[];
@@ -161,9 +163,11 @@ export interface FollowOptions {
   /** Wait before asking again about a job that is not finished; doubles up to `maxPollMs`. */
   firstPollMs: number;
   maxPollMs: number;
+  /** From submission: a job not finished by then is given up. */
+  timeoutMs: number;
 }
 
-const defaultFollowOptions: FollowOptions = { firstPollMs: 250, maxPollMs: 4_000 };
+const defaultPolling = { firstPollMs: 250, maxPollMs: 4_000 };
 
 /**
  * Klaviyo's catalog through its bulk jobs: submit, follow to the end, look up, list.
@@ -180,10 +184,10 @@ export class KlaviyoCatalog {
     private readonly followOptions: FollowOptions,
   ) {}
 
-  static of(client: KlaviyoClient, followOptions = defaultFollowOptions): KlaviyoCatalog {
+  static of(client: KlaviyoClient, followOptions: Partial<FollowOptions> = {}): KlaviyoCatalog {
     let catalog = KlaviyoCatalog.instances.get(client);
     if (!catalog) {
-      catalog = new KlaviyoCatalog(client, followOptions);
+      catalog = new KlaviyoCatalog(client, { ...defaultPolling, timeoutMs: client.jobTimeoutMs, ...followOptions });
       KlaviyoCatalog.instances.set(client, catalog);
     }
     return catalog;
@@ -206,7 +210,7 @@ export class KlaviyoCatalog {
       const jobId = await this.submitJob(kind, action, records, signal);
       onSubmitted?.(jobId);
       const status = await this.follower(kind, action).follow(jobId, signal);
-      return outcomeOf(status);
+      return status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] };
     } finally {
       this.slots.release();
     }
@@ -348,8 +352,10 @@ export class JobSlots {
 
 interface FollowedJob {
   jobId: string;
+  deadline: number;
   signal?: AbortSignal;
-  resolve(status: CatalogJobStatus): void;
+  /** Undefined: not finished by the deadline. */
+  resolve(status: CatalogJobStatus | undefined): void;
   reject(error: unknown): void;
 }
 
@@ -368,9 +374,11 @@ class JobFollower {
     private readonly options: FollowOptions,
   ) {}
 
-  follow(jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus> {
+  /** The job's final status, or undefined when it is still not finished at its deadline. */
+  follow(jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus | undefined> {
+    const deadline = Date.now() + this.options.timeoutMs;
     return new Promise((resolve, reject) => {
-      this.queue.push({ jobId, signal, resolve, reject });
+      this.queue.push({ jobId, deadline, signal, resolve, reject });
       this.loop ??= this.followAll().finally(() => (this.loop = undefined));
     });
   }
@@ -396,6 +404,11 @@ class JobFollower {
         this.queue.shift();
         job.resolve(status);
         waitMs = this.options.firstPollMs;
+        continue;
+      }
+      if (Date.now() >= job.deadline) {
+        this.queue.shift();
+        job.resolve(undefined);
         continue;
       }
       await sleep(waitMs, job.signal).catch(() => undefined);

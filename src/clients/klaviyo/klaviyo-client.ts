@@ -9,6 +9,8 @@ import { klaviyoOperationLimits, type KlaviyoOperation } from './operation-limit
 export interface KlaviyoClientOptions {
   apiKey: string;
   apiUrl: string;
+  /** How long a submitted bulk job is followed before its records count as failed (default 1 hour). */
+  jobTimeoutMs?: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
 }
@@ -37,9 +39,15 @@ export class KlaviyoClient {
   readonly events: EventsApi;
   readonly catalogs: CatalogsApi;
   readonly stats: KlaviyoCallStats = { requests: {}, rateLimited: 0 };
+  /**
+   * A job Klaviyo has not finished after this long is given up: its records count as failed, so a
+   * stuck job cannot hold a run (and the jobs queued behind it) forever. The next run sends them again.
+   */
+  readonly jobTimeoutMs: number;
   private readonly limiters = new Map<KlaviyoOperation, OperationRateLimiter>();
 
   constructor(private readonly options: KlaviyoClientOptions) {
+    this.jobTimeoutMs = options.jobTimeoutMs ?? 3_600_000;
     const session = new ApiKeySession(options.apiKey, new RetryWithExponentialBackoff({ numRetries: 0 }));
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);

@@ -30,7 +30,14 @@ describe('loadConfig', () => {
       clientSecret: 'very-secret-value',
       scopes: undefined,
     });
-    expect(config.klaviyo).toEqual({ apiKey: 'pk_very_secret_key', apiUrl: 'https://a.klaviyo.com' });
+    expect(config.klaviyo).toEqual({ apiKey: 'pk_very_secret_key', apiUrl: 'https://a.klaviyo.com', jobTimeoutMs: 3_600_000 });
+  });
+
+  it('reads how long Klaviyo jobs are followed, and names the variable when it is not a positive number', () => {
+    expect(loadConfig({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '90' }).klaviyo.jobTimeoutMs).toBe(90_000);
+    expect(problemsOf({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '0' })).toEqual([
+      expect.stringMatching(/^BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: /),
+    ]);
   });
 
   it.each([

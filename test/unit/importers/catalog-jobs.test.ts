@@ -1,9 +1,11 @@
-import { JobSlots, recordIndexOf, type CatalogJobOutcome, type KlaviyoCatalog } from '../../../src/clients/klaviyo/catalog';
+import { JobSlots, KlaviyoCatalog, recordIndexOf, type CatalogJobOutcome } from '../../../src/clients/klaviyo/catalog';
 import { PlatformError } from '../../../src/clients/platform-error';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
 import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures, RecordSettlement } from '../../../src/importers/catalog-jobs';
+import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import { createLogger } from '../../../src/logging/logger';
+import { startKlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
 
 interface SubmittedJob {
   kind: string;
@@ -233,5 +235,23 @@ describe('recordIndexOf', () => {
     [undefined, undefined],
   ])('%s → %s', (pointer, index) => {
     expect(recordIndexOf(pointer)).toBe(index);
+  });
+});
+
+describe('CatalogJobQueue against the Klaviyo emulator', () => {
+  it('gives up on a job Klaviyo has not finished by the deadline: its records fail with the reason', async () => {
+    const emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 60_000 });
+    try {
+      const client = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), jobTimeoutMs: 300 });
+      const catalog = KlaviyoCatalog.of(client, { firstPollMs: 20, maxPollMs: 50 });
+      const run = fakeRun();
+      const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 3);
+
+      expect([...outcomes.keys()]).toEqual(['c0', 'c1', 'c2']);
+      for (const failure of outcomes.values()) expect(failure).toMatch(/had not finished the category create job \S+ within BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS/);
+      expect(run.progress.counters).toMatchObject({ sent: 3, succeeded: 0 });
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -64,4 +64,28 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
     ]);
     expect(unfinished[unfinished.length - 1]).toEqual([]);
   });
+
+  it('gives up on jobs Klaviyo has not finished by the deadline: their customers fail with the reason, nothing waits forever', async () => {
+    emulator.configure({ jobProcessingMs: 60_000 });
+    try {
+      const impatient = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), jobTimeoutMs: 300 });
+      const run = runContext();
+      const unfinished: string[][] = [];
+      const follower = new ProfileJobFollower(impatient, run, async () => [], (jobs) => unfinished.push(jobs.map((job) => job.jobId)));
+      const first = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-1@example.com' } }]);
+      const second = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-2@example.com' } }]);
+      follower.follow({ jobId: first, customerIds: ['c-1'], withoutPhone: false });
+      follower.follow({ jobId: second, customerIds: ['c-2'], withoutPhone: false });
+      await follower.drain();
+
+      expect(run.progress.counters).toMatchObject({ succeeded: 0, failed: 2 });
+      expect(run.progress.recentFailures).toEqual([
+        { id: 'c-1', reason: expect.stringContaining(`had not finished the profile import job ${first}`) },
+        { id: 'c-2', reason: expect.stringContaining(`had not finished the profile import job ${second}`) },
+      ]);
+      expect(unfinished[unfinished.length - 1]).toEqual([]);
+    } finally {
+      emulator.configure({ jobProcessingMs: 20 });
+    }
+  });
 });
