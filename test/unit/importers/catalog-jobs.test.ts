@@ -88,6 +88,7 @@ describe('CatalogJobQueue', () => {
     const { catalog, jobs } = fakeCatalog((job) => (job.ids[0] === 'c0' ? refusal : {}));
     const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', fakeRun()), 150);
     expect(jobs).toHaveLength(2);
+    expect(outcomes.size).toBe(150);
     expect([...outcomes.values()].filter(Boolean)).toHaveLength(100);
     expect(outcomes.get('c0')).toBe('Klaviyo refused the category create job: invalid');
     expect(outcomes.get('c120')).toBeUndefined();
