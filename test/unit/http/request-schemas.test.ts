@@ -19,7 +19,7 @@ describe('parseStartRequest', () => {
     ['customers', { id: ['c1'] }, 'id', 'is not a known field'],
     ['customers', { startId: 'c1' }, 'startId', 'is not a known field'],
     ['customers', { ids: [] }, 'ids', 'at least one id'],
-    ['customers', { ids: 'c1' }, 'ids', ''],
+    ['customers', { ids: 'c1' }, 'ids', 'expected array'],
     ['customers', { ids: ['c"1'] }, 'ids.0', 'quotes'],
     ['customers', { ids: ['c1'], resume: true }, 'resume', 'cannot be combined with ids'],
     ['customers', { resume: false }, 'resume', 'must be true'],
