@@ -111,116 +111,45 @@ describe('mapCatalogProduct', () => {
       price_json: '{"price_EUR":19.99,"price_DE":19.99,"price_USD":24.99}',
       currency_json: '{"currency_DE":"EUR"}',
     };
+    const identity = (externalId: string) => ({ externalId, integrationType: '$custom', catalogType: '$default' });
+    const shared = { title: 'Hemd', description: 'Weiche Baumwolle', url: 'https://shop.example/p/hemd', published: true };
+    const itemAttributes = {
+      ...shared,
+      imageFullUrl: 'https://img.example/m-front.jpg',
+      price: 19.99,
+      customMetadata: { ...localeMetadata, ...masterPriceMetadata },
+    };
+    const variantAttributes = (sku: string, extra: object) => ({ ...shared, sku, inventoryPolicy: 1, ...extra });
+    const masterAttributes = variantAttributes('SHIRT-M', {
+      imageFullUrl: 'https://img.example/m-front.jpg',
+      inventoryQuantity: 7,
+      price: 19.99,
+      customMetadata: { ...localeMetadata, ...masterPriceMetadata },
+    });
+    const largeAttributes = variantAttributes('SHIRT-L', {
+      inventoryQuantity: 0,
+      price: 0,
+      customMetadata: { ...localeMetadata, price_json: '{}', currency_json: '{}' },
+    });
+    const ofItem = { item: { data: { type: 'catalog-item', id: '$custom:::$default:::prod-1' } } };
     expect(mapped).toStrictEqual({
       item: {
         id: '$custom:::$default:::prod-1',
-        create: {
-          type: 'catalog-item',
-          attributes: {
-            externalId: 'prod-1',
-            integrationType: '$custom',
-            catalogType: '$default',
-            title: 'Hemd',
-            description: 'Weiche Baumwolle',
-            url: 'https://shop.example/p/hemd',
-            published: true,
-            imageFullUrl: 'https://img.example/m-front.jpg',
-            price: 19.99,
-            customMetadata: { ...localeMetadata, ...masterPriceMetadata },
-          },
-          relationships: { categories },
-        },
-        update: {
-          type: 'catalog-item',
-          id: '$custom:::$default:::prod-1',
-          attributes: {
-            title: 'Hemd',
-            description: 'Weiche Baumwolle',
-            url: 'https://shop.example/p/hemd',
-            published: true,
-            imageFullUrl: 'https://img.example/m-front.jpg',
-            price: 19.99,
-            customMetadata: { ...localeMetadata, ...masterPriceMetadata },
-          },
-          relationships: { categories },
-        },
+        create: { type: 'catalog-item', attributes: { ...identity('prod-1'), ...itemAttributes }, relationships: { categories } },
+        update: { type: 'catalog-item', id: '$custom:::$default:::prod-1', attributes: itemAttributes, relationships: { categories } },
       },
       variants: [
         {
           id: '$custom:::$default:::SHIRT-M',
           sku: 'SHIRT-M',
-          create: {
-            type: 'catalog-variant',
-            attributes: {
-              externalId: 'SHIRT-M',
-              integrationType: '$custom',
-              catalogType: '$default',
-              title: 'Hemd',
-              description: 'Weiche Baumwolle',
-              url: 'https://shop.example/p/hemd',
-              published: true,
-              sku: 'SHIRT-M',
-              imageFullUrl: 'https://img.example/m-front.jpg',
-              inventoryQuantity: 7,
-              inventoryPolicy: 1,
-              price: 19.99,
-              customMetadata: { ...localeMetadata, ...masterPriceMetadata },
-            },
-            relationships: { item: { data: { type: 'catalog-item', id: '$custom:::$default:::prod-1' } } },
-          },
-          update: {
-            type: 'catalog-variant',
-            id: '$custom:::$default:::SHIRT-M',
-            attributes: {
-              title: 'Hemd',
-              description: 'Weiche Baumwolle',
-              url: 'https://shop.example/p/hemd',
-              published: true,
-              sku: 'SHIRT-M',
-              imageFullUrl: 'https://img.example/m-front.jpg',
-              inventoryQuantity: 7,
-              inventoryPolicy: 1,
-              price: 19.99,
-              customMetadata: { ...localeMetadata, ...masterPriceMetadata },
-            },
-          },
+          create: { type: 'catalog-variant', attributes: { ...identity('SHIRT-M'), ...masterAttributes }, relationships: ofItem },
+          update: { type: 'catalog-variant', id: '$custom:::$default:::SHIRT-M', attributes: masterAttributes },
         },
         {
           id: '$custom:::$default:::SHIRT-L',
           sku: 'SHIRT-L',
-          create: {
-            type: 'catalog-variant',
-            attributes: {
-              externalId: 'SHIRT-L',
-              integrationType: '$custom',
-              catalogType: '$default',
-              title: 'Hemd',
-              description: 'Weiche Baumwolle',
-              url: 'https://shop.example/p/hemd',
-              published: true,
-              sku: 'SHIRT-L',
-              inventoryQuantity: 0,
-              inventoryPolicy: 1,
-              price: 0,
-              customMetadata: { ...localeMetadata, price_json: '{}', currency_json: '{}' },
-            },
-            relationships: { item: { data: { type: 'catalog-item', id: '$custom:::$default:::prod-1' } } },
-          },
-          update: {
-            type: 'catalog-variant',
-            id: '$custom:::$default:::SHIRT-L',
-            attributes: {
-              title: 'Hemd',
-              description: 'Weiche Baumwolle',
-              url: 'https://shop.example/p/hemd',
-              published: true,
-              sku: 'SHIRT-L',
-              inventoryQuantity: 0,
-              inventoryPolicy: 1,
-              price: 0,
-              customMetadata: { ...localeMetadata, price_json: '{}', currency_json: '{}' },
-            },
-          },
+          create: { type: 'catalog-variant', attributes: { ...identity('SHIRT-L'), ...largeAttributes }, relationships: ofItem },
+          update: { type: 'catalog-variant', id: '$custom:::$default:::SHIRT-L', attributes: largeAttributes },
         },
       ],
       variantIdsWithoutSku: [3],
