@@ -331,7 +331,7 @@ export interface CommercetoolsSandboxStats {
   requests: { total: number; oauth: number; byResource: Record<string, number> };
 }
 
-export async function klaviyoStats(klaviyoUrl: string): Promise<KlaviyoEmulatorStats> {
+async function klaviyoStats(klaviyoUrl: string): Promise<KlaviyoEmulatorStats> {
   return (await requestJson('GET', `${klaviyoUrl}/__emulator/stats`, undefined, true)).body;
 }
 
@@ -371,6 +371,6 @@ export async function requestJson(method: string, url: string, body?: unknown, r
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -61,7 +61,7 @@ export interface CommercetoolsDataset {
 }
 
 /** sfc32 seeded through a string hash: fast, small, and good enough for test data. */
-export class SeededRandom {
+class SeededRandom {
   private a: number;
   private b: number;
   private c: number;

@@ -63,7 +63,7 @@ function recordEvent(state: EmulatorState, profile: ProfileRecord, attributes: A
   if (!lastEventDate || lastEventDate < datetime) profile.attributes.last_event_date = datetime;
 }
 
-export function serializeEvent(event: EventRecord, baseUrl: string): Resource {
+function serializeEvent(event: EventRecord, baseUrl: string): Resource {
   // Klaviyo folds value and unique_id into the stored properties as $value and $event_id.
   const eventProperties: Attributes = { ...event.properties };
   if (event.value !== undefined) eventProperties.$value = event.value;

@@ -129,7 +129,7 @@ export function serializeProfile(profile: ProfileRecord, baseUrl: string) {
   return resource(baseUrl, 'profiles', 'profile', profile.id, { ...profile.attributes });
 }
 
-export const profileImportJobs: BulkJobKind = {
+const profileImportJobs: BulkJobKind = {
   type: 'profile-bulk-import-job',
   collection: 'profile-bulk-import-jobs',
   recordsOf: (body) => body?.data?.attributes?.profiles?.data ?? [],

@@ -16,7 +16,7 @@ export interface Route {
   parameterNames: string[];
 }
 
-export const emulatedOperations: OperationHandler[] = [...profileHandlers, ...eventHandlers, ...catalogHandlersForAllKinds];
+const emulatedOperations: OperationHandler[] = [...profileHandlers, ...eventHandlers, ...catalogHandlersForAllKinds];
 
 /**
  * With the spec, every operation it defines is routable (so an unimplemented one is told

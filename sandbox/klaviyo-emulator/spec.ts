@@ -95,7 +95,7 @@ function describeOperation(operation: Record<string, any>, method: string, path:
 }
 
 /** "10/s" -> 10 per 1000 ms. */
-export function parseRateLimit(text: string): RateLimitWindow {
+function parseRateLimit(text: string): RateLimitWindow {
   const match = /^(\d+)\/([smhd])$/.exec(text.trim());
   if (!match) throw new Error(`Unreadable x-klaviyo-ratelimit value: ${text}`);
   return { limit: Number(match[1]), windowMs: WINDOW_MS[match[2]] };
