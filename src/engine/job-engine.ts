@@ -36,16 +36,12 @@ export interface RunStatus {
 }
 
 interface Run {
-  runId: string;
+  /** What the importer got: id, type, request, progress and commit tracker of the run. */
   context: ImportRun;
   lock: HeldLock;
-  type: ImportType;
-  request: EffectiveRequest;
   state: RunState;
   startedAt: Date;
   finishedAt?: Date;
-  progress: RunProgress;
-  tracker: CommitTracker;
   controller: AbortController;
   /** Why the run was aborted: a user's stop, or the process shutting down. */
   abortReason?: 'stop' | 'shutdown' | 'lock lost';
@@ -74,7 +70,7 @@ export class JobEngine {
     if (!importer) throw new EngineRefusal(501, `The ${type} import is not available in this version.`);
     if (this.isActive(type)) {
       throw new EngineRefusal(423, `A ${type} import is already running in this instance.`, {
-        runId: this.runs.get(type)!.runId,
+        runId: this.runs.get(type)!.context.runId,
       });
     }
     const runId = randomUUID();
@@ -98,7 +94,7 @@ export class JobEngine {
     const run = this.runs.get(type);
     if (!run || run.state !== 'running') throw new EngineRefusal(400, `No ${type} import is running in this instance.`);
     this.abort(run, 'stop');
-    return { runId: run.runId };
+    return { runId: run.context.runId };
   }
 
   async status(type: ImportType): Promise<RunStatus & { lock?: unknown }> {
@@ -215,15 +211,10 @@ export class JobEngine {
       importerState: resumed?.importerState,
     };
     run = {
-      runId,
       context,
       lock,
-      type: importer.type,
-      request,
       state: 'running',
       startedAt,
-      progress,
-      tracker,
       controller,
       done: Promise.resolve(),
     };
@@ -254,7 +245,7 @@ export class JobEngine {
         run.finishedAt = new Date();
         await checkpointWriter.close();
       }
-      await this.finish(run, endState, lock, logger);
+      await this.finish(run, endState);
     })();
   }
 
@@ -262,7 +253,8 @@ export class JobEngine {
    * Saves the final checkpoint and releases the lock before the status shows the end state, so a
    * client that sees "completed" can start the next run at once.
    */
-  private async finish(run: Run, endState: RunState, lock: HeldLock, logger: Logger): Promise<void> {
+  private async finish(run: Run, endState: RunState): Promise<void> {
+    const { logger } = run.context;
     try {
       await this.saveCheckpoint(run, endState);
     } catch (error) {
@@ -270,26 +262,27 @@ export class JobEngine {
     }
     if (run.abortReason !== 'lock lost') {
       try {
-        await this.options.locks.release(lock);
+        await this.options.locks.release(run.lock);
       } catch (error) {
         logger.error({ reason: (error as Error).message }, 'Could not release the import lock; it expires by itself');
       }
     }
     run.state = endState;
-    logger.info({ state: run.state, ...run.progress.counters, error: run.error }, 'Import finished');
+    logger.info({ state: run.state, ...run.context.progress.counters, error: run.error }, 'Import finished');
   }
 
   private async saveCheckpoint(run: Run, state: RunState): Promise<void> {
     // A deletion has nothing to resume, and must not overwrite the import's checkpoint.
-    if (run.request.mode === 'deleteAll') return;
+    const { context } = run;
+    if (context.request.mode === 'deleteAll') return;
     await this.options.checkpoints.save({
-      runId: run.runId,
-      type: run.type,
-      request: run.request,
+      runId: context.runId,
+      type: context.type,
+      request: context.request,
       state,
-      ranges: run.tracker.positions(),
-      counters: { ...run.progress.counters },
-      importerState: run.context.importerState,
+      ranges: context.tracker.positions(),
+      counters: { ...context.progress.counters },
+      importerState: context.importerState,
       startedAt: run.startedAt.toISOString(),
       updatedAt: new Date().toISOString(),
     });
@@ -311,22 +304,23 @@ function endStateOf(reason: NonNullable<Run['abortReason']>): RunState {
 }
 
 function snapshot(run: Run): RunStatus {
+  const { context } = run;
   const end = run.finishedAt ?? new Date();
   const elapsedSeconds = Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000);
   return {
-    type: run.type,
+    type: context.type,
     state: run.state,
-    runId: run.runId,
-    mode: run.request.mode,
+    runId: context.runId,
+    mode: context.request.mode,
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString(),
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
-    recordsPerSecond: elapsedSeconds > 0 ? Math.round(run.progress.counters.sent / elapsedSeconds) : 0,
-    counters: { ...run.progress.counters },
-    lastProcessedId: run.progress.lastProcessedId,
-    positions: run.tracker.positions(),
-    recentFailures: [...run.progress.recentFailures],
-    recentSkips: [...run.progress.recentSkips],
+    recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
+    counters: { ...context.progress.counters },
+    lastProcessedId: context.progress.lastProcessedId,
+    positions: context.tracker.positions(),
+    recentFailures: [...context.progress.recentFailures],
+    recentSkips: [...context.progress.recentSkips],
     error: run.error,
   };
 }
