@@ -106,7 +106,7 @@ const categories: CatalogKind = {
     const listed = relationships?.items?.data as { id: string }[] | undefined;
     if (!listed) return;
     const linked = listed.map(({ id }, index) => requireExisting(state.catalogItems, id, 'catalog item', `/relationships/items/data/${index}/id`));
-    for (const item of state.catalogItems.values()) item.categoryIds.delete(record.id);
+    categories.unlink(state, record);
     for (const item of linked) item.categoryIds.add(record.id);
   },
   unlink(state, record) {
