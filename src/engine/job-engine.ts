@@ -155,11 +155,6 @@ export class JobEngine {
     clearTimeout(timer);
   }
 
-  /** Resolves when the current run of `type` (if any) has finished, for tests and tools. */
-  async settled(type: ImportType): Promise<void> {
-    await this.runs.get(type)?.done;
-  }
-
   private isActive(type: ImportType): boolean {
     const state = this.runs.get(type)?.state;
     return state === 'running' || state === 'stopping';
