@@ -2,23 +2,12 @@ import type { Product, ProductVariant } from '@commercetools/platform-sdk';
 import { planCategory, planPublishedProduct, planUnpublishedProduct } from '../../../src/importers/catalog-plans';
 import { mapCatalogCategory } from '../../../src/mappers/catalog-category';
 import { mapCatalogProduct } from '../../../src/mappers/catalog-product';
+import { ctCategory, ctProduct } from '../../support/commercetools-fixtures';
 
 const id = (externalId: string) => `$custom:::$default:::${externalId}`;
 
 describe('planCategory', () => {
-  const jeans = mapCatalogCategory(
-    {
-      id: 'jeans',
-      version: 1,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      lastModifiedAt: '2026-01-01T00:00:00.000Z',
-      name: { en: 'Jeans' },
-      slug: { en: 'jeans' },
-      orderHint: '0.5',
-      ancestors: [],
-    },
-    { categoryById: () => undefined },
-  );
+  const jeans = mapCatalogCategory(ctCategory('jeans', { en: 'Jeans' }), { categoryById: () => undefined });
 
   it('creates a category Klaviyo does not have, with its identity', () => {
     expect(planCategory(jeans, undefined)).toStrictEqual({ action: 'create', record: jeans.create });
@@ -38,23 +27,18 @@ describe('planCategory', () => {
 
 function product(skus: Array<string | undefined>): Product {
   const [master, ...others] = skus.map((sku, index): ProductVariant => ({ id: index + 1, sku }));
-  const current = {
-    name: { en: 'Shirt' },
-    slug: { en: 'shirt' },
-    categories: [],
-    masterVariant: master,
-    variants: others,
-    searchKeywords: {},
-    attributes: [],
-  };
-  return {
-    id: 'p1',
-    version: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastModifiedAt: '2026-01-01T00:00:00.000Z',
-    productType: { typeId: 'product-type', id: 'type-1' },
-    masterData: { published: true, hasStagedChanges: false, current, staged: current },
-  };
+  return ctProduct(
+    {
+      name: { en: 'Shirt' },
+      slug: { en: 'shirt' },
+      categories: [],
+      masterVariant: master,
+      variants: others,
+      searchKeywords: {},
+      attributes: [],
+    },
+    'p1',
+  );
 }
 
 const mapped = (skus: Array<string | undefined>) =>

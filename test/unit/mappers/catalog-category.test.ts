@@ -1,19 +1,7 @@
-import type { Category, LocalizedString } from '@commercetools/platform-sdk';
+import type { Category } from '@commercetools/platform-sdk';
 import { mapCatalogCategory } from '../../../src/mappers/catalog-category';
 import { catalogId } from '../../../src/mappers/catalog-ids';
-
-function category(id: string, name: LocalizedString, ancestorIds: string[] = []): Category {
-  return {
-    id,
-    version: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastModifiedAt: '2026-01-01T00:00:00.000Z',
-    name,
-    slug: { en: id },
-    orderHint: '0.5',
-    ancestors: ancestorIds.map((ancestorId) => ({ typeId: 'category', id: ancestorId })),
-  };
-}
+import { ctCategory as category } from '../../support/commercetools-fixtures';
 
 const women = category('women', { en: 'Women', de: 'Damen' });
 const pants = category('pants', { en: 'Pants', 'de-DE': 'Hosen' }, ['women']);

@@ -1,5 +1,4 @@
 import type {
-  Category,
   Price,
   Product,
   ProductData,
@@ -7,29 +6,17 @@ import type {
   ProductVariantAvailability,
 } from '@commercetools/platform-sdk';
 import { mapCatalogProduct, type CatalogProductOptions } from '../../../src/mappers/catalog-product';
+import { ctCategory, ctProduct } from '../../support/commercetools-fixtures';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
-function category(id: string, ancestorIds: string[] = []): Category {
-  return {
-    id,
-    version: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastModifiedAt: '2026-01-01T00:00:00.000Z',
-    name: { en: id },
-    slug: { en: id },
-    orderHint: '0.5',
-    ancestors: ancestorIds.map((ancestorId) => ({ typeId: 'category', id: ancestorId })),
-  };
-}
-
 const loadedCategories = new Map(
   [
-    category('women'),
-    category('pants', ['women']),
-    category('jeans', ['women', 'pants']),
-    category('shirts', ['women']),
-    category('sale'),
+    ctCategory('women'),
+    ctCategory('pants', undefined, ['women']),
+    ctCategory('jeans', undefined, ['women', 'pants']),
+    ctCategory('shirts', undefined, ['women']),
+    ctCategory('sale'),
   ].map((loaded) => [loaded.id, loaded]),
 );
 
@@ -44,7 +31,7 @@ function variant(id: number, extra: Partial<ProductVariant> = {}): ProductVarian
 }
 
 function product(data: Partial<ProductData> = {}): Product {
-  const current: ProductData = {
+  return ctProduct({
     name: { en: 'Shirt', de: 'Hemd' },
     description: { en: 'Soft cotton', de: 'Weiche Baumwolle' },
     slug: { en: 'shirt', de: 'hemd' },
@@ -54,15 +41,7 @@ function product(data: Partial<ProductData> = {}): Product {
     searchKeywords: {},
     attributes: [],
     ...data,
-  };
-  return {
-    id: 'prod-1',
-    version: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastModifiedAt: '2026-01-01T00:00:00.000Z',
-    productType: { typeId: 'product-type', id: 'type-1' },
-    masterData: { published: true, hasStagedChanges: false, current, staged: current },
-  };
+  });
 }
 
 const options = (extra: Partial<CatalogProductOptions> = {}): CatalogProductOptions => ({
