@@ -55,9 +55,10 @@ export interface JobEngineOptions {
   checkpoints: CheckpointStore;
   logger: Logger;
   lockTtlMs: number;
-  /** Checkpoints are written at most this often while a run advances. */
-  checkpointIntervalMs?: number;
 }
+
+/** Checkpoints are written at most this often while a run advances. */
+const checkpointIntervalMs = 1_000;
 
 /** Starts, tracks, stops and resumes the imports, one run per type at a time. */
 export class JobEngine {
@@ -186,7 +187,7 @@ export class JobEngine {
     const progress = new RunProgress(resumed?.counters, logger);
     const startedAt = resumed ? new Date(resumed.startedAt) : new Date();
     let run: Run;
-    const checkpointWriter = new ThrottledWriter(this.options.checkpointIntervalMs ?? 1_000, () =>
+    const checkpointWriter = new ThrottledWriter(checkpointIntervalMs, () =>
       this.saveCheckpoint(run, run.state),
     );
     const tracker = new CommitTracker(ranges, (lastId) => {
