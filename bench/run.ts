@@ -21,6 +21,7 @@ import {
   commercetoolsStats,
   cpuSeconds,
   residentMemoryMiB,
+  runMain,
   settledKlaviyoStats,
   startImport,
   startSandbox,
@@ -401,11 +402,4 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (error: unknown) => {
-    log(`failed: ${error instanceof Error ? error.message : String(error)}`);
-    await stopAllChildren();
-    process.exit(1);
-  },
-);
+runMain(main, log);

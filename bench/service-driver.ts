@@ -132,6 +132,21 @@ export function stopChildrenOnSignals(log: (message: string) => void): void {
   process.on('SIGTERM', onSignal);
 }
 
+/**
+ * Runs a script's `main` and exits with the code it returns. If it throws: logs the message,
+ * stops the children and exits with 1.
+ */
+export function runMain(main: () => Promise<number>, log: (message: string) => void): void {
+  main().then(
+    (code) => process.exit(code),
+    async (error: unknown) => {
+      log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+      await stopAllChildren();
+      process.exit(1);
+    },
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sandbox
 

@@ -14,6 +14,7 @@ import {
   type RunningSandbox,
   SERVICE_FROM_SOURCE,
   requestJson,
+  runMain,
   settledKlaviyoStats,
   startImport,
   startSandbox,
@@ -272,11 +273,4 @@ function describeSizes(sizes: Record<string, number>): string {
   return Object.entries(sizes).map(([kind, count]) => `${count} ${kind}`).join(', ');
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (error: unknown) => {
-    note(`failed: ${error instanceof Error ? error.message : String(error)}`);
-    await stopAllChildren();
-    process.exit(1);
-  },
-);
+runMain(main, note);
