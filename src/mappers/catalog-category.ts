@@ -7,9 +7,6 @@ import { catalogId, catalogIdentity, withoutIdentity } from './catalog-ids';
 import { categoryPathNames, type CategoryLookup } from './category-paths';
 import { localizedText } from './localized-text';
 
-// One lookup type for every mapper that resolves categories (catalog products import it from here).
-export type { CategoryLookup };
-
 export interface CatalogCategoryOptions {
   preferredLocale?: string;
   categoryById: CategoryLookup;

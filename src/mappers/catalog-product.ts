@@ -5,8 +5,8 @@ import type {
   CatalogVariantCreateQueryResourceObject,
   CatalogVariantUpdateQueryResourceObject,
 } from 'klaviyo-api';
-import type { CategoryLookup } from './catalog-category';
 import { catalogId, catalogIdentity, withoutIdentity } from './catalog-ids';
+import type { CategoryLookup } from './category-paths';
 import { localizedText } from './localized-text';
 import { choosePrice, priceAmount, type PriceRules } from './price';
 
