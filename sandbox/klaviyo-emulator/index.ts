@@ -9,7 +9,8 @@ import { parseFilter } from './filter';
 import { serializeProfile } from './profiles';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter';
 import { buildRoutes, matchRoute, type Route } from './routes';
-import { DEFAULT_SPEC_PATH, loadSpec } from './spec';
+import { loadSpec } from './spec';
+import { findSpecPath, specCandidates } from './spec-location';
 import { EmulatorState } from './state';
 import { RequestValidator } from './validator';
 
@@ -26,7 +27,7 @@ export interface KlaviyoEmulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
-  /** Defaults to env KLAVIYO_OPENAPI_SPEC, then `<project>/../shared/klaviyo-openapi/stable.json`. */
+  /** Defaults to the first of `specCandidates()` that exists (KLAVIYO_OPENAPI_SPEC first). */
   specPath?: string;
   /** When set, any other key is answered 401. */
   apiKey?: string;
@@ -80,9 +81,14 @@ const REVISION = /^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9]+)?$/;
 const JSON_API = 'application/vnd.api+json';
 
 export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {}): Promise<KlaviyoEmulator> {
-  const specPath = options.specPath ?? process.env.KLAVIYO_OPENAPI_SPEC ?? DEFAULT_SPEC_PATH;
+  const specPath = options.specPath ?? findSpecPath();
   const spec = loadSpec(specPath);
-  if (!spec) process.stderr.write(`klaviyo-emulator: no OpenAPI spec at ${specPath}; request validation and rate limits are off.\n`);
+  if (!spec) {
+    const looked = options.specPath ? [specPath] : specCandidates();
+    process.stderr.write(
+      `klaviyo-emulator: no OpenAPI spec at ${looked.join(' or ')} (KLAVIYO_OPENAPI_SPEC names another); request validation and rate limits are off.\n`,
+    );
+  }
   const validator = spec && new RequestValidator(spec);
   const routes = buildRoutes(spec);
   const state = new EmulatorState();

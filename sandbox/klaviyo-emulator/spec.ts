@@ -1,8 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-/** The spec sits beside the project: `<project>/../shared/klaviyo-openapi/stable.json`. */
-export const DEFAULT_SPEC_PATH = resolve(__dirname, '..', '..', '..', 'shared', 'klaviyo-openapi', 'stable.json');
 
 export interface RateLimitWindow {
   limit: number;

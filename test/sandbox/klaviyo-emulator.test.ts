@@ -1,6 +1,7 @@
 /** Behaviour of the Klaviyo emulator over HTTP: validation, limits, jobs, identity, catalog, faults, inspection. */
 import { startKlaviyoEmulator } from '../../sandbox/klaviyo-emulator';
-import { loadSpec, DEFAULT_SPEC_PATH } from '../../sandbox/klaviyo-emulator/spec';
+import { loadSpec } from '../../sandbox/klaviyo-emulator/spec';
+import { findSpecPath } from '../../sandbox/klaviyo-emulator/spec-location';
 import { RequestValidator } from '../../sandbox/klaviyo-emulator/validator';
 import { eventually, startTestEmulator, type EmulatorClient } from '../../sandbox/klaviyo-emulator/testing';
 
@@ -109,7 +110,7 @@ describe('validation against the spec', () => {
   });
 
   test('a 10,000-profile import body validates in well under a second', () => {
-    const spec = loadSpec(DEFAULT_SPEC_PATH)!;
+    const spec = loadSpec(findSpecPath())!;
     const validator = new RequestValidator(spec);
     const operation = spec.operations.get('bulk_import_profiles')!;
     const body = profileImport(Array.from({ length: 10_000 }, (_, index) => ({ email: `p${index}@example.com`, first_name: 'P', location: { city: 'X' }, properties: { n: index } })));
