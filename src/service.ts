@@ -23,18 +23,15 @@ export interface ServiceOptions {
   /** Overrides the settings file, for tests. */
   settings?: MappingSettings;
   retryPolicy?: RetryPolicy;
-  now?: () => Date;
 }
 
 export interface Service {
   engine: JobEngine;
-  commercetools: CommercetoolsClient;
-  klaviyo: KlaviyoClient;
   instanceId: string;
   /** Starts the HTTP server; port 0 picks a free one. */
   listen(port: number): Promise<{ port: number }>;
   /** Stops the imports (checkpoints saved, locks released) within `deadlineMs`, then the server. */
-  close(deadlineMs?: number): Promise<void>;
+  close(deadlineMs: number): Promise<void>;
 }
 
 /** Builds the whole service from its configuration: clients, importers, engine, HTTP app. */
@@ -47,7 +44,7 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     klaviyo,
     settings: options.settings ?? loadMappingSettings(config.mappingSettingsFile),
     config,
-    now: options.now ?? (() => new Date()),
+    now: () => new Date(),
   };
   const store = new CustomObjectStore(commercetools);
   const engine = new JobEngine({
@@ -67,8 +64,6 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
 
   return {
     engine,
-    commercetools,
-    klaviyo,
     instanceId,
     listen: (port) =>
       new Promise((resolve, reject) => {
@@ -77,7 +72,7 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
           resolve({ port: (server!.address() as AddressInfo).port });
         });
       }),
-    close: async (deadlineMs = 8_000) => {
+    close: async (deadlineMs) => {
       await engine.shutdown(deadlineMs);
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
