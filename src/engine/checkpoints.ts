@@ -46,8 +46,9 @@ export class CommitTracker {
     return ticket;
   }
 
-  settle(ticket: PageTicket, count = 1): void {
-    ticket.pending -= count;
+  /** Settles one record of the page. */
+  settle(ticket: PageTicket): void {
+    ticket.pending -= 1;
     if (ticket.pending < 0) throw new Error('a page settled more records than it holds');
     if (ticket.pending === 0) this.advance(ticket.rangeIndex);
   }
