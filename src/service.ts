@@ -57,7 +57,6 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),
     logger,
-    lockTtlMs: config.lockTtlMs,
   });
   const app = createApp({ engine, logger, apiKey: config.apiKey });
   let server: Server | undefined;

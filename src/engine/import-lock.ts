@@ -38,7 +38,8 @@ export class ImportLocks {
   constructor(
     private readonly store: CustomObjectStore,
     private readonly owner: string,
-    private readonly ttlMs: number,
+    /** How long a lock lives without a heartbeat. */
+    readonly ttlMs: number,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

@@ -54,7 +54,6 @@ export interface JobEngineOptions {
   locks: ImportLocks;
   checkpoints: CheckpointStore;
   logger: Logger;
-  lockTtlMs: number;
 }
 
 /** Checkpoints are written at most this often while a run advances. */
@@ -224,7 +223,7 @@ export class JobEngine {
         },
         (error: Error) => logger.warn({ reason: error.message }, 'Lock heartbeat failed, will try again'),
       );
-    }, Math.max(1_000, this.options.lockTtlMs / 3));
+    }, Math.max(1_000, this.options.locks.ttlMs / 3));
     heartbeat.unref();
 
     run.done = (async () => {
