@@ -108,7 +108,7 @@ export class JobEngine {
     const checkpoint = await this.options.checkpoints.load(type);
     if (!checkpoint) return { type, state: 'idle', lock };
     // A run that was running when its process died left a checkpoint saying so.
-    const state = checkpoint.state === 'running' || checkpoint.state === 'stopping' ? 'interrupted' : checkpoint.state;
+    const state = wasInterrupted(checkpoint.state) ? 'interrupted' : checkpoint.state;
     return {
       type,
       state,
@@ -134,7 +134,7 @@ export class JobEngine {
     const resumed: ImportType[] = [];
     for (const type of Object.keys(this.options.importers) as ImportType[]) {
       const checkpoint = await this.options.checkpoints.load(type);
-      if (!checkpoint || !['running', 'stopping', 'interrupted'].includes(checkpoint.state)) continue;
+      if (!checkpoint || !wasInterrupted(checkpoint.state)) continue;
       try {
         await this.start(type, { mode: 'resume' });
         resumed.push(type);
@@ -147,7 +147,7 @@ export class JobEngine {
 
   /** Stops every run, waits up to `deadlineMs` for checkpoints and lock releases. */
   async shutdown(deadlineMs: number): Promise<void> {
-    const active = [...this.runs.values()].filter((run) => run.state === 'running' || run.state === 'stopping');
+    const active = [...this.runs.values()].filter((run) => isInProgress(run.state));
     for (const run of active) this.abort(run, 'shutdown');
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
@@ -156,8 +156,7 @@ export class JobEngine {
   }
 
   private isActive(type: ImportType): boolean {
-    const state = this.runs.get(type)?.state;
-    return state === 'running' || state === 'stopping';
+    return isInProgress(this.runs.get(type)?.state);
   }
 
   /** Turns `resume` into the request it continues, with that run's checkpoint. */
@@ -290,6 +289,16 @@ export class JobEngine {
     run.controller.abort(new Error(`import ${reason === 'stop' ? 'stopped' : reason}`));
     if (reason === 'lock lost') run.error = 'the lock was taken over by another instance';
   }
+}
+
+/** A run still going (or winding down after a stop): it holds the lock and writes checkpoints. */
+function isInProgress(state: RunState | undefined): boolean {
+  return state === 'running' || state === 'stopping';
+}
+
+/** A saved state of a run that did not end by itself: its process died, or was shut down. */
+function wasInterrupted(state: RunState): boolean {
+  return isInProgress(state) || state === 'interrupted';
 }
 
 function endStateOf(reason: NonNullable<Run['abortReason']>): RunState {
