@@ -159,9 +159,13 @@ export interface DatasetSizes {
 
 export interface SandboxOptions {
   sizes: DatasetSizes;
-  /** Klaviyo rate limits: 1 = Klaviyo's own, 0 = off. */
-  rateLimitSpeed: number;
+  /** Klaviyo rate limits: 1 = Klaviyo's own, 0 = off; the sandbox's default is 1. */
+  rateLimitSpeed?: number;
   seed?: string;
+  /** Start only the commercetools sandbox (`--without-klaviyo`). */
+  withoutKlaviyo?: boolean;
+  /** Serve the commercetools mock without corrections (`--raw-mock`). */
+  rawMock?: boolean;
   /** Seeding large data sets takes a while. */
   startTimeoutMs?: number;
   /** Receives each line the sandbox writes to stderr (its log). */
@@ -171,28 +175,35 @@ export interface SandboxOptions {
 }
 
 export interface RunningSandbox {
-  /** The environment the sandbox printed: CT_* and KLAVIYO_* variables for the service. */
+  /** The environment the sandbox printed: CT_* and (unless `withoutKlaviyo`) KLAVIYO_* variables for the service. */
   env: Record<string, string>;
   commercetoolsUrl: string;
-  klaviyoUrl: string;
+  /** Undefined with `withoutKlaviyo`. */
+  klaviyoUrl: string | undefined;
   child: ManagedChild;
 }
 
-const SANDBOX_ENV_KEYS = ['CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'CT_API_CLIENT', 'KLAVIYO_AUTH_KEY', 'KLAVIYO_API_URL'];
+const COMMERCETOOLS_ENV_KEYS = ['CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'CT_API_CLIENT'];
+const KLAVIYO_ENV_KEYS = ['KLAVIYO_AUTH_KEY', 'KLAVIYO_API_URL'];
 
 /** Starts `sandbox/cli.ts` on free ports, seeded with `sizes`, and waits for its environment lines. */
+export function startSandbox(options: SandboxOptions & { withoutKlaviyo?: false }): Promise<RunningSandbox & { klaviyoUrl: string }>;
+export function startSandbox(options: SandboxOptions): Promise<RunningSandbox>;
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const args = [
     ...(options.nodeArgs ?? []),
     '--import', 'tsx', path.join(PROJECT_ROOT, 'sandbox', 'cli.ts'),
     '--ct-port', '0',
     '--klaviyo-port', '0',
-    '--rate-limit-speed', String(options.rateLimitSpeed),
+    ...(options.rateLimitSpeed === undefined ? [] : ['--rate-limit-speed', String(options.rateLimitSpeed)]),
     '--seed', options.seed ?? '1',
     // The sandbox stops by itself if this process dies without stopping it.
     '--exit-on-stdin-close',
+    ...(options.withoutKlaviyo ? ['--without-klaviyo'] : []),
+    ...(options.rawMock ? ['--raw-mock'] : []),
     ...Object.entries(options.sizes).flatMap(([kind, count]) => [`--${kind}`, String(count)]),
   ];
+  const requiredKeys = options.withoutKlaviyo ? COMMERCETOOLS_ENV_KEYS : [...COMMERCETOOLS_ENV_KEYS, ...KLAVIYO_ENV_KEYS];
   const env: Record<string, string> = {};
   const child = spawnNode('sandbox', args, process.env, (line) => {
     const separator = line.indexOf('=');
@@ -200,7 +211,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     else options.onLog?.(line);
   });
   try {
-    await waitForLine(child, () => (SANDBOX_ENV_KEYS.every((key) => key in env) ? true : undefined), options.startTimeoutMs ?? 300_000);
+    await waitForLine(child, () => (requiredKeys.every((key) => key in env) ? true : undefined), options.startTimeoutMs ?? 300_000);
   } catch (error) {
     await child.stop();
     throw error;

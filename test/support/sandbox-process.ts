@@ -1,11 +1,11 @@
 /**
- * Runs the sandbox (`tsx sandbox/cli.ts`) as a child process for jest tests: the commercetools
- * mock underneath is ESM-only, which jest's CommonJS runtime cannot load, so tests reach it over
+ * Runs the sandbox (`sandbox/cli.ts`) as a child process for jest tests, through the driver that
+ * `npm run demo` and `npm run bench` use (bench/service-driver.ts): the commercetools mock
+ * underneath is ESM-only, which jest's CommonJS runtime cannot load, so tests reach it over
  * HTTP. Always `await sandbox.stop()` in afterAll; the child also stops by itself when this test
  * process dies (it watches its stdin).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { startSandbox as startSandboxProcess } from '../../bench/service-driver';
 
 export interface SandboxOptions {
   /** Generated data; each size defaults to 0, so a test starts from an empty project. */
@@ -39,51 +39,28 @@ export interface SandboxRequestStats {
   requests: { total: number; oauth: number; byResource: Record<string, number> };
 }
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const STOP_GRACE_MS = 5000;
-
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const args = [
-    require.resolve('tsx/cli'),
-    path.join(PROJECT_ROOT, 'sandbox', 'cli.ts'),
-    '--ct-port', '0',
-    '--klaviyo-port', '0',
-    '--exit-on-stdin-close',
-    '--seed', String(options.seed ?? 1),
-    '--customers', String(options.customers ?? 0),
-    '--orders', String(options.orders ?? 0),
-    '--categories', String(options.categories ?? 0),
-    '--products', String(options.products ?? 0),
-  ];
-  if (options.rateLimitSpeed !== undefined) args.push('--rate-limit-speed', String(options.rateLimitSpeed));
-  if (options.withoutKlaviyo) args.push('--without-klaviyo');
-  if (options.rawMock) args.push('--raw-mock');
-
-  // process.execPath: the Node that runs jest (24, from the `node` devDependency), also for the child.
-  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const requiredKeys = ['CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'CT_API_CLIENT'];
-  if (!options.withoutKlaviyo) requiredKeys.push('KLAVIYO_AUTH_KEY', 'KLAVIYO_API_URL');
-  let env: Record<string, string>;
-  try {
-    env = await readEnv(child, requiredKeys, options.startTimeoutMs ?? 60_000);
-  } catch (error) {
-    await stopChild(child);
-    process.removeListener('exit', killOnExit);
-    throw error;
-  }
+  const sandbox = await startSandboxProcess({
+    sizes: {
+      customers: options.customers ?? 0,
+      orders: options.orders ?? 0,
+      categories: options.categories ?? 0,
+      products: options.products ?? 0,
+    },
+    seed: String(options.seed ?? 1),
+    rateLimitSpeed: options.rateLimitSpeed,
+    withoutKlaviyo: options.withoutKlaviyo,
+    rawMock: options.rawMock,
+    startTimeoutMs: options.startTimeoutMs ?? 60_000,
+  });
+  const { env } = sandbox;
   return {
     env,
     ctApiUrl: env.CT_API_URL,
     klaviyoUrl: env.KLAVIYO_API_URL,
     projectKey: env.CT_PROJECT_ID,
     credentials: JSON.parse(env.CT_API_CLIENT) as { clientId: string; secret: string },
-    stop: async () => {
-      await stopChild(child);
-      process.removeListener('exit', killOnExit);
-    },
+    stop: () => sandbox.child.stop(),
   };
 }
 
@@ -158,46 +135,6 @@ async function control<T>(sandbox: RunningSandbox, method: string, pathname: str
   });
   if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-function readEnv(child: ChildProcess, requiredKeys: string[], timeoutMs: number): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    let stdout = '';
-    let stderr = '';
-    const fail = (reason: string) => {
-      clearTimeout(timer);
-      reject(new Error(`sandbox did not start: ${reason}\n--- sandbox stderr ---\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const lines = stdout.split('\n');
-      stdout = lines.pop() ?? '';
-      for (const line of lines) {
-        const separator = line.indexOf('=');
-        if (separator > 0) env[line.slice(0, separator)] = line.slice(separator + 1);
-      }
-      if (requiredKeys.every((key) => key in env)) {
-        clearTimeout(timer);
-        resolve(env);
-      }
-    });
-    child.once('exit', (code, signal) => fail(`exited with ${signal ?? `code ${code}`}`));
-    child.once('error', (error) => fail(error.message));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Every record of a commercetools resource, read as a client would (keyset paging by id). */
