@@ -102,10 +102,13 @@ export class JobEngine {
     // While this instance runs the import it holds the lock: no need to ask commercetools, so
     // polling the status of a running import costs no commercetools request.
     if (run && this.isActive(type)) return { ...snapshot(run), lock: describeLock({ kind: 'run', value: run.lock.value }) };
-    const holder = await this.options.locks.holder(type);
-    const lock = holder ? describeLock(holder) : undefined;
-    if (run) return { ...snapshot(run), lock };
-    const checkpoint = await this.options.checkpoints.load(type);
+    if (run) {
+      const lock = describeHolder(await this.options.locks.holder(type));
+      return { ...snapshot(run), lock };
+    }
+    // No run in this instance since it started: the lock and the last checkpoint are independent reads.
+    const [holder, checkpoint] = await Promise.all([this.options.locks.holder(type), this.options.checkpoints.load(type)]);
+    const lock = describeHolder(holder);
     if (!checkpoint) return { type, state: 'idle', lock };
     // A run that was running when its process died left a checkpoint saying so.
     const state = wasInterrupted(checkpoint.state) ? 'interrupted' : checkpoint.state;
@@ -327,6 +330,10 @@ function snapshot(run: Run): RunStatus {
     recentSkips: [...context.progress.recentSkips],
     error: run.error,
   };
+}
+
+function describeHolder(holder: LockHolder | undefined): Record<string, unknown> | undefined {
+  return holder ? describeLock(holder) : undefined;
 }
 
 function describeLock(holder: LockHolder): Record<string, unknown> {
