@@ -17,7 +17,10 @@ const commercetoolsClientSchema = z
     ),
   );
 
-const url = z.url({ error: 'must be a URL such as https://api.europe-west1.gcp.commercetools.com' });
+/** A URL without its trailing slashes, so paths can be appended with one. */
+const url = z
+  .url({ error: 'must be a URL such as https://api.europe-west1.gcp.commercetools.com' })
+  .transform((value) => value.replace(/\/+$/, ''));
 const optionalText = z
   .string()
   .optional()
@@ -105,8 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return {
     port: e.BULK_IMPORT_PORT ?? e.PORT ?? 6779,
     commercetools: {
-      apiUrl: e.CT_API_URL.replace(/\/+$/, ''),
-      authUrl: e.CT_AUTH_URL.replace(/\/+$/, ''),
+      apiUrl: e.CT_API_URL,
+      authUrl: e.CT_AUTH_URL,
       projectKey: e.CT_PROJECT_ID,
       clientId: e.CT_API_CLIENT.clientId,
       clientSecret: e.CT_API_CLIENT.secret,
@@ -114,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     klaviyo: {
       apiKey: e.KLAVIYO_AUTH_KEY,
-      apiUrl: e.KLAVIYO_API_URL.replace(/\/+$/, ''),
+      apiUrl: e.KLAVIYO_API_URL,
       jobTimeoutMs: e.BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS * 1000,
     },
     apiKey: e.BULK_IMPORT_API_KEY,

@@ -33,6 +33,12 @@ describe('loadConfig', () => {
     expect(config.klaviyo).toEqual({ apiKey: 'pk_very_secret_key', apiUrl: 'https://a.klaviyo.com', jobTimeoutMs: 3_600_000 });
   });
 
+  it('strips trailing slashes from every URL, the Klaviyo one included', () => {
+    const config = loadConfig({ ...valid, CT_AUTH_URL: 'https://auth.europe-west1.gcp.commercetools.com//', KLAVIYO_API_URL: 'http://127.0.0.1:4010/' });
+    expect(config.commercetools.authUrl).toBe('https://auth.europe-west1.gcp.commercetools.com');
+    expect(config.klaviyo.apiUrl).toBe('http://127.0.0.1:4010');
+  });
+
   it('reads how long Klaviyo jobs are followed, and names the variable when it is not a positive number', () => {
     expect(loadConfig({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '90' }).klaviyo.jobTimeoutMs).toBe(90_000);
     expect(problemsOf({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '0' })).toEqual([
