@@ -1,4 +1,6 @@
 
+import { checkpointContainer } from '../../src/engine/checkpoints';
+import { lockContainer, lockKeys } from '../../src/engine/import-lock';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
 import { commercetoolsRequest, seed, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 import { freePort } from '../../bench/service-driver';
@@ -19,7 +21,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
   }
 
   async function lockValue(): Promise<unknown> {
-    const { status, body } = await commercetoolsRequest<{ value: unknown }>(sandbox, 'GET', '/custom-objects/klaviyo-ct-plugin-lock/customerFullSync');
+    const { status, body } = await commercetoolsRequest<{ value: unknown }>(sandbox, 'GET', `/custom-objects/${lockContainer}/${lockKeys.customers}`);
     return status === 404 ? undefined : body.value;
   }
 
@@ -67,7 +69,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const checkpoint = await commercetoolsRequest<{ value: { state: string; ranges: unknown[] } }>(
       sandbox,
       'GET',
-      '/custom-objects/klaviyo-ct-bulk-import-checkpoint/customers',
+      `/custom-objects/${checkpointContainer}/customers`,
     );
     expect(checkpoint.body.value.state).toBe('stopped');
 
@@ -135,7 +137,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect(await first.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(await lockValue()).toBeUndefined();
-    const checkpoint = await commercetoolsRequest<{ value: { state: string } }>(sandbox, 'GET', '/custom-objects/klaviyo-ct-bulk-import-checkpoint/customers');
+    const checkpoint = await commercetoolsRequest<{ value: { state: string } }>(sandbox, 'GET', `/custom-objects/${checkpointContainer}/customers`);
     expect(checkpoint.body.value.state).toBe('interrupted');
 
     await klaviyo.configure({ faults: { latencyMs: 0 } });
@@ -152,8 +154,8 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
   it("treats the original module's lock value \"1\" as held until it is cleared on purpose", async () => {
     const running = await service();
     const written = await commercetoolsRequest(sandbox, 'POST', '/custom-objects', {
-      container: 'klaviyo-ct-plugin-lock',
-      key: 'customerFullSync',
+      container: lockContainer,
+      key: lockKeys.customers,
       value: '1',
     });
     expect(written.status).toBe(201);
