@@ -11,6 +11,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import type { RequestStats } from '../sandbox/commercetools/server';
+import type { EmulatorStats as KlaviyoEmulatorStats } from '../sandbox/klaviyo-emulator';
 import type { RunStatus } from '../src/engine/job-engine';
 import type { ImportType } from '../src/engine/run-types';
 import { serviceNodeFlags } from '../src/runtime/memory-policy';
@@ -345,16 +347,11 @@ export async function waitForImport(serviceUrl: string, type: ImportType, option
 // ---------------------------------------------------------------------------------------------
 // Sandbox inspection
 
-export interface KlaviyoEmulatorStats {
-  records: { profiles: number; events: number; metrics: number; catalogItems: number; catalogVariants: number; catalogCategories: number };
-  requests: { total: number; byOperation: Record<string, number> };
-  rejected: number;
-  rateLimited: number;
-  faultsInjected: number;
-}
+export type { KlaviyoEmulatorStats };
 
+/** What GET /__sandbox/stats answers. */
 export interface CommercetoolsSandboxStats {
-  requests: { total: number; oauth: number; byResource: Record<string, number> };
+  requests: RequestStats;
 }
 
 async function klaviyoStats(klaviyoUrl: string): Promise<KlaviyoEmulatorStats> {

@@ -5,7 +5,12 @@
  * HTTP. Always `await sandbox.stop()` in afterAll; the child also stops by itself when this test
  * process dies (it watches its stdin).
  */
-import { startSandbox as startSandboxProcess } from '../../bench/service-driver';
+import {
+  type CommercetoolsSandboxStats,
+  commercetoolsStats as readCommercetoolsStats,
+  startSandbox as startSandboxProcess,
+} from '../../bench/service-driver';
+import type { SeedResult } from '../../sandbox/commercetools/server';
 
 export interface SandboxOptions {
   /** Generated data; each size defaults to 0, so a test starts from an empty project. */
@@ -32,11 +37,6 @@ export interface RunningSandbox {
   projectKey: string;
   credentials: { clientId: string; secret: string };
   stop(): Promise<void>;
-}
-
-export type SeedCounts = Record<'types' | 'customerGroups' | 'channels' | 'states' | 'productTypes' | 'categories' | 'products' | 'customers' | 'orders', number>;
-export interface SandboxRequestStats {
-  requests: { total: number; oauth: number; byResource: Record<string, number> };
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -68,7 +68,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 export async function seed(
   sandbox: RunningSandbox,
   sizes: { seed?: number | string; categories?: number; products?: number; customers?: number; orders?: number },
-): Promise<{ loaded: SeedCounts; durationMs: number }> {
+): Promise<SeedResult> {
   return control(sandbox, 'POST', '/__sandbox/seed', sizes);
 }
 
@@ -78,8 +78,8 @@ export async function resetCommercetools(sandbox: RunningSandbox): Promise<void>
 }
 
 /** Requests the commercetools sandbox has answered, by resource (GET /__sandbox/stats). */
-export async function commercetoolsStats(sandbox: RunningSandbox): Promise<SandboxRequestStats> {
-  return control(sandbox, 'GET', '/__sandbox/stats');
+export async function commercetoolsStats(sandbox: RunningSandbox): Promise<CommercetoolsSandboxStats> {
+  return readCommercetoolsStats(sandbox.ctApiUrl);
 }
 
 export async function resetCommercetoolsStats(sandbox: RunningSandbox): Promise<void> {
