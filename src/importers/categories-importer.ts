@@ -1,6 +1,4 @@
-import type { Category } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
-import type { PageQuery } from '../clients/commercetools/keyset-pages';
 import { KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
@@ -8,7 +6,7 @@ import { mapCatalogCategory } from '../mappers/catalog-category';
 import { deleteAllCategories } from './catalog-delete-all';
 import { CatalogQueues } from './catalog-jobs';
 import { planCategory } from './catalog-plans';
-import { catalogPages, catalogRanges } from './catalog-reading';
+import { readerRanges } from './record-reading';
 import type { ImporterDeps } from './importer-deps';
 
 /** Categories are few (thousands at most): one reader is enough. */
@@ -27,7 +25,7 @@ export class CategoriesImporter implements Importer {
   constructor(private readonly deps: ImporterDeps) {}
 
   initialRanges(request: EffectiveRequest) {
-    return catalogRanges(request, readerCount);
+    return readerRanges(request, readerCount);
   }
 
   async run(run: ImportRun): Promise<void> {
@@ -39,13 +37,10 @@ export class CategoriesImporter implements Importer {
     const categories = await CategoryCache.load(commercetools, run.signal);
     run.logger.info({ categories: categories.size }, 'Categories loaded');
     const queues = new CatalogQueues(catalog, run, backlogLimit);
-    const fetchCategories = (query: PageQuery) =>
-      commercetools
-        .call('queryCategories', () => commercetools.api.categories().get({ queryArgs: query }).execute(), run.signal)
-        .then((page) => page.results);
 
     try {
-      await readRanges(run, catalogPages<Category>(run, fetchCategories), async (page, rangeIndex) => {
+      // The cache holds every category already: the pages come from it.
+      await readRanges(run, (range) => categories.pages(range), async (page, rangeIndex) => {
         await queues.backlog.roomAvailable();
         const mappings = page.map((category) =>
           mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),

@@ -1,5 +1,5 @@
 import type { Customer } from '@commercetools/platform-sdk';
-import { idListPages, keysetPages, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import { idListPages, type IdRange } from '../clients/commercetools/keyset-pages';
 import {
   findProfileIdsByEmail,
   profileImportLimits,
@@ -12,6 +12,7 @@ import { readRanges } from '../engine/read-ranges';
 import { customerProfileAttributes, customerProfileAttributesWithoutPhone } from '../mappers/customer-profile';
 import type { ImporterDeps } from './importer-deps';
 import { ProfileJobFollower, type SubmittedProfileJob, type UnfinishedProfileJob } from './profile-job-follower';
+import { readerRanges, recordPages } from './record-reading';
 
 /** Parallel readers over the id space for a full import. */
 const readerCount = 4;
@@ -35,7 +36,7 @@ export class CustomersImporter implements Importer {
   constructor(private readonly deps: ImporterDeps) {}
 
   initialRanges(request: EffectiveRequest): IdRange[] {
-    return request.mode === 'ids' ? [{}] : splitIdSpace(readerCount);
+    return readerRanges(request, readerCount);
   }
 
   async run(run: ImportRun): Promise<void> {
@@ -62,17 +63,12 @@ export class CustomersImporter implements Importer {
       (entry) => Buffer.byteLength(JSON.stringify(entry)),
     );
 
-    const fetchCustomers = this.fetchCustomers(run);
-    const pagesOf = (range: IdRange) =>
-      run.request.mode === 'ids'
-        ? idListPages(fetchCustomers, run.request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'))
-        : keysetPages(fetchCustomers, range);
 
     // Jobs a stopped run submitted but did not follow to the end are followed first.
     for (const job of carriedOverJobs(run.importerState)) follower.follow({ ...job, customerIds: [] });
 
     try {
-      await readRanges(run, pagesOf, async (customers, rangeIndex) => {
+      await readRanges(run, recordPages(run, this.deps.commercetools.queryPage('customers', run.signal)), async (customers, rangeIndex) => {
         const existingIds = settings.deduplicateProfilesByEmail
           ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
           : undefined;
@@ -123,21 +119,13 @@ export class CustomersImporter implements Importer {
     const entries: ProfileImportEntry[] = [];
     const ids: string[] = [];
     const missing = (id: string) => run.progress.failed(id, 'not found in commercetools');
-    for await (const customers of idListPages(this.fetchCustomers(run), customerIds, {}, missing)) {
+    for await (const customers of idListPages(this.deps.commercetools.queryPage('customers', run.signal), customerIds, {}, missing)) {
       for (const customer of customers) {
         entries.push({ attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) });
         ids.push(customer.id);
       }
     }
     return entries.length > 0 ? [await this.submit(run, entries, ids, true)] : [];
-  }
-
-  private fetchCustomers(run: ImportRun): (query: PageQuery) => Promise<Customer[]> {
-    const { commercetools } = this.deps;
-    return (query) =>
-      commercetools
-        .call('queryCustomers', () => commercetools.api.customers().get({ queryArgs: query }).execute(), run.signal)
-        .then((page) => page.results);
   }
 }
 

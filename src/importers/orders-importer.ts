@@ -1,6 +1,6 @@
 import type { Order } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
-import { idListPages, keysetPages, quote, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import { idListPages, keysetPages, quote, splitIdSpace, type IdRange } from '../clients/commercetools/keyset-pages';
 import { ProductCategories } from '../clients/commercetools/product-categories';
 import {
   eventBulkCreateLimits,
@@ -129,10 +129,7 @@ export class OrdersImporter implements Importer {
 
   private orderPages(run: ImportRun, range: IdRange): AsyncIterable<Order[]> {
     const { commercetools } = this.deps;
-    const fetchPage = (query: PageQuery) =>
-      commercetools
-        .call('queryOrders', () => commercetools.api.orders().get({ queryArgs: query }).execute(), run.signal)
-        .then((page) => page.results);
+    const fetchPage = commercetools.queryPage('orders', run.signal);
     const { request } = run;
     switch (request.mode) {
       case 'ids':

@@ -9,7 +9,7 @@ import { mapCatalogProduct, type CatalogProductMapping, type CatalogProductOptio
 import { deleteAllItems } from './catalog-delete-all';
 import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
 import { planPublishedProduct, planUnpublishedProduct, type ProductPlan } from './catalog-plans';
-import { catalogPages, catalogRanges } from './catalog-reading';
+import { readerRanges, recordPages } from './record-reading';
 import type { ImporterDeps } from './importer-deps';
 
 /** Parallel readers over the id space for a full import. */
@@ -34,7 +34,7 @@ export class ProductsImporter implements Importer {
   constructor(private readonly deps: ImporterDeps) {}
 
   initialRanges(request: EffectiveRequest) {
-    return catalogRanges(request, readerCount);
+    return readerRanges(request, readerCount);
   }
 
   async run(run: ImportRun): Promise<void> {
@@ -50,13 +50,11 @@ export class ProductsImporter implements Importer {
     // Each page is mapped as soon as it arrives, so the raw products (current and staged data, every
     // price) are garbage before the first wait and never reach V8's old generation. Unpublished
     // products are read too: those Klaviyo still has are marked unpublished there.
-    const fetchProducts = (query: PageQuery) =>
-      commercetools
-        .call('queryProducts', () => commercetools.api.products().get({ queryArgs: query }).execute(), run.signal)
-        .then((page) => page.results.map((product) => readProduct(product, mapping)));
+    const queryProducts = commercetools.queryPage('products', run.signal);
+    const fetchProducts = (query: PageQuery) => queryProducts(query).then((products) => products.map((product) => readProduct(product, mapping)));
 
     try {
-      await readRanges(run, catalogPages<ReadProduct>(run, fetchProducts, productPageSize), async (products, rangeIndex) => {
+      await readRanges(run, recordPages<ReadProduct>(run, fetchProducts, productPageSize), async (products, rangeIndex) => {
         const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
         queues.backlog.enter(products.length);
         const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);

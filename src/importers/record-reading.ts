@@ -2,24 +2,16 @@ import { idListPages, keysetPages, splitIdSpace, type IdRange, type PageQuery } 
 import type { EffectiveRequest, ImportRun } from '../engine/importer';
 
 /**
- * The readers' ranges for a catalog run: `parallelReaders` slices of the id space for a full
- * import, one range for a list of ids or a deletion (which reads Klaviyo, not commercetools), and
- * everything after the given id for `startId`, which names the last record a previous run finished.
+ * The readers' ranges of a customers or catalog run: `parallelReaders` slices of the id space for
+ * a full import, one range for a list of ids or a deletion (which reads Klaviyo, not
+ * commercetools). A start id is for orders only, which read their own ranges.
  */
-export function catalogRanges(request: EffectiveRequest, parallelReaders: number): IdRange[] {
-  switch (request.mode) {
-    case 'all':
-      return splitIdSpace(parallelReaders);
-    case 'startId':
-      return [{ afterId: request.startId }];
-    case 'ids':
-    case 'deleteAll':
-      return [{}];
-  }
+export function readerRanges(request: EffectiveRequest, parallelReaders: number): IdRange[] {
+  return request.mode === 'all' ? splitIdSpace(parallelReaders) : [{}];
 }
 
 /** The pages of one range: the requested ids (missing ones counted as failed), else every record in it. */
-export function catalogPages<T extends { id: string }>(
+export function recordPages<T extends { id: string }>(
   run: ImportRun,
   fetchPage: (query: PageQuery) => Promise<T[]>,
   pageSize?: number,

@@ -1,6 +1,6 @@
 import type { Category } from '@commercetools/platform-sdk';
 import type { CommercetoolsClient } from './commercetools-client';
-import { keysetPages, type PageQuery } from './keyset-pages';
+import { keysetPages, maxPageSize, type IdRange } from './keyset-pages';
 
 /**
  * Every category of the project, read once per run: category paths need each ancestor's name,
@@ -12,12 +12,8 @@ export class CategoryCache {
 
   /** Reads all categories, 500 per request, in id order. */
   static async load(client: CommercetoolsClient, signal?: AbortSignal): Promise<CategoryCache> {
-    const fetchPage = (query: PageQuery) =>
-      client
-        .call('queryCategories', () => client.api.categories().get({ queryArgs: query }).execute(), signal)
-        .then((page) => page.results);
     const categories = new Map<string, Category>();
-    for await (const page of keysetPages(fetchPage, {})) {
+    for await (const page of keysetPages(client.queryPage('categories', signal), {})) {
       for (const category of page) categories.set(category.id, category);
     }
     return new CategoryCache(categories);
@@ -25,6 +21,24 @@ export class CategoryCache {
 
   get size(): number {
     return this.categories.size;
+  }
+
+  /**
+   * The categories of an id range, in id order, a page at a time: the categories import reads
+   * them from here rather than from commercetools a second time.
+   */
+  async *pages({ afterId, beforeId }: IdRange, pageSize = maxPageSize): AsyncGenerator<Category[]> {
+    let page: Category[] = [];
+    // The map was filled in id order (keyset reading).
+    for (const category of this.categories.values()) {
+      if ((afterId !== undefined && category.id <= afterId) || (beforeId !== undefined && category.id >= beforeId)) continue;
+      page.push(category);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
   }
 
   /** A lookup for the mappers (a `CategoryLookup`); undefined for a category that does not exist. */

@@ -1,9 +1,30 @@
-import { createApiBuilderFromCtpClient, type ByProjectKeyRequestBuilder } from '@commercetools/platform-sdk';
+import {
+  createApiBuilderFromCtpClient,
+  type ByProjectKeyRequestBuilder,
+  type Category,
+  type Customer,
+  type Order,
+  type Product,
+} from '@commercetools/platform-sdk';
 import { ClientBuilder, type ClientResponse } from '@commercetools/ts-client';
 import type { Config } from '../../config/env';
 import type { Logger } from '../../logging/logger';
 import { withRetry, type RetryPolicy } from '../../engine/retry';
 import { PlatformError, retryAfterMs } from '../platform-error';
+import type { PageQuery } from './keyset-pages';
+
+/** The resources read page by page, with their record type. */
+export interface PagedResources {
+  categories: Category;
+  customers: Customer;
+  orders: Order;
+  products: Product;
+}
+
+/** What the SDK's query builder of each of those resources has in common. */
+interface QueryBuilder<T> {
+  get(args: { queryArgs: PageQuery }): { execute(): Promise<ClientResponse<{ results: T[] }>> };
+}
 
 /**
  * The one door to commercetools: the platform SDK over @commercetools/ts-client with the
@@ -11,8 +32,6 @@ import { PlatformError, retryAfterMs } from '../platform-error';
  */
 export class CommercetoolsClient {
   readonly api: ByProjectKeyRequestBuilder;
-  /** Requests sent, for status and benchmarks. */
-  requestCount = 0;
 
   constructor(
     config: Config['commercetools'],
@@ -33,11 +52,18 @@ export class CommercetoolsClient {
     this.api = createApiBuilderFromCtpClient(client).withProjectKey({ projectKey: config.projectKey });
   }
 
+  /** Reads one page of `resource` per call: the form keyset and id-list paging take (keyset-pages.ts). */
+  queryPage<R extends keyof PagedResources>(resource: R, signal?: AbortSignal): (query: PageQuery) => Promise<PagedResources[R][]> {
+    const operation = `query${resource[0].toUpperCase()}${resource.slice(1)}`;
+    const builder = () => (this.api[resource] as unknown as () => QueryBuilder<PagedResources[R]>).call(this.api);
+    return (query) =>
+      this.call(operation, () => builder().get({ queryArgs: query }).execute(), signal).then((page) => page.results);
+  }
+
   /** Executes one request built with `api`, returning the answer's body. */
   call<T>(operation: string, request: () => Promise<ClientResponse<T>>, signal?: AbortSignal): Promise<T> {
     return withRetry(
       async () => {
-        this.requestCount++;
         try {
           return (await request()).body as T;
         } catch (error) {

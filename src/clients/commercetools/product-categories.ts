@@ -1,7 +1,7 @@
 import type { Product } from '@commercetools/platform-sdk';
 import type { ProductLike } from '../../mappers/order-events';
 import type { CommercetoolsClient } from './commercetools-client';
-import { idListPages, type PageQuery } from './keyset-pages';
+import { idListPages } from './keyset-pages';
 
 /** Products remembered per run; about 150 bytes each, so the cap keeps memory in the tens of MB. */
 const defaultMaxProducts = 100_000;
@@ -39,10 +39,7 @@ export class ProductCategories {
   }
 
   private async fetch(ids: string[], signal?: AbortSignal): Promise<Map<string, ProductLike>> {
-    const fetchPage = (query: PageQuery) =>
-      this.client
-        .call('queryProducts', () => this.client.api.products().get({ queryArgs: query }).execute(), signal)
-        .then((page) => page.results);
+    const fetchPage = this.client.queryPage('products', signal);
     const products = new Map<string, ProductLike>();
     const ignoreDeleted = () => undefined;
     for await (const page of idListPages<Product>(fetchPage, ids, {}, ignoreDeleted)) {
