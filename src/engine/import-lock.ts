@@ -10,7 +10,7 @@ export const lockKeys: Record<ImportType, string> = {
   products: 'productFullSync',
 };
 
-export interface LockValue {
+interface LockValue {
   owner: string;
   runId: string;
   startedAt: string;
@@ -20,7 +20,7 @@ export interface LockValue {
 /** Who holds a lock, as a status shows it. The original module's plain "1" never expires. */
 export type LockHolder = { kind: 'run'; value: LockValue } | { kind: 'legacy'; value: unknown };
 
-export type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: false; holder: LockHolder };
+type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: false; holder: LockHolder };
 
 /** A lock this instance holds; `version` moves with every heartbeat. */
 export interface HeldLock {

@@ -49,7 +49,7 @@ interface Run {
   done: Promise<void>;
 }
 
-export interface JobEngineOptions {
+interface JobEngineOptions {
   importers: Partial<Record<ImportType, Importer>>;
   locks: ImportLocks;
   checkpoints: CheckpointStore;

@@ -5,7 +5,7 @@ import { importTypes, type ImportType } from '../engine/run-types';
 import { requireApiKey } from './api-key';
 import { BodyError, parseStartRequest } from './request-schemas';
 
-export interface AppOptions {
+interface AppOptions {
   engine: JobEngine;
   logger: Logger;
   /** When set, every /sync route needs `Authorization: Bearer <apiKey>`. */
