@@ -90,9 +90,13 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const [first, second] = await Promise.all([service(), service()]);
     const answers = await Promise.all([http(`${first.url}/sync/customers`, 'POST'), http(`${second.url}/sync/customers`, 'POST')]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 423]);
+    const won = answers.find((answer) => answer.status === 202)!;
     const loser = answers.find((answer) => answer.status === 423)!;
     expect(loser.body.lock.owner).toBeDefined();
+    // The loser was refused by the winner's lock, not by some other run's.
+    expect(loser.body.lock).toMatchObject({ owner: expect.any(String), runId: won.body.runId });
     const winner = answers[0].status === 202 ? first : second;
+    expect(loser.body.lock.owner).toBe(winner.service.instanceId);
     await waitForState(winner.url, 'customers', ['completed', 'failed']);
   });
 
