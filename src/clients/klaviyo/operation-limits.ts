@@ -11,7 +11,6 @@ export const klaviyoOperationLimits = {
   get_profiles: limit(75, 750),
   bulk_create_events: limit(10, 150),
   get_catalog_items: limit(350, 3500),
-  get_catalog_variants: limit(350, 3500),
   get_catalog_categories: limit(350, 3500),
   bulk_create_catalog_items: limit(75, 750),
   bulk_update_catalog_items: limit(75, 750),
