@@ -2,7 +2,7 @@ import type { Customer } from '@commercetools/platform-sdk';
 import { idListPages, type IdRange } from '../clients/commercetools/keyset-pages';
 import {
   findProfileIdsByEmail,
-  profileImportLimits,
+  profileImportMaxBytes,
   submitProfileImportJob,
   type ProfileImportEntry,
 } from '../clients/klaviyo/profiles';
@@ -52,7 +52,7 @@ export class CustomersImporter implements Importer {
     const sender = new BatchSender<ProfileImportEntry>(
       {
         maxItems: profilesPerJob,
-        maxBytes: profileImportLimits.bytes - envelopeBytes,
+        maxBytes: profileImportMaxBytes - envelopeBytes,
         concurrency: jobsInFlight,
       },
       run.tracker,

@@ -128,8 +128,6 @@ const jobEndpoints: JobEndpoints = {
 export interface CatalogJobStatus {
   jobId: string;
   status: 'queued' | 'processing' | 'complete' | 'cancelled';
-  totalCount: number;
-  completedCount: number;
   failedCount: number;
   errors: CatalogJobError[];
 }
@@ -229,15 +227,13 @@ export class KlaviyoCatalog {
     return body.data.id;
   }
 
-  async jobStatus(kind: CatalogKind, action: CatalogAction, jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus> {
+  private async jobStatus(kind: CatalogKind, action: CatalogAction, jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus> {
     const endpoint: JobEndpoint<unknown> = jobEndpoints[kind][action];
     const { body } = await this.client.call(endpoint.statusOperation, () => endpoint.status(this.client.catalogs, jobId), signal);
     const attributes = body.data.attributes;
     return {
       jobId: body.data.id,
       status: String(attributes.status) as CatalogJobStatus['status'],
-      totalCount: attributes.totalCount,
-      completedCount: attributes.completedCount ?? 0,
       failedCount: attributes.failedCount ?? 0,
       errors: (attributes.errors ?? []).map((error) => ({
         code: error.code,

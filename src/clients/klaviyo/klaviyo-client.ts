@@ -15,12 +15,6 @@ export interface KlaviyoClientOptions {
   retryPolicy?: RetryPolicy;
 }
 
-/** Requests sent per operation and 429 answers seen, for status and benchmarks. */
-export interface KlaviyoCallStats {
-  requests: Partial<Record<KlaviyoOperation, number>>;
-  rateLimited: number;
-}
-
 /**
  * How much longer than Klaviyo's windows (1 s burst, 60 s steady) the client-side limiter counts.
  * Klaviyo counts a request when it handles it: requests granted here 1.3 s apart still reached the
@@ -38,7 +32,6 @@ export class KlaviyoClient {
   readonly profiles: ProfilesApi;
   readonly events: EventsApi;
   readonly catalogs: CatalogsApi;
-  readonly stats: KlaviyoCallStats = { requests: {}, rateLimited: 0 };
   /**
    * A job Klaviyo has not finished after this long is given up: its records count as failed, so a
    * stuck job cannot hold a run (and the jobs queued behind it) forever. The next run sends them again.
@@ -60,13 +53,10 @@ export class KlaviyoClient {
     return withRetry(
       async () => {
         await this.limiter(operation).acquire(signal);
-        this.stats.requests[operation] = (this.stats.requests[operation] ?? 0) + 1;
         try {
           return await request();
         } catch (error) {
-          const failure = toPlatformError(operation, error);
-          if (failure.status === 429) this.stats.rateLimited++;
-          throw failure;
+          throw toPlatformError(operation, error);
         }
       },
       {

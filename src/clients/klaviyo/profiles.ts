@@ -11,11 +11,8 @@ export interface ProfileImportEntry {
 }
 
 export interface ProfileImportJob {
-  id: string;
   status: 'queued' | 'processing' | 'complete' | 'cancelled';
   totalCount: number;
-  completedCount: number;
-  failedCount: number;
 }
 
 export interface ProfileImportError {
@@ -27,8 +24,8 @@ export interface ProfileImportError {
   externalId?: string;
 }
 
-/** Klaviyo's limits for one bulk profile import job. */
-export const profileImportLimits = { profiles: 10_000, bytes: 5_000_000, bytesPerProfile: 100_000 };
+/** Klaviyo's size limit for one bulk profile import job (it also takes at most 10,000 profiles). */
+export const profileImportMaxBytes = 5_000_000;
 
 export async function submitProfileImportJob(
   client: KlaviyoClient,
@@ -60,13 +57,7 @@ export async function getProfileImportJob(client: KlaviyoClient, jobId: string, 
     signal,
   );
   const attributes = body.data.attributes;
-  return {
-    id: body.data.id,
-    status: String(attributes.status) as ProfileImportJob['status'],
-    totalCount: attributes.totalCount,
-    completedCount: attributes.completedCount ?? 0,
-    failedCount: attributes.failedCount ?? 0,
-  };
+  return { status: String(attributes.status) as ProfileImportJob['status'], totalCount: attributes.totalCount };
 }
 
 /** Every per-profile error of a finished job, page by page. */
