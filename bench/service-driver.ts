@@ -381,6 +381,61 @@ export async function settledKlaviyoStats(klaviyoUrl: string, quietMs = 1_000, t
 }
 
 // ---------------------------------------------------------------------------------------------
+// commercetools, read through its API as any client would
+
+/** A bearer token from the sandbox's OAuth endpoint (client credentials flow), given the CT_* variables it printed. */
+export async function fetchToken(sandboxEnv: Record<string, string>): Promise<string> {
+  const { clientId, secret } = JSON.parse(sandboxEnv.CT_API_CLIENT) as { clientId: string; secret: string };
+  const response = await fetch(`${sandboxEnv.CT_AUTH_URL}/oauth/token?grant_type=client_credentials`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+  });
+  if (!response.ok) throw new Error(`commercetools token request answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const RECORD_PAGE_SIZE = 500;
+
+/** The records of a commercetools resource (those matching `where`, if given), page by page, paging by id (offset stops at 10,000). */
+export async function* recordPages<T extends { id: string }>(
+  sandboxEnv: Record<string, string>,
+  token: string,
+  resource: string,
+  where?: string,
+): AsyncGenerator<T[]> {
+  let lastId: string | undefined;
+  for (;;) {
+    const predicates = [where, lastId && `id > "${lastId}"`].filter(Boolean);
+    const params = new URLSearchParams({
+      limit: String(RECORD_PAGE_SIZE),
+      sort: 'id asc',
+      withTotal: 'false',
+      ...(predicates.length ? { where: predicates.join(' and ') } : {}),
+    });
+    const response = await fetch(`${sandboxEnv.CT_API_URL}/${sandboxEnv.CT_PROJECT_ID}/${resource}?${params}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) throw new Error(`GET /${resource} answered ${response.status}: ${await response.text()}`);
+    const { results } = (await response.json()) as { results: T[] };
+    yield results;
+    if (results.length < RECORD_PAGE_SIZE) return;
+    lastId = results[results.length - 1].id;
+  }
+}
+
+/** Every record of a commercetools resource (those matching `where`, if given). */
+export async function readAllRecords<T extends { id: string }>(
+  sandboxEnv: Record<string, string>,
+  token: string,
+  resource: string,
+  where?: string,
+): Promise<T[]> {
+  const records: T[] = [];
+  for await (const page of recordPages<T>(sandboxEnv, token, resource, where)) records.push(...page);
+  return records;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export async function requestJson(method: string, url: string, body?: unknown, requireOk = false): Promise<{ status: number; body: any }> {
   const response = await fetch(url, {

@@ -13,6 +13,8 @@ import {
   type KlaviyoEmulatorStats,
   type RunningSandbox,
   SERVICE_FROM_SOURCE,
+  fetchToken,
+  recordPages,
   requestJson,
   runMain,
   settledKlaviyoStats,
@@ -146,39 +148,21 @@ interface ProductVariant {
 }
 
 async function countCommercetools(sandbox: RunningSandbox): Promise<CommercetoolsCounts> {
-  const { CT_API_URL, CT_AUTH_URL, CT_PROJECT_ID, CT_API_CLIENT } = sandbox.env;
-  const { clientId, secret } = JSON.parse(CT_API_CLIENT) as { clientId: string; secret: string };
-  const tokenResponse = await fetch(`${CT_AUTH_URL}/oauth/token?grant_type=client_credentials`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-  });
-  if (!tokenResponse.ok) throw new Error(`commercetools token request answered ${tokenResponse.status}`);
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-
-  const query = async (resource: string, params: Record<string, string>) => {
-    const url = `${CT_API_URL}/${CT_PROJECT_ID}/${resource}?${new URLSearchParams(params)}`;
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const { CT_API_URL, CT_PROJECT_ID } = sandbox.env;
+  const token = await fetchToken(sandbox.env);
+  const total = async (resource: string, where?: string) => {
+    const params = new URLSearchParams({ limit: '1', withTotal: 'true', ...(where ? { where } : {}) });
+    const response = await fetch(`${CT_API_URL}/${CT_PROJECT_ID}/${resource}?${params}`, { headers: { authorization: `Bearer ${token}` } });
     if (!response.ok) throw new Error(`GET /${resource} answered ${response.status}`);
-    return (await response.json()) as { total?: number; results: any[] };
+    return ((await response.json()) as { total?: number }).total ?? 0;
   };
-  const total = async (resource: string, where?: string) =>
-    (await query(resource, { limit: '1', withTotal: 'true', ...(where ? { where } : {}) })).total ?? 0;
-  /** Sums `measure` over every record, paging by id (offset stops at 10,000). */
+  /** Sums `measure` over every record, a page at a time. */
   const sumOver = async (resource: string, measure: (record: any) => number, where?: string) => {
     let sum = 0;
-    let lastId: string | undefined;
-    for (;;) {
-      const predicates = [where, lastId && `id > "${lastId}"`].filter(Boolean);
-      const page = await query(resource, {
-        limit: '500',
-        sort: 'id asc',
-        withTotal: 'false',
-        ...(predicates.length ? { where: predicates.join(' and ') } : {}),
-      });
-      for (const record of page.results) sum += measure(record);
-      if (page.results.length < 500) return sum;
-      lastId = page.results[page.results.length - 1].id;
+    for await (const page of recordPages(sandbox.env, token, resource, where)) {
+      for (const record of page) sum += measure(record);
     }
+    return sum;
   };
   const published = 'masterData(published = true)';
   return {

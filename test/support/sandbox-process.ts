@@ -8,6 +8,8 @@
 import {
   type CommercetoolsSandboxStats,
   commercetoolsStats as readCommercetoolsStats,
+  fetchToken,
+  readAllRecords as readAllRecordsWithToken,
   startSandbox as startSandboxProcess,
 } from '../../bench/service-driver';
 import type { SeedResult } from '../../sandbox/commercetools/server';
@@ -104,27 +106,22 @@ export async function commercetoolsRequest<T = unknown>(
   pathInProject: string,
   body?: unknown,
 ): Promise<CommercetoolsResponse<T>> {
-  let token = tokens.get(sandbox);
-  if (!token) {
-    token = fetchToken(sandbox);
-    tokens.set(sandbox, token);
-  }
   const response = await fetch(`${sandbox.ctApiUrl}/${sandbox.projectKey}${pathInProject}`, {
     method,
-    headers: { authorization: `Bearer ${await token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${await tokenFor(sandbox)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function fetchToken(sandbox: RunningSandbox): Promise<string> {
-  const { clientId, secret } = sandbox.credentials;
-  const response = await fetch(`${sandbox.env.CT_AUTH_URL}/oauth/token?grant_type=client_credentials`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
-  });
-  if (!response.ok) throw new Error(`token request: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
+/** The sandbox's bearer token, fetched once per sandbox. */
+function tokenFor(sandbox: RunningSandbox): Promise<string> {
+  let token = tokens.get(sandbox);
+  if (!token) {
+    token = fetchToken(sandbox.env);
+    tokens.set(sandbox, token);
+  }
+  return token;
 }
 
 async function control<T>(sandbox: RunningSandbox, method: string, pathname: string, body?: unknown): Promise<T> {
@@ -139,17 +136,5 @@ async function control<T>(sandbox: RunningSandbox, method: string, pathname: str
 
 /** Every record of a commercetools resource, read as a client would (keyset paging by id). */
 export async function readAllRecords<T extends { id: string }>(sandbox: RunningSandbox, resource: string): Promise<T[]> {
-  const records: T[] = [];
-  let where = '';
-  for (;;) {
-    const { status, body } = await commercetoolsRequest<{ results: T[] }>(
-      sandbox,
-      'GET',
-      `/${resource}?limit=500&sort=${encodeURIComponent('id asc')}&withTotal=false${where}`,
-    );
-    if (status !== 200) throw new Error(`GET /${resource}: ${status} ${JSON.stringify(body)}`);
-    records.push(...body.results);
-    if (body.results.length < 500) return records;
-    where = `&where=${encodeURIComponent(`id > "${body.results[body.results.length - 1].id}"`)}`;
-  }
+  return readAllRecordsWithToken<T>(sandbox.env, await tokenFor(sandbox), resource);
 }
