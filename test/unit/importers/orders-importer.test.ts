@@ -1,5 +1,5 @@
 import type { Category, LineItem, Order, Product } from '@commercetools/platform-sdk';
-import type { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
+import { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
 import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages';
 import type { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import { PlatformError } from '../../../src/clients/platform-error';
@@ -74,6 +74,8 @@ function fakeCommercetools(data: { orders: Order[]; products: Product[]; categor
   const client = {
     api: { orders: resource('orders', data.orders), products: resource('products', data.products), categories: resource('categories', data.categories) },
     call: (_operation: string, request: () => Promise<{ body: unknown }>) => request().then((response) => response.body),
+    // The real paging method, over the fake resources above.
+    queryPage: CommercetoolsClient.prototype.queryPage,
   };
   return { client: client as unknown as CommercetoolsClient, queries };
 }
