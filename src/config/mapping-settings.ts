@@ -18,7 +18,7 @@ export type FieldFilter = z.infer<typeof fieldFilterSchema>;
 const emptyFilter = (): FieldFilter => ({ include: [], exclude: [], rename: {} });
 
 /** Defaults are the original module's behaviour. */
-export const mappingSettingsSchema = z
+const mappingSettingsSchema = z
   .object({
     metrics: z
       .object({

@@ -8,7 +8,7 @@ export interface BatchEntry<T> {
   ticket: PageTicket;
 }
 
-export interface BatchLimits {
+interface BatchLimits {
   maxItems: number;
   /** Serialized size of the items in one request, kept below the API's payload limit. */
   maxBytes: number;
