@@ -5,8 +5,9 @@ import { findSpecPath, specCandidates } from '../../sandbox/klaviyo-emulator/spe
 
 /** A project directory whose .git/config names `originUrl` as its origin (none when undefined). */
 function project(originUrl?: string): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'spec-location-'));
-  mkdirSync(path.join(root, '.git'));
+  // In a fresh directory of its own, so that nothing already beside it (a /tmp/shared) is found.
+  const root = path.join(mkdtempSync(path.join(tmpdir(), 'spec-location-')), 'clone');
+  mkdirSync(path.join(root, '.git'), { recursive: true });
   if (originUrl) writeFileSync(path.join(root, '.git', 'config'), `[core]\n\tbare = false\n[remote "origin"]\n\turl = ${originUrl}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
   return root;
 }
