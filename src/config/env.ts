@@ -50,6 +50,8 @@ const envSchema = z.object({
   BULK_IMPORT_LOCK_TTL_SECONDS: positiveSeconds.default(120),
   BULK_IMPORT_INSTANCE_ID: optionalText,
   BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: positiveSeconds.default(3600),
+  BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS: positiveSeconds.default(20),
+  BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: positiveSeconds.default(60),
   PRODUCT_URL_TEMPLATE: optionalText,
   PREFERRED_LOCALE: optionalText,
   PREFERRED_CURRENCY: optionalText,
@@ -67,9 +69,14 @@ export interface Config {
     clientId: string;
     clientSecret: string;
     scopes?: string[];
+    /** Deadline of one HTTP request (token requests included); a request past it is retried. */
+    timeoutMs: number;
   };
-  /** `jobTimeoutMs`: how long a submitted bulk job is followed before its records count as failed. */
-  klaviyo: { apiKey: string; apiUrl: string; jobTimeoutMs: number };
+  /**
+   * `jobTimeoutMs`: how long a submitted bulk job is followed before its records count as failed.
+   * `timeoutMs`: deadline of one HTTP request; a request past it is retried.
+   */
+  klaviyo: { apiKey: string; apiUrl: string; jobTimeoutMs: number; timeoutMs: number };
   apiKey?: string;
   autoResume: boolean;
   lockTtlMs: number;
@@ -114,11 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       clientId: e.CT_API_CLIENT.clientId,
       clientSecret: e.CT_API_CLIENT.secret,
       scopes: scopes ? scopes.split(/[\s,]+/).filter(Boolean) : undefined,
+      timeoutMs: e.BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS * 1000,
     },
     klaviyo: {
       apiKey: e.KLAVIYO_AUTH_KEY,
       apiUrl: e.KLAVIYO_API_URL,
       jobTimeoutMs: e.BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS * 1000,
+      timeoutMs: e.BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS * 1000,
     },
     apiKey: e.BULK_IMPORT_API_KEY,
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
