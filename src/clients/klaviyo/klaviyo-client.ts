@@ -82,7 +82,7 @@ export class KlaviyoClient {
 }
 
 interface KlaviyoErrorBody {
-  errors?: Array<{ code?: string; title?: string; source?: { pointer?: string } }>;
+  errors?: Array<{ code?: string; title?: string; detail?: string; source?: { pointer?: string } }>;
 }
 
 /**
@@ -94,7 +94,13 @@ function toPlatformError(operation: string, error: unknown): PlatformError {
     return new PlatformError('klaviyo', operation, undefined, error instanceof Error ? error.message : 'unknown error');
   }
   if (!error.response) return new PlatformError('klaviyo', operation, undefined, error.code ?? 'no answer');
-  const first = (error.response.data as KlaviyoErrorBody | undefined)?.errors?.[0];
+  const errors = (error.response.data as KlaviyoErrorBody | undefined)?.errors ?? [];
+  const first = errors[0];
+  const problems = errors.map((problem) => ({
+    code: problem.code ?? 'error',
+    detail: problem.detail ?? problem.title ?? '',
+    pointer: problem.source?.pointer ?? undefined,
+  }));
   const detail = first
     ? [first.code, first.title, first.source?.pointer].filter(Boolean).join(' ')
     : `HTTP ${error.response.status}`;
@@ -104,5 +110,6 @@ function toPlatformError(operation: string, error: unknown): PlatformError {
     error.response.status,
     detail,
     retryAfterMs(error.response.headers['retry-after']),
+    problems,
   );
 }

@@ -29,8 +29,14 @@ describe('loadConfig', () => {
       clientId: 'client',
       clientSecret: 'very-secret-value',
       scopes: undefined,
+      timeoutMs: 20_000,
     });
-    expect(config.klaviyo).toEqual({ apiKey: 'pk_very_secret_key', apiUrl: 'https://a.klaviyo.com', jobTimeoutMs: 3_600_000 });
+    expect(config.klaviyo).toEqual({
+      apiKey: 'pk_very_secret_key',
+      apiUrl: 'https://a.klaviyo.com',
+      jobTimeoutMs: 3_600_000,
+      timeoutMs: 60_000,
+    });
   });
 
   it('strips trailing slashes from every URL, the Klaviyo one included', () => {
@@ -43,6 +49,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '90' }).klaviyo.jobTimeoutMs).toBe(90_000);
     expect(problemsOf({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '0' })).toEqual([
       expect.stringMatching(/^BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: /),
+    ]);
+  });
+
+  it('reads the per-request deadlines of both platforms', () => {
+    const config = loadConfig({ ...valid, BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS: '5', BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: '7.5' });
+    expect(config.commercetools.timeoutMs).toBe(5_000);
+    expect(config.klaviyo.timeoutMs).toBe(7_500);
+    expect(problemsOf({ ...valid, BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: '-1' })).toEqual([
+      expect.stringMatching(/^BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: /),
     ]);
   });
 
