@@ -1,53 +1,81 @@
 import { z } from 'zod';
 
+const clientExample = '{"clientId":"…","secret":"…"}';
 const commercetoolsClientSchema = z
   .string()
   .transform((text, ctx) => {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON like {"clientId":"…","secret":"…"}' });
+      ctx.addIssue({ code: 'custom', message: `must be JSON like ${clientExample}` });
       return z.NEVER;
     }
   })
   .pipe(
     z.object(
       { clientId: z.string().min(1, 'clientId is empty'), secret: z.string().min(1, 'secret is empty') },
-      { error: 'must be JSON like {"clientId":"…","secret":"…"}' },
+      {
+        error: (issue) =>
+          `must be a JSON object like ${clientExample}${Array.isArray(issue.input) ? ', not an array' : ''}`,
+      },
     ),
   );
 
-/** A URL without its trailing slashes, so paths can be appended with one. */
-const url = z
-  .url({ error: 'must be a URL such as https://api.europe-west1.gcp.commercetools.com' })
-  .transform((value) => value.replace(/\/+$/, ''));
+/**
+ * An http(s) URL without its trailing slashes, so paths can be appended with one. Other schemes
+ * are refused without echoing them: a misplaced secret such as `key:value` parses as a scheme.
+ */
+function httpUrl(example: string) {
+  return z.string().transform((text, ctx) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be a URL such as ${example}` });
+      return z.NEVER;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `must be an https:// (or http://) URL such as ${example}` });
+      return z.NEVER;
+    }
+    return text.replace(/\/+$/, '');
+  });
+}
 const optionalText = z
   .string()
   .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveSeconds = z.coerce.number().positive();
+  .transform((value) => (value === undefined ? undefined : value.trim()));
+const portProblem = 'must be a whole number from 1 to 65535';
+const port = z.coerce.number({ error: portProblem }).int(portProblem).min(1, portProblem).max(65535, portProblem);
+const secondsProblem = 'must be a number of seconds greater than 0';
+const positiveSeconds = z.coerce.number({ error: secondsProblem }).positive(secondsProblem);
+/** The heartbeat renews a lock every third of its lifetime; a shorter lifetime expires under a busy run. */
+const minimumLockTtlSeconds = 10;
+const lockTtlProblem = `must be a number of seconds, at least ${minimumLockTtlSeconds}`;
+const lockTtlSeconds = z.coerce.number({ error: lockTtlProblem }).min(minimumLockTtlSeconds, lockTtlProblem);
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
-  CT_API_URL: url,
-  CT_AUTH_URL: url,
-  CT_PROJECT_ID: z.string().min(1, 'must name the commercetools project key'),
+  CT_API_URL: httpUrl('https://api.europe-west1.gcp.commercetools.com'),
+  CT_AUTH_URL: httpUrl('https://auth.europe-west1.gcp.commercetools.com'),
+  CT_PROJECT_ID: z.string(),
   CT_API_CLIENT: commercetoolsClientSchema,
   CT_SCOPE: optionalText,
   CT_SCOPES: optionalText,
-  KLAVIYO_AUTH_KEY: z.string().min(1, 'must be a Klaviyo private API key'),
-  KLAVIYO_API_URL: url.default('https://a.klaviyo.com'),
+  KLAVIYO_AUTH_KEY: z.string(),
+  KLAVIYO_API_URL: httpUrl('https://a.klaviyo.com').default('https://a.klaviyo.com'),
   APP_TYPE: z
     .string()
     .optional()
-    .refine((value) => value === undefined || value === '' || value === 'BULK_IMPORT', {
+    .refine((value) => value === undefined || value === 'BULK_IMPORT', {
       message: 'this build only contains the bulk import module; set BULK_IMPORT or leave it unset',
     }),
   BULK_IMPORT_PORT: port.optional(),
   PORT: port.optional(),
   BULK_IMPORT_API_KEY: optionalText,
-  BULK_IMPORT_AUTO_RESUME: z.enum(['true', 'false']).default('false'),
-  BULK_IMPORT_LOCK_TTL_SECONDS: positiveSeconds.default(120),
+  BULK_IMPORT_AUTO_RESUME: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds.default(120),
   BULK_IMPORT_INSTANCE_ID: optionalText,
   BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: positiveSeconds.default(3600),
   BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS: positiveSeconds.default(20),
@@ -57,7 +85,7 @@ const envSchema = z.object({
   PREFERRED_CURRENCY: optionalText,
   INVENTORY_CHANNEL_ID: optionalText,
   MAPPING_SETTINGS_FILE: optionalText,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
 });
 
 export interface Config {
@@ -95,19 +123,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** The words for a problem no schema names itself: a missing value, or a value of the wrong type. */
+const typeProblem: z.core.$ZodErrorMap = (issue) => {
+  if (issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') return `must be a ${issue.expected}`;
+  return undefined;
+};
+
 /**
  * Reads the service configuration from environment variables.
  * Problems name the variable and never echo its value, since several hold secrets.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = envSchema.safeParse(env);
+  // A variable set to blanks (`PORT=` in a .env file) counts as not set.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = envSchema.safeParse(present, { error: typeProblem });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = issue.path.join('.');
-      const detail = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-      return `${variable}: ${detail}`;
-    });
-    throw new ConfigError(problems);
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
   // The original module read CT_SCOPES while its documentation says CT_SCOPE: accept both.

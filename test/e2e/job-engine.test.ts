@@ -102,7 +102,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
 
   it('does not let a crashed run block the next one past the lock expiry, and resumes it from its checkpoint', async () => {
     const port = await freePort();
-    const crashing = spawnService({ ...sandbox.env, BULK_IMPORT_PORT: String(port), BULK_IMPORT_LOCK_TTL_SECONDS: '2' });
+    const crashing = spawnService({ ...sandbox.env, BULK_IMPORT_PORT: String(port), BULK_IMPORT_LOCK_TTL_SECONDS: '10' });
     await waitUntilListening(crashing);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
     expect((await http(`${crashing.url}/sync/customers`, 'POST')).status).toBe(202);
@@ -111,7 +111,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     await crashing.exited;
     await klaviyo.configure({ faults: { latencyMs: 0 } });
 
-    const next = await service({ BULK_IMPORT_LOCK_TTL_SECONDS: '2' });
+    const next = await service({ BULK_IMPORT_LOCK_TTL_SECONDS: '10' });
     const blocked = await http(`${next.url}/sync/customers`, 'POST');
     expect(blocked.status).toBe(423);
     const status = await http(`${next.url}/sync/customers/status`);
@@ -119,7 +119,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
 
     const crashedAt = Date.now();
     let resumed: string[] = [];
-    while (resumed.length === 0 && Date.now() - crashedAt < 10_000) {
+    while (resumed.length === 0 && Date.now() - crashedAt < 30_000) {
       resumed = await next.service.engine.resumeInterrupted();
       if (resumed.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
     }
