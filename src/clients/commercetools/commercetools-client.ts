@@ -89,13 +89,15 @@ interface CommercetoolsErrorShape {
   message?: string;
   headers?: Record<string, unknown> | Headers;
   body?: { errors?: Array<{ code?: string }> };
+  /** fetch's network errors carry the system error code (ECONNREFUSED, ENOTFOUND) here. */
+  cause?: { code?: string };
 }
 
 /** Keeps status and error code only; the SDK's error carries the original request. */
 function toPlatformError(operation: string, error: unknown): PlatformError {
   const shape = (error ?? {}) as CommercetoolsErrorShape;
   const status = shape.statusCode && shape.statusCode > 0 ? shape.statusCode : undefined;
-  const code = shape.body?.errors?.[0]?.code ?? shape.code ?? 'error';
+  const code = shape.body?.errors?.[0]?.code ?? shape.code ?? shape.cause?.code ?? 'error';
   const headers = shape.headers;
   const retryAfter = headers instanceof Headers ? headers.get('retry-after') : headers?.['retry-after'];
   return new PlatformError('commercetools', operation, status, code, retryAfterMs(retryAfter ?? undefined));
