@@ -18,6 +18,7 @@ import { OrdersImporter } from './importers/orders-importer';
 import { ProductsImporter } from './importers/products-importer';
 import type { ImporterDeps } from './importers/importer-deps';
 import type { Logger } from './logging/logger';
+import { readinessChecker, type Readiness } from './readiness';
 
 export interface ServiceOptions {
   /** Overrides the settings file, for tests. */
@@ -28,6 +29,8 @@ export interface ServiceOptions {
 export interface Service {
   engine: JobEngine;
   instanceId: string;
+  /** Whether both platforms accept the configured credentials and scopes; changes nothing. */
+  readiness(): Promise<Readiness>;
   /** Starts the HTTP server; port 0 picks a free one. */
   listen(port: number): Promise<{ port: number }>;
   /** Stops the imports (checkpoints saved, locks released) within `deadlineMs`, then the server. */
@@ -58,12 +61,19 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     checkpoints: new CheckpointStore(store),
     logger,
   });
-  const app = createApp({ engine, logger, apiKey: config.apiKey });
+  // Readiness makes a single attempt per check, so a probe reports the cause at once.
+  const singleAttempt: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+  const readiness = readinessChecker(
+    new CommercetoolsClient(config.commercetools, logger, singleAttempt),
+    new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: singleAttempt }),
+  );
+  const app = createApp({ engine, readiness, logger, apiKey: config.apiKey });
   let server: Server | undefined;
 
   return {
     engine,
     instanceId,
+    readiness,
     listen: (port) =>
       new Promise((resolve, reject) => {
         server = app.listen(port, (error?: Error) => {

@@ -1,29 +1,51 @@
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logging/logger';
+import { errorFields } from '../logging/error-fields';
+import { PlatformError } from '../clients/platform-error';
 import { EngineRefusal, type JobEngine } from '../engine/job-engine';
 import { importTypes, type ImportType } from '../engine/run-types';
+import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
+import { describePlatformError } from './platform-problem';
 import { BodyError, parseStartRequest } from './request-schemas';
 
 interface AppOptions {
-  engine: JobEngine;
+  engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock'>;
+  /** Checks both platforms' credentials and scopes without changing anything (GET /readyz). */
+  readiness: () => Promise<Readiness>;
   logger: Logger;
-  /** When set, every /sync route needs `Authorization: Bearer <apiKey>`. */
+  /** When set, every /sync route and /readyz need `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
 }
 
-/** The HTTP API: start, stop and watch imports; clear a stale lock. */
-export function createApp({ engine, logger, apiKey }: AppOptions): express.Express {
+const bodyLimit = '1mb';
+
+/** The HTTP API: start, stop and watch imports; clear a stale lock; liveness and readiness. */
+export function createApp({ engine, readiness, logger, apiKey }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '1mb' }));
+  const authorized: RequestHandler[] = apiKey ? [requireApiKey(apiKey)] : [];
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
 
+  // Behind the key: each probe costs requests to both platforms.
+  app.get('/readyz', ...authorized, async (_request, response) => {
+    const { ready, checks } = await readiness();
+    const results = checks.map(({ platform, check, ok, error }) =>
+      ok ? { platform, check, ok } : { platform, check, ok, message: failureInWords(error, logger) },
+    );
+    if (ready) {
+      response.json({ status: 'ready', checks: results });
+      return;
+    }
+    const messages = [...new Set(results.flatMap((result) => (result.message ? [result.message] : [])))];
+    response.status(503).json({ error: 'not_ready', message: messages.join('; '), checks: results });
+  });
+
   const sync = express.Router();
-  if (apiKey) sync.use(requireApiKey(apiKey));
+  sync.use(...authorized, ...jsonBodies());
 
   sync.get('/status', async (_request, response) => {
     const statuses = await Promise.all(importTypes.map((type) => engine.status(type)));
@@ -65,12 +87,39 @@ export function createApp({ engine, logger, apiKey }: AppOptions): express.Expre
   return app;
 }
 
+class UnsupportedBody extends Error {}
+
+/**
+ * JSON bodies are parsed; a body of any other type is refused, so that `-d '{"ids":[…]}'` without
+ * the JSON header cannot start a full import. An empty body, whatever its type, means "no options".
+ * `application/*+json` is refused too: one accepted type is the clearest contract.
+ */
+function jsonBodies(): RequestHandler[] {
+  const isJson = (request: Request) => Boolean(request.is('application/json'));
+  return [
+    express.json({ limit: bodyLimit, type: (request) => isJson(request as Request) }),
+    express.raw({ limit: bodyLimit, type: (request) => !isJson(request as Request) }),
+    (request, _response, next) => {
+      if (!Buffer.isBuffer(request.body)) return next();
+      if (request.body.length > 0) return next(new UnsupportedBody());
+      request.body = undefined;
+      next();
+    },
+  ];
+}
+
 class UnknownImportType extends Error {}
 
 function importTypeOf(request: Request): ImportType {
   const type = String(request.params.type);
   if ((importTypes as readonly string[]).includes(type)) return type as ImportType;
   throw new UnknownImportType(`Unknown import type "${type}"; use one of ${importTypes.join(', ')}.`);
+}
+
+function failureInWords(error: unknown, logger: Logger): string {
+  if (error instanceof PlatformError) return describePlatformError(error).message;
+  logger.error(errorFields(error), 'Readiness check failed unexpectedly');
+  return 'the check failed unexpectedly; see the service log';
 }
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -81,16 +130,45 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       response.status(error.status).json({ error: error.status === 423 ? 'locked' : 'refused', message: error.message, ...error.details });
     } else if (error instanceof UnknownImportType) {
       response.status(404).json({ error: 'not_found', message: error.message });
-    } else if (isBodyParserError(error)) {
-      response.status(error.status).json({ error: 'invalid_body', message: error.status === 413 ? 'The body is too large.' : 'The body is not valid JSON.' });
+    } else if (error instanceof UnsupportedBody) {
+      response.status(415).json({ error: 'unsupported_media_type', message: 'Send the body as JSON with Content-Type: application/json, or send no body.' });
+    } else if (error instanceof PlatformError) {
+      const { status, error: code, message } = describePlatformError(error);
+      logger.warn({ platform: error.platform, operation: error.operation, status: error.status, detail: error.detail }, 'Request failed: a platform call failed');
+      response.status(status).json({ error: code, platform: error.platform, message });
+    } else if (isRequestError(error)) {
+      const { status, message } = requestProblem(error);
+      response.status(status).json({ error: 'invalid_body', message });
     } else {
-      logger.error({ reason: (error as Error)?.message }, 'Request failed');
+      logger.error(errorFields(error), 'Request failed');
       response.status(500).json({ error: 'internal', message: 'The request failed; see the service log.' });
     }
   };
 }
 
-function isBodyParserError(error: unknown): error is { status: number } {
-  const candidate = error as { type?: string; status?: number };
-  return typeof candidate?.status === 'number' && typeof candidate.type === 'string';
+/** An error the body parser (or Express) raised about the request itself: 4xx, safe to explain. */
+interface RequestError {
+  status: number;
+  type?: string;
+}
+
+function isRequestError(error: unknown): error is RequestError {
+  const candidate = error as { status?: unknown; expose?: unknown };
+  return typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500 && candidate.expose === true;
+}
+
+function requestProblem(error: RequestError): { status: number; message: string } {
+  switch (error.type) {
+    case 'entity.too.large':
+      return { status: 413, message: 'The body is larger than 1 MB.' };
+    case 'encoding.unsupported':
+      return { status: 415, message: 'This Content-Encoding is not supported: send the body as it is, or with gzip, deflate or br.' };
+    case 'charset.unsupported':
+      return { status: 415, message: 'This charset is not supported: send the body as UTF-8.' };
+    case 'entity.parse.failed':
+      return { status: 400, message: 'The body is not valid JSON.' };
+    default:
+      // A gzip or deflate body that does not decompress, or a body shorter than its Content-Length.
+      return { status: 400, message: 'The body could not be read as its Content-Encoding and Content-Length say.' };
+  }
 }

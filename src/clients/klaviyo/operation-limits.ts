@@ -10,6 +10,7 @@ export const klaviyoOperationLimits = {
   get_errors_for_bulk_import_profiles_job: limit(10, 150),
   get_profiles: limit(75, 750),
   bulk_create_events: limit(10, 150),
+  get_events: limit(350, 3500),
   get_catalog_items: limit(350, 3500),
   get_catalog_categories: limit(350, 3500),
   bulk_create_catalog_items: limit(75, 750),
