@@ -2,6 +2,7 @@ import './runtime/apply-memory-policy';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from './config/env';
 import { createLogger } from './logging/logger';
+import { guardProcess } from './runtime/process-guards';
 import { createService } from './service';
 
 /** Cloud Run gives 10 s between SIGTERM and SIGKILL; leave room to close the server. */
@@ -14,29 +15,17 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${error.message}\nSet them in the environment or in a .env file in the working directory; the README's Configuration table explains each.\n`);
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
   const service = createService(config, logger);
+  guardProcess({ process, logger, close: (deadlineMs) => service.close(deadlineMs), deadlineMs: shutdownDeadlineMs });
   if (!config.apiKey) {
     logger.warn('BULK_IMPORT_API_KEY is not set: anyone who can reach this port can start and stop imports');
   }
   const { port } = await service.listen(config.port);
   logger.info({ port, instanceId: service.instanceId }, `Bulk import API listening on port ${port}`);
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'Shutting down: stopping imports and saving checkpoints');
-    service.close(shutdownDeadlineMs).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 
   if (config.autoResume) {
     const resumed = await service.engine.resumeInterrupted();
