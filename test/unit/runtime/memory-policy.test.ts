@@ -15,11 +15,13 @@ function flagsBefore(entryPoint: string, words: string[]): string[] {
 describe('service launch flags', () => {
   const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
 
+  // start-ts replaces npm's shell with node (`exec`) and loads tsx into that same process, so that
+  // signals reach the service itself.
   it.each([
-    ['npm start', scripts.start, 'dist/server.js'],
-    ['npm run start-ts', scripts['start-ts'], 'src/server.ts'],
-  ])('%s starts the service with them', (_name, script, entryPoint) => {
-    expect(flagsBefore(entryPoint, script.split(/\s+/))).toEqual(serviceNodeFlags);
+    ['npm start', scripts.start, 'dist/server.js', []],
+    ['npm run start-ts', scripts['start-ts'], 'src/server.ts', ['--import', 'tsx']],
+  ])('%s starts the service with them', (_name, script, entryPoint, loader) => {
+    expect(flagsBefore(entryPoint, script.replace(/^exec /, '').split(/\s+/))).toEqual([...serviceNodeFlags, ...loader]);
   });
 
   it('the Docker image starts the service with them', () => {
