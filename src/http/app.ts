@@ -34,7 +34,7 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   app.get('/readyz', ...authorized, async (_request, response) => {
     const { ready, checks } = await readiness();
     const results = checks.map(({ platform, check, ok, error }) =>
-      ok ? { platform, check, ok } : { platform, check, ok, message: failureInWords(error, logger) },
+      ok ? { platform, check, ok } : { platform, check, ok, message: failureInWords(platform, check, error, logger) },
     );
     if (ready) {
       response.json({ status: 'ready', checks: results });
@@ -116,10 +116,10 @@ function importTypeOf(request: Request): ImportType {
   throw new UnknownImportType(`Unknown import type "${type}"; use one of ${importTypes.join(', ')}.`);
 }
 
-function failureInWords(error: unknown, logger: Logger): string {
+function failureInWords(platform: string, check: string, error: unknown, logger: Logger): string {
   if (error instanceof PlatformError) return describePlatformError(error).message;
-  logger.error(errorFields(error), 'Readiness check failed unexpectedly');
-  return 'the check failed unexpectedly; see the service log';
+  logger.error({ platform, check, ...errorFields(error) }, 'Readiness check failed unexpectedly');
+  return `the ${platform} ${check} check failed unexpectedly; see the service log`;
 }
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
