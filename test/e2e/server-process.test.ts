@@ -6,6 +6,10 @@ import { spawnService, waitUntilListening, type ServiceProcess } from '../suppor
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
+function rejectAfter(ms: number, reason: () => string): Promise<never> {
+  return new Promise((_resolve, reject) => setTimeout(() => reject(new Error(reason())), ms).unref());
+}
+
 describe('the service as its own process', () => {
   let sandbox: RunningSandbox;
   beforeAll(async () => {
@@ -26,17 +30,21 @@ describe('the service as its own process', () => {
     npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     // 'close' waits for every process holding the output pipes, so the service's last lines are in.
-    const exited = new Promise<number | null>((resolve) => npm.once('close', (code) => resolve(code)));
+    const closed = new Promise<number | null>((resolve) => npm.once('close', (code) => resolve(code)));
     try {
-      await waitUntilListening({ child: npm, url: `http://127.0.0.1:${port}`, output: () => output, exited } satisfies ServiceProcess, 60_000);
+      await waitUntilListening({ child: npm, url: `http://127.0.0.1:${port}`, output: () => output, exited: closed } satisfies ServiceProcess, 60_000);
       npm.kill('SIGTERM');
-      const code = await exited;
+      const code = await Promise.race([closed, rejectAfter(30_000, () => `still running 30 s after SIGTERM:\n${output}`)]);
       expect(output).toContain('Shutting down: stopping imports and saving checkpoints');
       expect(code).toBe(0);
       // The service is gone, not orphaned behind npm.
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     } finally {
-      if (npm.exitCode === null) process.kill(-npm.pid!, 'SIGKILL');
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // The group has ended: nothing left to stop.
+      }
     }
   });
 
