@@ -1,6 +1,7 @@
 import type { ClientResponse } from '@commercetools/ts-client';
 import type { CommercetoolsClient } from './clients/commercetools/commercetools-client';
 import type { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
+import type { KlaviyoOperation } from './clients/klaviyo/operation-limits';
 import { PlatformError } from './clients/platform-error';
 import { lockContainer } from './engine/import-lock';
 
@@ -43,6 +44,12 @@ export function readinessChecker(commercetools: CommercetoolsClient, klaviyo: Kl
     operation,
     read: (signal) => commercetools.call(operation, read, signal),
   });
+  const klaviyoQuery = (check: string, operation: KlaviyoOperation, read: () => Promise<unknown>): Check => ({
+    platform: 'klaviyo',
+    check,
+    operation,
+    read: (signal) => klaviyo.call(operation, read, signal),
+  });
   const firstPage = { queryArgs: { limit: 1, withTotal: false } };
   const checks: Check[] = [
     ctQuery('customers', 'queryCustomers', () => ct.customers().get(firstPage).execute()),
@@ -52,25 +59,9 @@ export function readinessChecker(commercetools: CommercetoolsClient, klaviyo: Kl
     ctQuery('custom objects (locks and checkpoints)', 'queryCustomObjects', () =>
       ct.customObjects().withContainer({ container: lockContainer }).get({ queryArgs: { limit: 1 } }).execute(),
     ),
-    {
-      platform: 'klaviyo',
-      check: 'profiles',
-      operation: 'get_profiles',
-      read: (signal) => klaviyo.call('get_profiles', () => klaviyo.profiles.getProfiles({ pageSize: 1, fieldsProfile: ['id'] }), signal),
-    },
-    {
-      platform: 'klaviyo',
-      check: 'events',
-      operation: 'get_events',
-      read: (signal) => klaviyo.call('get_events', () => klaviyo.events.getEvents({ pageSize: 1, fieldsEvent: ['id'] }), signal),
-    },
-    {
-      platform: 'klaviyo',
-      check: 'catalog items',
-      operation: 'get_catalog_items',
-      read: (signal) =>
-        klaviyo.call('get_catalog_items', () => klaviyo.catalogs.getCatalogItems({ pageSize: 1, fieldsCatalogItem: ['id'] }), signal),
-    },
+    klaviyoQuery('profiles', 'get_profiles', () => klaviyo.profiles.getProfiles({ pageSize: 1, fieldsProfile: ['id'] })),
+    klaviyoQuery('events', 'get_events', () => klaviyo.events.getEvents({ pageSize: 1, fieldsEvent: ['id'] })),
+    klaviyoQuery('catalog items', 'get_catalog_items', () => klaviyo.catalogs.getCatalogItems({ pageSize: 1, fieldsCatalogItem: ['id'] })),
   ];
 
   const runChecks = async (): Promise<Readiness> => {

@@ -49,7 +49,10 @@ const portProblem = 'must be a whole number from 1 to 65535';
 const port = z.coerce.number({ error: portProblem }).int(portProblem).min(1, portProblem).max(65535, portProblem);
 const secondsProblem = 'must be a number of seconds greater than 0';
 const positiveSeconds = z.coerce.number({ error: secondsProblem }).positive(secondsProblem);
-/** The heartbeat renews a lock every third of its lifetime; a shorter lifetime expires under a busy run. */
+/**
+ * The heartbeat renews a lock every third of its lifetime: under 10 s it would write to
+ * commercetools several times a second, and one slow write would let the lock expire.
+ */
 const minimumLockTtlSeconds = 10;
 const lockTtlProblem = `must be a number of seconds, at least ${minimumLockTtlSeconds}`;
 const lockTtlSeconds = z.coerce.number({ error: lockTtlProblem }).min(minimumLockTtlSeconds, lockTtlProblem);
