@@ -4,7 +4,8 @@ import type { ImportRun } from './importer';
 /**
  * Runs one reader per range at once and hands each page to `handlePage` with its range index.
  * A page is handled before its reader fetches the next one, so a slow Klaviyo slows reading
- * (memory stays flat). Stops reading when the run is aborted; the first error stops every reader.
+ * (memory stays flat). A page's `read` count is committed with the page. Stops reading when the
+ * run is aborted; the first error stops every reader.
  */
 export async function readRanges<T extends { id: string }>(
   run: ImportRun,
@@ -16,7 +17,7 @@ export async function readRanges<T extends { id: string }>(
     try {
       for await (const page of readRange(range)) {
         if (run.signal.aborted || firstError !== undefined) return;
-        run.progress.read(page.length);
+        run.progress.read(page.length, run.tracker.beginPage(rangeIndex));
         await handlePage(page, rangeIndex);
       }
     } catch (error) {

@@ -81,8 +81,9 @@ export class OrdersImporter implements Importer {
           batch.map((entry) => entry.item),
           { backfill: settings.backfillEvents, signal: run.signal },
         );
-        run.progress.sent(batch.length);
-        run.progress.succeeded(batch.length);
+        const pages = batch.map((entry) => entry.ticket);
+        run.progress.sent(batch.length, pages);
+        run.progress.succeeded(batch.length, pages);
       } catch (error) {
         if (!isRefusedForGood(error)) throw error;
         const orderIds = new Set(batch.map((entry) => entry.recordId));
