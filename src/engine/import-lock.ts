@@ -26,10 +26,9 @@ export type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: fal
 
 export type ClearResult = { cleared: boolean } | { refused: LockHolder };
 
-/** A lock this instance holds; `version` moves with every heartbeat. */
+/** A lock this instance holds; `value.expiresAt` moves with every heartbeat. */
 export interface HeldLock {
   type: ImportType;
-  version: number;
   value: LockValue;
 }
 
@@ -49,11 +48,12 @@ export function isLive(holder: LockHolder | undefined, now: Date): holder is { k
  * create-if-absent (version 0); a heartbeat extends the expiry with a version-checked write, and
  * an expired lock (its owner crashed) is taken over the same way, so two instances never both win.
  *
- * Every write is judged by the run it names, not by its version alone: a conflict re-reads the
- * lock, and when it still names our instance and run, the conflict was our own earlier write whose
- * answer was lost, so the lock is still ours. The lock is lost only when it names another run. A
- * lock deleted under a running import (a forced clear) is created again by its next heartbeat; if
- * another run created it first, that run has it and ours is lost.
+ * Versions alone cannot tell holders apart: after a delete, a lock created anew starts again at
+ * version 1. So a heartbeat or a release first reads the lock and writes only at the version of a
+ * lock that names our instance and run; a conflict is looked at again the same way (it may be our
+ * own write whose answer was lost, after which the lock is still ours). The lock is lost only when
+ * it names another run. A lock deleted under a running import (a forced clear) is created again by
+ * the next heartbeat; if another run created it first, that run has it and ours is lost.
  */
 export class ImportLocks {
   constructor(
@@ -70,14 +70,14 @@ export class ImportLocks {
     let expectedVersion = 0;
     for (let round = 0; round < maxRounds; round++) {
       const written = await this.store.write(lockContainer, key, value, expectedVersion, signal);
-      if (written) return { acquired: true, lock: { type, version: written.version, value } };
+      if (written) return { acquired: true, lock: { type, value } };
       const existing = await this.store.get<unknown>(lockContainer, key, signal);
       if (!existing) {
         expectedVersion = 0;
         continue;
       }
       const holder = describeHolder(existing.value);
-      if (this.isOurs(holder, runId)) return { acquired: true, lock: { type, version: existing.version, value: holder.value } };
+      if (this.isOurs(holder, runId)) return { acquired: true, lock: { type, value: holder.value } };
       if (holder.kind === 'legacy' || isLive(holder, this.now())) return { acquired: false, holder };
       // Expired: its owner died. Taking it over is version-checked like any other write.
       expectedVersion = existing.version;
@@ -89,41 +89,37 @@ export class ImportLocks {
   async renew(lock: HeldLock, signal?: AbortSignal): Promise<boolean> {
     const value = this.freshValue(lock.value.runId, lock.value.startedAt);
     const key = lockKeys[lock.type];
-    let expectedVersion = lock.version;
     for (let round = 0; round < maxRounds; round++) {
-      const written = await this.store.write(lockContainer, key, value, expectedVersion, signal);
+      const current = await this.store.get<unknown>(lockContainer, key, signal);
+      if (current) {
+        const holder = describeHolder(current.value);
+        if (!this.isOurs(holder, lock.value.runId)) return false;
+        lock.value = holder.value;
+        // A write of this heartbeat went through and only its answer was lost.
+        if (holder.value.expiresAt === value.expiresAt) return true;
+      }
+      const written = await this.store.write(lockContainer, key, value, current ? current.version : 0, signal);
       if (written) {
-        lock.version = written.version;
         lock.value = value;
         return true;
       }
-      const current = await this.store.get<unknown>(lockContainer, key, signal);
-      if (!current) {
-        expectedVersion = 0;
-        continue;
-      }
-      const holder = describeHolder(current.value);
-      if (!this.isOurs(holder, lock.value.runId)) return false;
-      lock.version = current.version;
-      lock.value = holder.value;
-      // This very write went through and only its answer was lost.
-      if (holder.value.expiresAt === value.expiresAt) return true;
-      expectedVersion = current.version;
     }
     throw new Error(`The ${lock.type} lock kept changing while it was being renewed.`);
   }
 
-  /** Deletes the lock if it still names this run; a lock another run holds by now is left alone. */
-  async release(lock: HeldLock, signal?: AbortSignal): Promise<void> {
-    await this.deleteIfOurs(lock.type, lock.value.runId, lock.version, signal);
-  }
-
   /**
-   * Deletes the lock of a start that failed after (or while) taking it, when it names that run: a
-   * write whose answer was lost may have created it.
+   * Deletes the lock if it names this instance and `runId`; a lock another run holds by now is left
+   * alone. Also gives back the lock of a failed start, which a write whose answer was lost may have created.
    */
-  async abandon(type: ImportType, runId: string, signal?: AbortSignal): Promise<void> {
-    await this.deleteIfOurs(type, runId, undefined, signal);
+  async release(type: ImportType, runId: string, signal?: AbortSignal): Promise<void> {
+    const key = lockKeys[type];
+    for (let round = 0; round < maxRounds; round++) {
+      const current = await this.store.get<unknown>(lockContainer, key, signal);
+      if (!current || !this.isOurs(describeHolder(current.value), runId)) return;
+      const outcome = await this.store.delete(lockContainer, key, current.version, signal);
+      if (outcome !== 'changed') return;
+    }
+    throw new Error(`The ${type} lock kept changing while it was being released.`);
   }
 
   async holder(type: ImportType, signal?: AbortSignal): Promise<LockHolder | undefined> {
@@ -146,21 +142,6 @@ export class ImportLocks {
       if (outcome !== 'changed') return { cleared: outcome === 'deleted' };
     }
     throw new Error(`The ${type} lock kept changing while it was being cleared; try again.`);
-  }
-
-  private async deleteIfOurs(type: ImportType, runId: string, knownVersion: number | undefined, signal?: AbortSignal): Promise<void> {
-    const key = lockKeys[type];
-    let version = knownVersion;
-    for (let round = 0; round < maxRounds; round++) {
-      if (version !== undefined) {
-        const outcome = await this.store.delete(lockContainer, key, version, signal);
-        if (outcome !== 'changed') return;
-      }
-      const current = await this.store.get<unknown>(lockContainer, key, signal);
-      if (!current || !this.isOurs(describeHolder(current.value), runId)) return;
-      version = current.version;
-    }
-    throw new Error(`The ${type} lock kept changing while it was being released.`);
   }
 
   private isOurs(holder: LockHolder, runId: string): holder is { kind: 'run'; value: LockValue } {

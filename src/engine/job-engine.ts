@@ -53,7 +53,10 @@ export interface RunStatus {
  * tests shorten them.
  */
 export interface EngineTiming {
-  /** From the end of one heartbeat to the start of the next; also the deadline of each heartbeat. */
+  /**
+   * From the end of one heartbeat to the start of the next. A heartbeat may take until the lock
+   * would expire (at least one interval): a slow answer that still lands in time keeps the lock.
+   */
   heartbeatIntervalMs: number;
   /** After a failed heartbeat the next comes this soon, so a few failures do not let the lock expire. */
   heartbeatRetryMs: number;
@@ -150,23 +153,23 @@ export class JobEngine {
     if (!importer) throw new EngineRefusal(501, `The ${type} import is not available in this version.`);
     this.refuseIfActive(type);
     const runId = randomUUID();
-    let lock: HeldLock | undefined;
+    let tookLock = false;
     try {
       return await withDeadline(this.timing.startDeadlineMs, 'startImport', async (signal) => {
         const acquired = await this.options.locks.acquire(type, runId, signal);
         if (!acquired.acquired) {
           throw new EngineRefusal(423, `The ${type} import is locked by another run.`, { lock: this.describeLock(acquired.holder) });
         }
-        lock = acquired.lock;
+        tookLock = true;
         const { effective, checkpoint } = await this.resolve(type, request, signal);
         const ranges = checkpoint ? checkpoint.ranges : importer.initialRanges(effective);
         // Past the deadline the caller has been answered already: launching now would run unannounced.
         signal.throwIfAborted();
-        this.launch(importer, runId, effective, ranges, lock, checkpoint);
+        this.launch(importer, runId, effective, ranges, acquired.lock, checkpoint);
         return { runId };
       });
     } catch (error) {
-      await this.cleanUpFailedStart(type, runId, lock, error);
+      await this.cleanUpFailedStart(type, runId, tookLock, error);
       throw error;
     }
   }
@@ -318,13 +321,11 @@ export class JobEngine {
   }
 
   /** Gives back the lock a failed start took, or may have taken (a create whose answer was lost). */
-  private async cleanUpFailedStart(type: ImportType, runId: string, lock: HeldLock | undefined, cause: unknown): Promise<void> {
+  private async cleanUpFailedStart(type: ImportType, runId: string, tookLock: boolean, cause: unknown): Promise<void> {
     // Refused by someone else's lock: there is nothing of ours to give back.
-    if (!lock && cause instanceof EngineRefusal) return;
+    if (!tookLock && cause instanceof EngineRefusal) return;
     try {
-      await withDeadline(this.timing.startCleanupMs, 'releaseLock', (signal) =>
-        lock ? this.options.locks.release(lock, signal) : this.options.locks.abandon(type, runId, signal),
-      );
+      await withDeadline(this.timing.startCleanupMs, 'releaseLock', (signal) => this.options.locks.release(type, runId, signal));
     } catch (error) {
       this.options.logger.warn({ type, runId, reason: messageOf(error) }, 'Could not give back the lock of a failed start; it expires by itself');
     }
@@ -488,8 +489,8 @@ export class JobEngine {
   }
 
   /**
-   * One heartbeat at a time: the next is scheduled once the previous has settled, each with a
-   * deadline of one interval. A heartbeat that finds another run holding the lock ends the run.
+   * One heartbeat at a time: the next is scheduled once the previous has settled. A heartbeat that
+   * finds another run holding the lock ends the run.
    */
   private startHeartbeat(run: Run): { stop(): void } {
     const { logger } = run.context;
@@ -502,8 +503,9 @@ export class JobEngine {
     };
     const beat = async () => {
       try {
+        const untilExpiryMs = Date.parse(run.lock.value.expiresAt) - this.now().getTime();
         const renewed = await withDeadline(
-          this.timing.heartbeatIntervalMs,
+          Math.max(this.timing.heartbeatIntervalMs, untilExpiryMs),
           'renewLock',
           (signal) => this.options.locks.renew(run.lock, signal),
           controller.signal,
@@ -543,7 +545,9 @@ export class JobEngine {
     // The final save may have found the checkpoint in another run's hands.
     if (!run.lockLost) {
       try {
-        await withDeadline(this.timing.finalWriteDeadlineMs, 'releaseLock', (signal) => this.options.locks.release(run.lock, signal));
+        await withDeadline(this.timing.finalWriteDeadlineMs, 'releaseLock', (signal) =>
+          this.options.locks.release(run.context.type, run.context.runId, signal),
+        );
       } catch (error) {
         run.warnings.push(`the lock could not be released (${messageOf(error)}); it expires by itself at ${run.lock.value.expiresAt}`);
         logger.error({ reason: messageOf(error), expiresAt: run.lock.value.expiresAt }, 'Could not release the import lock; it expires by itself');
