@@ -214,30 +214,25 @@ export class JobEngine {
     };
     if (run) return { ...snapshot(run), ...known };
 
-    const liveHolder = isLive(holder, this.now()) ? holder : undefined;
-    if (!checkpointRead) {
-      // Without the checkpoint, a live lock is all there is to tell.
-      if (!liveHolder) return { type, state: 'unknown', ...known };
-      const { runId, owner, startedAt } = liveHolder.value;
+    const checkpoint = checkpointRead?.value;
+    if (isLive(holder, this.now()) && holder.value.runId !== checkpoint?.runId) {
+      // A run of another instance that has not written its first checkpoint yet (or whose
+      // checkpoint could not be read): its live lock is all there is to tell.
+      const { runId, owner, startedAt } = holder.value;
       return { type, state: 'running', runId, startedAt, runningOn: owner, ...known };
     }
-    const checkpoint = checkpointRead.value;
-    if (!checkpoint) {
-      // A run that has not written its first checkpoint yet.
-      if (!liveHolder) return { type, state: 'idle', ...known };
-      const { runId, owner, startedAt } = liveHolder.value;
-      return { type, state: 'running', runId, startedAt, runningOn: owner, ...known };
-    }
-    const heldByItsRun = liveHolder !== undefined && liveHolder.value.runId === checkpoint.runId;
+    if (!checkpoint) return { type, state: checkpointRead ? 'idle' : 'unknown', ...known };
+    const heldByItsRun = isLive(holder, this.now());
+    const state = stateOfCheckpoint(checkpoint, heldByItsRun, holderRead !== undefined);
     return {
       type,
-      state: stateOfCheckpoint(checkpoint, heldByItsRun, holderRead !== undefined),
+      state,
       runId: checkpoint.runId,
       ...modeOf(checkpoint.request, checkpoint.resumed === true),
       startedAt: checkpoint.startedAt,
       counters: checkpoint.counters,
       positions: checkpoint.ranges,
-      ...(heldByItsRun ? { runningOn: liveHolder.value.owner } : {}),
+      ...(heldByItsRun && isInProgress(state) ? { runningOn: holder.value.owner } : {}),
       ...known,
     };
   }

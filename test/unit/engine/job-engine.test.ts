@@ -320,6 +320,13 @@ describe('JobEngine', () => {
       expect(stale).toMatchObject({ state: 'interrupted', lock: { live: false } });
       expect(stale.runningOn).toBeUndefined();
     });
+
+    it('shows a run another instance just started as running there, before its first checkpoint', async () => {
+      const { engine, store } = track(setup(untilAborted));
+      store.put(checkpointContainer, 'customers', savedCheckpoint('run-old', 'completed'));
+      store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b'));
+      expect(await engine.status('customers')).toMatchObject({ state: 'running', runId: 'run-b', runningOn: 'instance-b' });
+    });
   });
 
   describe('clearLock', () => {
