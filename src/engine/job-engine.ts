@@ -322,7 +322,10 @@ export class JobEngine {
     try {
       await withDeadline(this.timing.startCleanupMs, 'releaseLock', (signal) => this.options.locks.release(type, runId, signal));
     } catch (error) {
-      this.options.logger.warn({ type, runId, reason: messageOf(error) }, 'Could not give back the lock of a failed start; it expires by itself');
+      this.options.logger.warn(
+        { type, runId, reason: messageOf(error) },
+        'Could not give back the lock of a failed start; it expires by itself',
+      );
     }
   }
 
@@ -349,14 +352,18 @@ export class JobEngine {
         if (lock?.expiresAt) {
           failures = 0;
           waitMs = Math.max(0, Date.parse(lock.expiresAt) - this.now().getTime()) + this.timing.resumeExpiryMarginMs;
-          logger.info({ type, holder: lock.owner, expiresAt: lock.expiresAt }, 'Interrupted import is locked; trying again once the lock expires');
+          logger.info(
+            { type, holder: lock.owner, expiresAt: lock.expiresAt },
+            'Interrupted import is locked; trying again once the lock expires',
+          );
         } else if (error instanceof EngineRefusal || this.closing.signal.aborted) {
           // Running here already, nothing to resume, or the original module's lock that only a person clears.
-          logger.warn({ type, reason: error instanceof Error ? error.message : String(error) }, 'Not resuming interrupted import');
+          logger.warn({ type, reason: messageOf(error) }, 'Not resuming interrupted import');
           return false;
         } else {
           failures++;
-          waitMs = backoffDelayMs(failures, { maxAttempts: Infinity, baseDelayMs: this.timing.resumeRetryMinMs, maxDelayMs: this.timing.resumeRetryMaxMs });
+          const { resumeRetryMinMs, resumeRetryMaxMs } = this.timing;
+          waitMs = backoffDelayMs(failures, { maxAttempts: Infinity, baseDelayMs: resumeRetryMinMs, maxDelayMs: resumeRetryMaxMs });
           logger.warn({ type, reason: messageOf(error), retryInMs: Math.round(waitMs) }, 'Could not resume interrupted import; trying again');
         }
       }
@@ -383,7 +390,12 @@ export class JobEngine {
     const controller = new AbortController();
     const checkpointWriter = new CheckpointWriter(
       (signal) =>
-        withDeadline(this.timing.checkpointWriteDeadlineMs, 'saveCheckpoint', (deadline) => this.saveCheckpoint(run, run.state, deadline), signal),
+        withDeadline(
+          this.timing.checkpointWriteDeadlineMs,
+          'saveCheckpoint',
+          (deadline) => this.saveCheckpoint(run, run.state, deadline),
+          signal,
+        ),
       (error) => logger.warn({ reason: messageOf(error) }, 'Could not save the checkpoint; the next write carries its position'),
     );
     const tracker = new CommitTracker(

@@ -58,7 +58,13 @@ export class CustomersImporter implements Importer {
       },
       run.tracker,
       async (batch) => {
-        const job = await this.submit(run, batch.map((entry) => entry.item), batch.map((entry) => entry.recordId), false, batch.map((entry) => entry.ticket));
+        const job = await this.submit(
+          run,
+          batch.map((entry) => entry.item),
+          batch.map((entry) => entry.recordId),
+          false,
+          batch.map((entry) => entry.ticket),
+        );
         follower.follow(job);
       },
       (entry) => Buffer.byteLength(JSON.stringify(entry)),
