@@ -85,7 +85,7 @@ export function defaultEngineTiming(lockTtlMs: number): EngineTiming {
     heartbeatRetryMs: Math.max(500, lockTtlMs / 12),
     startDeadlineMs: 8_000,
     startCleanupMs: 1_500,
-    checkpointWriteDeadlineMs: 30_000,
+    checkpointWriteDeadlineMs: 10_000,
     finalWriteDeadlineMs: 5_000,
     statusReadDeadlineMs: 1_000,
     windDownMs: 10_000,
