@@ -190,7 +190,7 @@ export class JobEngine {
     const run = this.runs.get(type);
     // While this instance runs the import it holds the lock: no need to ask commercetools, so
     // polling the status of a running import costs no commercetools request.
-    if (run && this.isActive(type)) return { ...snapshot(run), lock: this.describeLock({ kind: 'run', value: run.lock.value }) };
+    if (run && this.isActive(type)) return { ...snapshot(run, this.now()), lock: this.describeLock({ kind: 'run', value: run.lock.value }) };
 
     const unavailable: Array<'lock' | 'checkpoint'> = [];
     let unavailableReason: string | undefined;
@@ -212,7 +212,7 @@ export class JobEngine {
       lock: holder ? this.describeLock(holder) : undefined,
       ...(unavailable.length > 0 ? { unavailable, unavailableReason } : {}),
     };
-    if (run) return { ...snapshot(run), ...known };
+    if (run) return { ...snapshot(run, this.now()), ...known };
 
     const checkpoint = checkpointRead?.value;
     if (isLive(holder, this.now()) && holder.value.runId !== checkpoint?.runId) {
@@ -716,9 +716,9 @@ function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'm
   return resumed ? { mode: 'resume', resumes: request.mode } : { mode: request.mode };
 }
 
-function snapshot(run: Run): RunStatus {
+function snapshot(run: Run, now: Date): RunStatus {
   const { context } = run;
-  const end = run.finishedAt ?? new Date();
+  const end = run.finishedAt ?? now;
   const elapsedSeconds = Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000);
   return {
     type: context.type,
