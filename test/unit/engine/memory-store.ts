@@ -46,7 +46,7 @@ export class MemoryStore implements VersionedStore {
   }
 
   async get<T>(container: string, key: string, signal?: AbortSignal): Promise<StoredObject<T> | undefined> {
-    return this.answer({ operation: 'get', container, key }, signal, () => this.objects.get(`${container}/${key}`) as StoredObject<T> | undefined);
+    return this.answer({ operation: 'get', container, key }, signal, () => structuredClone(this.objects.get(`${container}/${key}`) as StoredObject<T> | undefined));
   }
 
   async write<T>(container: string, key: string, value: T, expectedVersion?: number, signal?: AbortSignal): Promise<StoredObject<T> | undefined> {
