@@ -143,6 +143,22 @@ describe('JobEngine', () => {
       expect(store.value<LockValue>(lockContainer, lockKey)).toMatchObject({ runId });
     });
 
+    it('keeps the run going through failed heartbeats, trying again soon', async () => {
+      const { engine, store, logLines } = track(setup(untilAborted));
+      const { runId } = await engine.start('customers', { mode: 'all' });
+      let refusals = 0;
+      store.fault = (call) => {
+        if (call.container === lockContainer && refusals < 3) {
+          refusals++;
+          unreachable(call);
+        }
+      };
+      const writesBefore = store.writesTo(lockContainer);
+      await until(() => store.writesTo(lockContainer), (writes) => refusals === 3 && writes > writesBefore);
+      expect(await engine.status('customers')).toMatchObject({ state: 'running', runId });
+      expect(logLines.filter((line) => line.message === 'Lock heartbeat failed, trying again soon')).toHaveLength(3);
+    });
+
     it('stops a run at once and writes nothing more when another instance created the lock anew after a delete', async () => {
       const { engine, store, importer } = track(setup(untilAborted));
       await engine.start('customers', { mode: 'all' });
@@ -261,6 +277,17 @@ describe('JobEngine', () => {
       engine.stop('customers');
       const status = await until(() => engine.status('customers'), ended);
       expect(status).toMatchObject({ state: 'stopped', warnings: [expect.stringContaining('did not wind down')] });
+    });
+  });
+
+  describe('shutdown', () => {
+    it('ends the run as interrupted with its checkpoint saved and its lock released', async () => {
+      const { engine, store } = track(setup(untilAborted));
+      await engine.start('customers', { mode: 'all' });
+      await engine.shutdown(1_000);
+      expect(await engine.status('customers')).toMatchObject({ state: 'interrupted' });
+      expect(store.value<Checkpoint>(checkpointContainer, 'customers')).toMatchObject({ state: 'interrupted' });
+      expect(store.value(lockContainer, lockKey)).toBeUndefined();
     });
   });
 
