@@ -403,9 +403,11 @@ describe('JobEngine', () => {
       const { engine, store } = track(setup(pagesOf(20, 5)));
       let inFlight = 0;
       let mostInFlight = 0;
+      // What each write finds stored: the position the write before it saved.
       const positions: (string | undefined)[] = [];
       store.fault = async (call: StoreCall, signal) => {
         if (call.container !== checkpointContainer || call.operation !== 'write') return;
+        positions.push(store.value<Checkpoint>(checkpointContainer, 'customers')?.ranges[0].afterId);
         inFlight++;
         mostInFlight = Math.max(mostInFlight, inFlight);
         try {
@@ -415,13 +417,7 @@ describe('JobEngine', () => {
         }
       };
       await engine.start('customers', { mode: 'all' });
-      await until(
-        () => {
-          positions.push(store.value<Checkpoint>(checkpointContainer, 'customers')?.ranges[0].afterId);
-          return engine.status('customers');
-        },
-        ended,
-      );
+      await until(() => engine.status('customers'), ended);
       expect(mostInFlight).toBe(1);
       // Writes followed the position while the run went on, not only at its end.
       expect(new Set(positions.filter((position) => position !== undefined && position !== 'id-0020')).size).toBeGreaterThan(1);
