@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   logger.info({ port, instanceId: service.instanceId }, `Bulk import API listening on port ${port}`);
 
   if (config.autoResume) {
-    const resumed = await service.engine.resumeInterrupted();
-    if (resumed.length > 0) logger.info({ resumed }, 'Resumed interrupted imports');
+    // In the background: it waits for locks to expire and for commercetools to answer.
+    service.engine.resumeInterrupted().then(
+      (resumed) => logger.info({ resumed }, 'Auto-resume done'),
+      (error: Error) => logger.error({ reason: error.message }, 'Auto-resume failed'),
+    );
   }
 }
 

@@ -15,6 +15,10 @@ export interface ImportRun {
   /** Where each reader starts: fresh ranges, or the committed positions of a resumed run. */
   readonly ranges: IdRange[];
   readonly tracker: CommitTracker;
+  /**
+   * Counts of a page's records name its ticket (`progress.failed(id, reason, ticket)`): they reach
+   * the checkpoint when the page commits, so a resume that reads the page again counts them once.
+   */
   readonly progress: RunProgress;
   /** Aborts on stop and shutdown: finish the requests in flight, start no new ones. */
   readonly signal: AbortSignal;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IdRange } from '../clients/commercetools/keyset-pages';
+import { PlatformError } from '../clients/platform-error';
 import type { Logger } from '../logging/logger';
 import { CheckpointStore, CommitTracker } from './checkpoints';
-import type { HeldLock, ImportLocks, LockHolder } from './import-lock';
+import { isLive, type HeldLock, type ImportLocks, type LockHolder } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
+import { backoffDelayMs, sleep } from './retry';
 import { RunProgress } from './run-progress';
 import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunRequest, RunState } from './run-types';
 
@@ -20,9 +22,12 @@ export class EngineRefusal extends Error {
 
 export interface RunStatus {
   type: ImportType;
-  state: RunState | 'idle';
+  /** `unknown`: no run of this instance, and the checkpoint could not be read. */
+  state: RunState | 'idle' | 'unknown';
   runId?: string;
+  /** `resume` for a run that continues an earlier one; `resumes` then names that one's mode. */
   mode?: RunMode;
+  resumes?: EffectiveRequest['mode'];
   startedAt?: string;
   finishedAt?: string;
   elapsedSeconds?: number;
@@ -33,58 +38,138 @@ export interface RunStatus {
   recentFailures?: RecordFailure[];
   recentSkips?: RecordFailure[];
   error?: string;
+  /** What the run could not do as it ended: save its final checkpoint, release its lock, wind down. */
+  warnings?: string[];
+  /** The instance running this import, when it is another one. */
+  runningOn?: string;
+  lock?: Record<string, unknown>;
+  /** What could not be read from commercetools in time for this answer, and why. */
+  unavailable?: Array<'lock' | 'checkpoint'>;
+  unavailableReason?: string;
+}
+
+/**
+ * Every deadline and interval of the engine. Production values come from `defaultEngineTiming`;
+ * tests shorten them.
+ */
+export interface EngineTiming {
+  /**
+   * From the end of one heartbeat to the start of the next. A heartbeat may take until the lock
+   * would expire (at least one interval): a slow answer that still lands in time keeps the lock.
+   */
+  heartbeatIntervalMs: number;
+  /** After a failed heartbeat the next comes this soon, so a few failures do not let the lock expire. */
+  heartbeatRetryMs: number;
+  /** Lock acquisition and checkpoint read of a start, together. */
+  startDeadlineMs: number;
+  /** Releasing the lock of a start that failed. */
+  startCleanupMs: number;
+  /** Each checkpoint write while a run goes on. */
+  checkpointWriteDeadlineMs: number;
+  /** The final checkpoint, and the lock release, each. */
+  finalWriteDeadlineMs: number;
+  /** Each read (lock, checkpoint) of a status. */
+  statusReadDeadlineMs: number;
+  /** How long an aborted importer gets to finish its requests in flight before the run ends without it. */
+  windDownMs: number;
+  /** Auto-resume: the first and the longest wait between tries while commercetools fails. */
+  resumeRetryMinMs: number;
+  resumeRetryMaxMs: number;
+  /** Auto-resume: how long past a live lock's expiry it tries again. */
+  resumeExpiryMarginMs: number;
+}
+
+export function defaultEngineTiming(lockTtlMs: number): EngineTiming {
+  return {
+    heartbeatIntervalMs: Math.max(1_000, lockTtlMs / 3),
+    heartbeatRetryMs: Math.max(500, lockTtlMs / 12),
+    startDeadlineMs: 8_000,
+    startCleanupMs: 1_500,
+    checkpointWriteDeadlineMs: 10_000,
+    finalWriteDeadlineMs: 5_000,
+    statusReadDeadlineMs: 1_000,
+    windDownMs: 10_000,
+    resumeRetryMinMs: 1_000,
+    resumeRetryMaxMs: 60_000,
+    resumeExpiryMarginMs: 1_000,
+  };
 }
 
 interface Run {
   /** What the importer got: id, type, request, progress and commit tracker of the run. */
   context: ImportRun;
   lock: HeldLock;
+  /** Continues an earlier run's checkpoint. */
+  resumed: boolean;
   state: RunState;
   startedAt: Date;
+  /** Set together with the end state, never before. */
   finishedAt?: Date;
   controller: AbortController;
-  /** Why the run was aborted: a user's stop, or the process shutting down. */
+  /** Why the run was aborted: a user's stop, the process shutting down, or another run taking the lock. */
   abortReason?: 'stop' | 'shutdown' | 'lock lost';
+  /** Another run holds the lock: this one writes nothing more, neither checkpoint nor release. */
+  lockLost: boolean;
+  /** The version of the checkpoint this run wrote last; undefined until its first write. */
+  checkpointVersion?: number;
   error?: string;
+  warnings: string[];
   done: Promise<void>;
 }
 
-interface JobEngineOptions {
+export interface JobEngineOptions {
   importers: Partial<Record<ImportType, Importer>>;
   locks: ImportLocks;
   checkpoints: CheckpointStore;
   logger: Logger;
+  /** Overrides of `defaultEngineTiming(locks.ttlMs)`. */
+  timing?: Partial<EngineTiming>;
+  now?: () => Date;
 }
 
-/** Checkpoints are written at most this often while a run advances. */
-const checkpointIntervalMs = 1_000;
-
-/** Starts, tracks, stops and resumes the imports, one run per type at a time. */
+/**
+ * Starts, tracks, stops and resumes the imports, one run per type at a time. Every call to
+ * commercetools it makes has a deadline, and nothing a run meets (a failed write, an importer's
+ * error, a lost lock) leaves it running: it ends in a final state and gives its lock back.
+ */
 export class JobEngine {
   private readonly runs = new Map<ImportType, Run>();
+  private readonly timing: EngineTiming;
+  private readonly now: () => Date;
+  /** Aborted on shutdown: ends the auto-resume loops. */
+  private readonly closing = new AbortController();
 
-  constructor(private readonly options: JobEngineOptions) {}
+  constructor(private readonly options: JobEngineOptions) {
+    this.timing = { ...defaultEngineTiming(options.locks.ttlMs), ...options.timing };
+    this.now = options.now ?? (() => new Date());
+  }
 
+  /**
+   * Takes the lock and launches the run in the background. Answers within `startDeadlineMs` plus
+   * `startCleanupMs`: a commercetools that does not answer in time fails the start with a PlatformError.
+   */
   async start(type: ImportType, request: RunRequest): Promise<{ runId: string }> {
     const importer = this.options.importers[type];
     if (!importer) throw new EngineRefusal(501, `The ${type} import is not available in this version.`);
-    if (this.isActive(type)) {
-      throw new EngineRefusal(423, `A ${type} import is already running in this instance.`, {
-        runId: this.runs.get(type)!.context.runId,
-      });
-    }
+    this.refuseIfActive(type);
     const runId = randomUUID();
-    const acquired = await this.options.locks.acquire(type, runId);
-    if (!acquired.acquired) {
-      throw new EngineRefusal(423, `The ${type} import is locked by another run.`, { lock: describeLock(acquired.holder) });
-    }
+    let tookLock = false;
     try {
-      const { effective, checkpoint } = await this.resolve(type, request);
-      const ranges = checkpoint ? checkpoint.ranges : importer.initialRanges(effective);
-      this.launch(importer, runId, effective, ranges, acquired.lock, checkpoint);
-      return { runId };
+      return await withDeadline(this.timing.startDeadlineMs, 'startImport', async (signal) => {
+        const acquired = await this.options.locks.acquire(type, runId, signal);
+        if (!acquired.acquired) {
+          throw new EngineRefusal(423, `The ${type} import is locked by another run.`, { lock: this.describeLock(acquired.holder) });
+        }
+        tookLock = true;
+        const { effective, checkpoint } = await this.resolve(type, request, signal);
+        const ranges = checkpoint ? checkpoint.ranges : importer.initialRanges(effective);
+        // Past the deadline the caller has been answered already: launching now would run unannounced.
+        signal.throwIfAborted();
+        this.launch(importer, runId, effective, ranges, acquired.lock, checkpoint);
+        return { runId };
+      });
     } catch (error) {
-      await this.options.locks.release(acquired.lock);
+      await this.cleanUpFailedStart(type, runId, tookLock, error);
       throw error;
     }
   }
@@ -97,59 +182,107 @@ export class JobEngine {
     return { runId: run.context.runId };
   }
 
-  async status(type: ImportType): Promise<RunStatus & { lock?: unknown }> {
+  /**
+   * Answers from what this instance knows, within about `statusReadDeadlineMs`: the lock and the
+   * checkpoint are read with that deadline, and whatever could not be read is named in `unavailable`.
+   */
+  async status(type: ImportType): Promise<RunStatus> {
     const run = this.runs.get(type);
     // While this instance runs the import it holds the lock: no need to ask commercetools, so
     // polling the status of a running import costs no commercetools request.
-    if (run && this.isActive(type)) return { ...snapshot(run), lock: describeLock({ kind: 'run', value: run.lock.value }) };
-    if (run) {
-      const lock = describeHolder(await this.options.locks.holder(type));
-      return { ...snapshot(run), lock };
+    if (run && this.isActive(type)) return { ...snapshot(run, this.now()), lock: this.describeLock({ kind: 'run', value: run.lock.value }) };
+
+    const unavailable: Array<'lock' | 'checkpoint'> = [];
+    let unavailableReason: string | undefined;
+    const read = async <T>(part: 'lock' | 'checkpoint', call: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined> => {
+      try {
+        return { value: await withDeadline(this.timing.statusReadDeadlineMs, `read ${part}`, call) };
+      } catch (error) {
+        unavailable.push(part);
+        unavailableReason ??= messageOf(error);
+        return undefined;
+      }
+    };
+    const [holderRead, checkpointRead] = await Promise.all([
+      read('lock', (signal) => this.options.locks.holder(type, signal)),
+      run ? undefined : read('checkpoint', (signal) => this.options.checkpoints.load(type, signal)),
+    ]);
+    const holder = holderRead?.value;
+    const known = {
+      lock: holder ? this.describeLock(holder) : undefined,
+      ...(unavailable.length > 0 ? { unavailable, unavailableReason } : {}),
+    };
+    if (run) return { ...snapshot(run, this.now()), ...known };
+
+    const checkpoint = checkpointRead?.value;
+    if (isLive(holder, this.now()) && holder.value.runId !== checkpoint?.runId) {
+      // A run of another instance that has not written its first checkpoint yet (or whose
+      // checkpoint could not be read): its live lock is all there is to tell.
+      const { runId, owner, startedAt } = holder.value;
+      return { type, state: 'running', runId, startedAt, runningOn: owner, ...known };
     }
-    // No run in this instance since it started: the lock and the last checkpoint are independent reads.
-    const [holder, checkpoint] = await Promise.all([this.options.locks.holder(type), this.options.checkpoints.load(type)]);
-    const lock = describeHolder(holder);
-    if (!checkpoint) return { type, state: 'idle', lock };
-    // A run that was running when its process died left a checkpoint saying so.
-    const state = wasInterrupted(checkpoint.state) ? 'interrupted' : checkpoint.state;
+    if (!checkpoint) return { type, state: checkpointRead ? 'idle' : 'unknown', ...known };
+    const heldByItsRun = isLive(holder, this.now());
+    const state = stateOfCheckpoint(checkpoint, heldByItsRun, holderRead !== undefined);
     return {
       type,
       state,
       runId: checkpoint.runId,
-      mode: checkpoint.request.mode,
+      ...modeOf(checkpoint.request, checkpoint.resumed === true),
       startedAt: checkpoint.startedAt,
       counters: checkpoint.counters,
       positions: checkpoint.ranges,
-      lock,
+      ...(heldByItsRun && isInProgress(state) ? { runningOn: holder.value.owner } : {}),
+      ...known,
     };
   }
 
-  /** Deletes the lock of `type` whoever holds it; refused while this instance runs that import. */
-  async clearLock(type: ImportType): Promise<boolean> {
+  /**
+   * Deletes the lock of `type`. Refused while this instance runs that import, and while another
+   * run's lock is live (renewed and not expired) unless `force` is set.
+   */
+  async clearLock(type: ImportType, options: { force?: boolean } = {}): Promise<boolean> {
     if (this.isActive(type)) throw new EngineRefusal(423, `A ${type} import is running in this instance; stop it instead.`);
-    const cleared = await this.options.locks.clear(type);
-    this.options.logger.warn({ type, cleared }, 'Import lock cleared on request');
-    return cleared;
+    const force = options.force === true;
+    const result = await withDeadline(this.timing.startDeadlineMs, 'clearLock', (signal) =>
+      this.options.locks.clear(type, { force, signal }),
+    );
+    if ('refused' in result) {
+      const lock = this.describeLock(result.refused);
+      throw new EngineRefusal(
+        423,
+        `The ${type} lock is live: instance ${String(lock.owner)} renews it and holds it until ${String(lock.expiresAt)}. ` +
+          'Stop the import there, or wait for the lock to expire; force=true removes it anyway.',
+        { lock },
+      );
+    }
+    this.options.logger.warn({ type, cleared: result.cleared, force }, 'Import lock cleared on request');
+    return result.cleared;
   }
 
-  /** Resumes every import whose last run was interrupted (the process died or was shut down). */
+  /**
+   * Resumes every import whose last run was interrupted (its process died or was shut down), in the
+   * background: while the interrupted run's lock is live it tries again once the lock expires, while
+   * commercetools fails it backs off and tries again. It gives up on a type once its checkpoint no
+   * longer names that interrupted run (another run resumed or replaced it), and on shutdown. Resolves
+   * with the types it resumed; never rejects.
+   */
   async resumeInterrupted(): Promise<ImportType[]> {
-    const resumed: ImportType[] = [];
-    for (const type of Object.keys(this.options.importers) as ImportType[]) {
-      const checkpoint = await this.options.checkpoints.load(type);
-      if (!checkpoint || !wasInterrupted(checkpoint.state)) continue;
-      try {
-        await this.start(type, { mode: 'resume' });
-        resumed.push(type);
-      } catch (error) {
-        this.options.logger.warn({ type, reason: (error as Error).message }, 'Could not resume interrupted import');
-      }
-    }
-    return resumed;
+    const types = Object.keys(this.options.importers) as ImportType[];
+    const resumed = await Promise.all(
+      types.map((type) =>
+        this.resumeWhenPossible(type).catch((error: unknown) => {
+          this.options.logger.error({ type, reason: messageOf(error) }, 'Auto-resume gave up');
+          return false;
+        }),
+      ),
+    );
+    return types.filter((_type, index) => resumed[index]);
   }
 
   /** Stops every run, waits up to `deadlineMs` for checkpoints and lock releases. */
   async shutdown(deadlineMs: number): Promise<void> {
+    this.closing.abort(new Error('the service is shutting down'));
     const active = [...this.runs.values()].filter((run) => isInProgress(run.state));
     for (const run of active) this.abort(run, 'shutdown');
     let timer: NodeJS.Timeout | undefined;
@@ -162,18 +295,85 @@ export class JobEngine {
     return isInProgress(this.runs.get(type)?.state);
   }
 
+  private refuseIfActive(type: ImportType): void {
+    if (!this.isActive(type)) return;
+    throw new EngineRefusal(423, `A ${type} import is already running in this instance.`, { runId: this.runs.get(type)!.context.runId });
+  }
+
   /** Turns `resume` into the request it continues, with that run's checkpoint. */
   private async resolve(
     type: ImportType,
     request: RunRequest,
+    signal: AbortSignal,
   ): Promise<{ effective: EffectiveRequest; checkpoint?: Checkpoint }> {
     if (request.mode !== 'resume') return { effective: request };
-    const checkpoint = await this.options.checkpoints.load(type);
+    const checkpoint = await this.options.checkpoints.load(type, signal);
     if (!checkpoint) throw new EngineRefusal(400, `There is no ${type} run to resume.`);
     if (checkpoint.state === 'completed') {
       throw new EngineRefusal(400, `The last ${type} run completed; there is nothing to resume.`, { runId: checkpoint.runId });
     }
     return { effective: checkpoint.request, checkpoint };
+  }
+
+  /** Gives back the lock a failed start took, or may have taken (a create whose answer was lost). */
+  private async cleanUpFailedStart(type: ImportType, runId: string, tookLock: boolean, cause: unknown): Promise<void> {
+    // Refused by someone else's lock: there is nothing of ours to give back.
+    if (!tookLock && cause instanceof EngineRefusal) return;
+    try {
+      await withDeadline(this.timing.startCleanupMs, 'releaseLock', (signal) => this.options.locks.release(type, runId, signal));
+    } catch (error) {
+      this.options.logger.warn(
+        { type, runId, reason: messageOf(error) },
+        'Could not give back the lock of a failed start; it expires by itself',
+      );
+    }
+  }
+
+  private async resumeWhenPossible(type: ImportType): Promise<boolean> {
+    const { logger } = this.options;
+    let interruptedRunId: string | undefined;
+    for (let failures = 0; !this.closing.signal.aborted; ) {
+      let waitMs: number;
+      try {
+        const checkpoint = await withDeadline(
+          this.timing.startDeadlineMs,
+          'loadCheckpoint',
+          (signal) => this.options.checkpoints.load(type, signal),
+          this.closing.signal,
+        );
+        if (!checkpoint || !wasInterrupted(checkpoint.state)) return false;
+        interruptedRunId ??= checkpoint.runId;
+        if (checkpoint.runId !== interruptedRunId || this.isActive(type)) return false;
+        const { runId } = await this.start(type, { mode: 'resume' });
+        logger.info({ type, runId, resumedRunId: interruptedRunId }, 'Resumed interrupted import');
+        return true;
+      } catch (error) {
+        const lock = error instanceof EngineRefusal ? (error.details?.lock as { expiresAt?: string; owner?: string } | undefined) : undefined;
+        if (lock?.expiresAt) {
+          failures = 0;
+          waitMs = Math.max(0, Date.parse(lock.expiresAt) - this.now().getTime()) + this.timing.resumeExpiryMarginMs;
+          logger.info(
+            { type, holder: lock.owner, expiresAt: lock.expiresAt },
+            'Interrupted import is locked; trying again once the lock expires',
+          );
+        } else if (error instanceof EngineRefusal || this.closing.signal.aborted) {
+          // Running here already, nothing to resume, or the original module's lock that only a person clears.
+          logger.warn({ type, reason: messageOf(error) }, 'Not resuming interrupted import');
+          return false;
+        } else {
+          failures++;
+          const { resumeRetryMinMs, resumeRetryMaxMs } = this.timing;
+          waitMs = backoffDelayMs(failures, { maxAttempts: Infinity, baseDelayMs: resumeRetryMinMs, maxDelayMs: resumeRetryMaxMs });
+          logger.warn({ type, reason: messageOf(error), retryInMs: Math.round(waitMs) }, 'Could not resume interrupted import; trying again');
+        }
+      }
+      try {
+        await sleep(waitMs, this.closing.signal);
+      } catch {
+        return false;
+      }
+    }
+    return false;
   }
 
   private launch(
@@ -186,16 +386,26 @@ export class JobEngine {
   ): void {
     const logger = this.options.logger.child({ type: importer.type, runId });
     const progress = new RunProgress(resumed?.counters, logger);
-    const startedAt = resumed ? new Date(resumed.startedAt) : new Date();
-    let run: Run;
-    const checkpointWriter = new ThrottledWriter(checkpointIntervalMs, () =>
-      this.saveCheckpoint(run, run.state),
-    );
-    const tracker = new CommitTracker(ranges, (lastId) => {
-      progress.lastProcessedId = lastId;
-      checkpointWriter.request();
-    });
+    const startedAt = resumed ? new Date(resumed.startedAt) : this.now();
     const controller = new AbortController();
+    const checkpointWriter = new CheckpointWriter(
+      (signal) =>
+        withDeadline(
+          this.timing.checkpointWriteDeadlineMs,
+          'saveCheckpoint',
+          (deadline) => this.saveCheckpoint(run, run.state, deadline),
+          signal,
+        ),
+      (error) => logger.warn({ reason: messageOf(error) }, 'Could not save the checkpoint; the next write carries its position'),
+    );
+    const tracker = new CommitTracker(
+      ranges,
+      (lastId) => {
+        progress.lastProcessedId = lastId;
+        checkpointWriter.request();
+      },
+      (page) => progress.commit(page),
+    );
     const context: ImportRun = {
       runId,
       type: importer.type,
@@ -207,82 +417,186 @@ export class JobEngine {
       logger,
       importerState: resumed?.importerState,
     };
-    run = {
+    const run: Run = {
       context,
       lock,
+      resumed: resumed !== undefined,
       state: 'running',
       startedAt,
       controller,
+      lockLost: false,
+      warnings: [],
       done: Promise.resolve(),
     };
     this.runs.set(importer.type, run);
-    logger.info({ mode: request.mode, resumed: Boolean(resumed) }, 'Import started');
+    logger.info({ mode: request.mode, resumed: run.resumed }, 'Import started');
+    run.done = this.execute(run, importer, checkpointWriter).catch((error: unknown) => {
+      // execute handles every failure itself; this is the last guard that keeps the process up.
+      logger.error({ reason: messageOf(error) }, 'Import ended unexpectedly');
+      run.finishedAt ??= this.now();
+      if (isInProgress(run.state)) run.state = 'failed';
+    });
+  }
 
-    const heartbeat = setInterval(() => {
-      this.options.locks.renew(lock).then(
-        (renewed) => {
-          if (!renewed) this.abort(run, 'lock lost');
-        },
-        (error: Error) => logger.warn({ reason: error.message }, 'Lock heartbeat failed, will try again'),
+  private async execute(run: Run, importer: Importer, checkpointWriter: CheckpointWriter): Promise<void> {
+    const heartbeat = this.startHeartbeat(run);
+    let endState: RunState;
+    try {
+      // The first checkpoint says "running", so a crash from here on leaves the run resumable.
+      await withDeadline(
+        this.timing.checkpointWriteDeadlineMs,
+        'saveCheckpoint',
+        (signal) => this.saveCheckpoint(run, 'running', signal),
+        run.controller.signal,
       );
-    }, Math.max(1_000, this.options.locks.ttlMs / 3));
-    heartbeat.unref();
-
-    run.done = (async () => {
-      await this.saveCheckpoint(run, run.state);
-      let endState: RunState;
-      try {
-        await importer.run(context);
-        endState = run.abortReason ? endStateOf(run.abortReason) : 'completed';
-      } catch (error) {
-        endState = run.abortReason ? endStateOf(run.abortReason) : 'failed';
-        if (!run.abortReason) run.error = (error as Error).message;
-      } finally {
-        clearInterval(heartbeat);
-        run.finishedAt = new Date();
-        await checkpointWriter.close();
-      }
-      await this.finish(run, endState);
-    })();
+      await this.untilWoundDown(run, importer.run(run.context));
+      endState = run.abortReason ? endStateOf(run) : 'completed';
+    } catch (error) {
+      endState = run.abortReason ? endStateOf(run) : 'failed';
+      if (!run.abortReason) run.error = messageOf(error);
+    } finally {
+      heartbeat.stop();
+    }
+    await checkpointWriter.close();
+    await this.finish(run, endState);
   }
 
   /**
-   * Saves the final checkpoint and releases the lock before the status shows the end state, so a
-   * client that sees "completed" can start the next run at once.
+   * The importer's promise, given up `windDownMs` after the run was aborted: an importer that does
+   * not return (a request that ignores the signal) must not keep the run from ending.
+   */
+  private untilWoundDown(run: Run, work: Promise<void>): Promise<void> {
+    const { signal, logger } = run.context;
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = () => {
+        timer = setTimeout(() => {
+          run.warnings.push(`the import did not wind down within ${this.timing.windDownMs / 1000} s of being aborted; it ended without waiting`);
+          logger.error('Import did not wind down in time; ending the run without it');
+          resolve();
+        }, this.timing.windDownMs);
+      };
+      const settled = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', giveUp);
+      };
+      if (signal.aborted) giveUp();
+      else signal.addEventListener('abort', giveUp, { once: true });
+      work.then(
+        () => {
+          settled();
+          resolve();
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * One heartbeat at a time: the next is scheduled once the previous has settled. A heartbeat that
+   * finds another run holding the lock ends the run.
+   */
+  private startHeartbeat(run: Run): { stop(): void } {
+    const { logger } = run.context;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = (delayMs: number) => {
+      if (controller.signal.aborted) return;
+      timer = setTimeout(() => void beat(), delayMs);
+      timer.unref();
+    };
+    const beat = async () => {
+      try {
+        const untilExpiryMs = Date.parse(run.lock.value.expiresAt) - this.now().getTime();
+        const renewed = await withDeadline(
+          Math.max(this.timing.heartbeatIntervalMs, untilExpiryMs),
+          'renewLock',
+          (signal) => this.options.locks.renew(run.lock, signal),
+          controller.signal,
+        );
+        if (renewed) schedule(this.timing.heartbeatIntervalMs);
+        else this.loseLock(run);
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        logger.warn({ reason: messageOf(error) }, 'Lock heartbeat failed, trying again soon');
+        schedule(this.timing.heartbeatRetryMs);
+      }
+    };
+    schedule(this.timing.heartbeatIntervalMs);
+    return {
+      stop: () => {
+        controller.abort(new Error('the run ended'));
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  /**
+   * Saves the final checkpoint and releases the lock, each within `finalWriteDeadlineMs`, then
+   * shows the end state: a client that sees "completed" can start the next run at once. What could
+   * not be done is logged and listed in the status; a lock left behind expires by itself.
    */
   private async finish(run: Run, endState: RunState): Promise<void> {
     const { logger } = run.context;
-    try {
-      await this.saveCheckpoint(run, endState);
-    } catch (error) {
-      logger.error({ reason: (error as Error).message }, 'Could not save the final checkpoint');
-    }
-    if (run.abortReason !== 'lock lost') {
+    if (!run.lockLost) {
       try {
-        await this.options.locks.release(run.lock);
+        await withDeadline(this.timing.finalWriteDeadlineMs, 'saveCheckpoint', (signal) => this.saveCheckpoint(run, endState, signal));
       } catch (error) {
-        logger.error({ reason: (error as Error).message }, 'Could not release the import lock; it expires by itself');
+        run.warnings.push(`the final checkpoint could not be saved: ${messageOf(error)}`);
+        logger.error({ reason: messageOf(error) }, 'Could not save the final checkpoint');
       }
     }
-    run.state = endState;
-    logger.info({ state: run.state, ...run.context.progress.counters, error: run.error }, 'Import finished');
+    // The final save may have found the checkpoint in another run's hands.
+    if (!run.lockLost) {
+      try {
+        await withDeadline(this.timing.finalWriteDeadlineMs, 'releaseLock', (signal) =>
+          this.options.locks.release(run.context.type, run.context.runId, signal),
+        );
+      } catch (error) {
+        run.warnings.push(`the lock could not be released (${messageOf(error)}); it expires by itself at ${run.lock.value.expiresAt}`);
+        logger.error({ reason: messageOf(error), expiresAt: run.lock.value.expiresAt }, 'Could not release the import lock; it expires by itself');
+      }
+    }
+    run.finishedAt = this.now();
+    run.state = run.lockLost ? 'failed' : endState;
+    logger.info({ state: run.state, ...run.context.progress.counters, error: run.error, warnings: run.warnings.length }, 'Import finished');
   }
 
-  private async saveCheckpoint(run: Run, state: RunState): Promise<void> {
-    // A deletion has nothing to resume, and must not overwrite the import's checkpoint.
+  /** Writes the run's checkpoint with its committed position and counters; nothing once the lock is lost. */
+  private async saveCheckpoint(run: Run, state: RunState, signal: AbortSignal): Promise<void> {
     const { context } = run;
-    if (context.request.mode === 'deleteAll') return;
-    await this.options.checkpoints.save({
-      runId: context.runId,
-      type: context.type,
-      request: context.request,
-      state,
-      ranges: context.tracker.positions(),
-      counters: { ...context.progress.counters },
-      importerState: context.importerState,
-      startedAt: run.startedAt.toISOString(),
-      updatedAt: new Date().toISOString(),
-    });
+    // A deletion has nothing to resume, and must not overwrite the import's checkpoint.
+    if (context.request.mode === 'deleteAll' || run.lockLost) return;
+    const result = await this.options.checkpoints.save(
+      {
+        runId: context.runId,
+        type: context.type,
+        request: context.request,
+        ...(run.resumed ? { resumed: true } : {}),
+        state,
+        ranges: context.tracker.positions(),
+        counters: { ...context.progress.committed },
+        importerState: context.importerState,
+        startedAt: run.startedAt.toISOString(),
+        updatedAt: this.now().toISOString(),
+      },
+      run.checkpointVersion,
+      signal,
+    );
+    if (result.saved) run.checkpointVersion = result.version;
+    else this.loseLock(run, result.runId);
+  }
+
+  /** Another run holds the lock (or wrote the checkpoint): stop at once and write nothing more. */
+  private loseLock(run: Run, otherRunId?: string): void {
+    if (run.lockLost) return;
+    run.lockLost = true;
+    run.error = `the lock was taken over by another run${otherRunId ? ` (${otherRunId})` : ''}; this run stopped without saving`;
+    run.context.logger.error({ otherRunId }, 'Import lock lost to another run; stopping without writing anything more');
+    this.abort(run, 'lock lost');
   }
 
   private abort(run: Run, reason: NonNullable<Run['abortReason']>): void {
@@ -290,7 +604,83 @@ export class JobEngine {
     run.abortReason = reason;
     if (run.state === 'running') run.state = 'stopping';
     run.controller.abort(new Error(`import ${reason === 'stop' ? 'stopped' : reason}`));
-    if (reason === 'lock lost') run.error = 'the lock was taken over by another instance';
+  }
+
+  private describeLock(holder: LockHolder): Record<string, unknown> {
+    if (holder.kind === 'legacy') {
+      return { legacy: true, note: 'set by the original module; it never expires, clear it with DELETE /sync/<type>/lock' };
+    }
+    const { owner, runId, startedAt, expiresAt } = holder.value;
+    return { owner, runId, startedAt, expiresAt, live: isLive(holder, this.now()) };
+  }
+}
+
+/**
+ * Writes the run's checkpoint whenever asked, one write at a time: requests made while a write is
+ * under way are folded into one more write after it. A failed write is logged; the next carries its
+ * position.
+ */
+class CheckpointWriter {
+  private writing?: Promise<void>;
+  private requestedAgain = false;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly write: (signal: AbortSignal) => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  request(): void {
+    if (this.controller.signal.aborted) return;
+    if (this.writing) {
+      this.requestedAgain = true;
+      return;
+    }
+    this.writing = this.writeUntilCurrent();
+  }
+
+  /** Stops writing and waits for the write under way, which is cut short: the final checkpoint follows. */
+  async close(): Promise<void> {
+    this.controller.abort(new Error('the run ended'));
+    await this.writing;
+  }
+
+  private async writeUntilCurrent(): Promise<void> {
+    do {
+      this.requestedAgain = false;
+      try {
+        await this.write(this.controller.signal);
+      } catch (error) {
+        if (!this.controller.signal.aborted) this.onError(error);
+      }
+    } while (this.requestedAgain && !this.controller.signal.aborted);
+    this.writing = undefined;
+  }
+}
+
+/**
+ * Runs a commercetools call with a deadline: its signal aborts after `ms` (or with `outer`), and
+ * the call is given up then even if it ignores its signal. Running out of time is a PlatformError
+ * without status, as a request that got no answer is.
+ */
+async function withDeadline<T>(ms: number, operation: string, call: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+  const controller = new AbortController();
+  const signal = outer ? AbortSignal.any([controller.signal, outer]) : controller.signal;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new PlatformError('commercetools', operation, undefined, `no answer within ${ms / 1000} s`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  const work = call(signal);
+  // The call may settle after the deadline; its outcome is no longer anyone's, but it is heard.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -304,21 +694,37 @@ function wasInterrupted(state: RunState): boolean {
   return isInProgress(state) || state === 'interrupted';
 }
 
-function endStateOf(reason: NonNullable<Run['abortReason']>): RunState {
-  if (reason === 'stop') return 'stopped';
-  if (reason === 'shutdown') return 'interrupted';
+/**
+ * The state a checkpoint stands for: a run that was going when it was saved is still running when
+ * its live lock names it, and interrupted when the lock shows it is not (when the lock could not be
+ * read, the saved state is all there is).
+ */
+function stateOfCheckpoint(checkpoint: Checkpoint, heldByItsRun: boolean, lockKnown: boolean): RunState {
+  if (!wasInterrupted(checkpoint.state)) return checkpoint.state;
+  if (heldByItsRun) return checkpoint.state === 'stopping' ? 'stopping' : 'running';
+  return lockKnown ? 'interrupted' : checkpoint.state;
+}
+
+function endStateOf(run: Run): RunState {
+  if (run.lockLost) return 'failed';
+  if (run.abortReason === 'stop') return 'stopped';
+  if (run.abortReason === 'shutdown') return 'interrupted';
   return 'failed';
 }
 
-function snapshot(run: Run): RunStatus {
+function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'mode' | 'resumes'> {
+  return resumed ? { mode: 'resume', resumes: request.mode } : { mode: request.mode };
+}
+
+function snapshot(run: Run, now: Date): RunStatus {
   const { context } = run;
-  const end = run.finishedAt ?? new Date();
+  const end = run.finishedAt ?? now;
   const elapsedSeconds = Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000);
   return {
     type: context.type,
     state: run.state,
     runId: context.runId,
-    mode: context.request.mode,
+    ...modeOf(context.request, run.resumed),
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString(),
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
@@ -329,47 +735,10 @@ function snapshot(run: Run): RunStatus {
     recentFailures: [...context.progress.recentFailures],
     recentSkips: [...context.progress.recentSkips],
     error: run.error,
+    ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
   };
 }
 
-function describeHolder(holder: LockHolder | undefined): Record<string, unknown> | undefined {
-  return holder ? describeLock(holder) : undefined;
-}
-
-function describeLock(holder: LockHolder): Record<string, unknown> {
-  if (holder.kind === 'legacy') {
-    return { legacy: true, note: 'set by the original module; it never expires, clear it with DELETE /sync/<type>/lock' };
-  }
-  return { owner: holder.value.owner, runId: holder.value.runId, startedAt: holder.value.startedAt, expiresAt: holder.value.expiresAt };
-}
-
-/** Runs `write` at most once per interval however often it is requested, one write at a time. */
-class ThrottledWriter {
-  private pending = false;
-  private timer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly intervalMs: number,
-    private readonly write: () => Promise<void>,
-  ) {}
-
-  request(): void {
-    this.pending = true;
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
-  }
-
-  /** Waits for the writes under way; the caller writes the final state itself. */
-  async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.pending = false;
-    await this.chain;
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    if (!this.pending) return;
-    this.pending = false;
-    this.chain = this.chain.then(this.write).catch(() => undefined);
-  }
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -34,14 +34,17 @@ export interface RecordFailure {
 }
 
 /**
- * Where a run stands, saved in commercetools after each accepted batch. `ranges` are the
- * committed positions of the readers: every record up to `afterId` in each range is done.
+ * Where a run stands, saved in commercetools whenever its committed position moves. `ranges` are
+ * the committed positions of the readers: every record up to `afterId` in each range is done;
+ * `counters` count those records only.
  */
 export interface Checkpoint {
   runId: string;
   type: ImportType;
   /** The request the run was started with; `resume` continues it. */
   request: Exclude<RunRequest, { mode: 'resume' }>;
+  /** True when this run continued an earlier one's checkpoint. */
+  resumed?: boolean;
   state: RunState;
   ranges: IdRange[];
   counters: RunCounters;

@@ -75,7 +75,7 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
     if (request.query.confirm !== type) {
       throw new BodyError([{ field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` }]);
     }
-    const cleared = await engine.clearLock(type);
+    const cleared = await engine.clearLock(type, { force: request.query.force === 'true' });
     response.json({ type, cleared });
   });
 

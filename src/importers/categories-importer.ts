@@ -55,13 +55,13 @@ export class CategoriesImporter implements Importer {
         page.forEach((category, index) => {
           const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
           const done = (failure?: string) => {
-            if (failure) run.progress.failed(category.id, failure);
+            if (failure) run.progress.failed(category.id, failure, ticket);
             settle();
           };
           if (plan.action === 'create') queues.of('category', 'create').add(plan.record, done);
           else if (plan.action === 'update') queues.of('category', 'update').add(plan.record, done);
           else {
-            run.progress.skipped(category.id, 'unchanged in Klaviyo');
+            run.progress.skipped(category.id, 'unchanged in Klaviyo', ticket);
             settle();
           }
         });

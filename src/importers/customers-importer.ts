@@ -7,6 +7,7 @@ import {
   type ProfileImportEntry,
 } from '../clients/klaviyo/profiles';
 import { BatchSender } from '../engine/batch-sender';
+import type { PageTicket } from '../engine/checkpoints';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
 import { customerProfileAttributes, customerProfileAttributesWithoutPhone } from '../mappers/customer-profile';
@@ -57,7 +58,13 @@ export class CustomersImporter implements Importer {
       },
       run.tracker,
       async (batch) => {
-        const job = await this.submit(run, batch.map((entry) => entry.item), batch.map((entry) => entry.recordId), false);
+        const job = await this.submit(
+          run,
+          batch.map((entry) => entry.item),
+          batch.map((entry) => entry.recordId),
+          false,
+          batch.map((entry) => entry.ticket),
+        );
         follower.follow(job);
       },
       (entry) => Buffer.byteLength(JSON.stringify(entry)),
@@ -74,7 +81,7 @@ export class CustomersImporter implements Importer {
           : undefined;
         const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
         for (const customer of customers) {
-          const entry = this.toEntry(run, customer, existingIds);
+          const entry = this.toEntry(run, customer, existingIds, ticket);
           if (entry) await sender.add({ item: entry, recordId: customer.id, ticket });
           else run.tracker.settle(ticket);
         }
@@ -87,7 +94,7 @@ export class CustomersImporter implements Importer {
   }
 
   /** Maps one customer; one the mapper cannot handle is counted as failed, not lost. */
-  private toEntry(run: ImportRun, customer: Customer, existingIds?: Map<string, string>): ProfileImportEntry | undefined {
+  private toEntry(run: ImportRun, customer: Customer, existingIds?: Map<string, string>, page?: PageTicket): ProfileImportEntry | undefined {
     try {
       const attributes = customerProfileAttributes(customer, this.deps.settings);
       // Klaviyo refuses numbers that are not E.164 and the profile would go out twice: leave them out
@@ -97,7 +104,7 @@ export class CustomersImporter implements Importer {
       const id = customer.email ? existingIds?.get(customer.email.toLowerCase()) : undefined;
       return { id, attributes };
     } catch (error) {
-      run.progress.failed(customer.id, `could not be mapped: ${(error as Error).message}`);
+      run.progress.failed(customer.id, `could not be mapped: ${(error as Error).message}`, page);
       return undefined;
     }
   }
@@ -107,10 +114,11 @@ export class CustomersImporter implements Importer {
     entries: ProfileImportEntry[],
     customerIds: string[],
     withoutPhone: boolean,
+    pages?: PageTicket[],
   ): Promise<SubmittedProfileJob> {
     const jobId = await submitProfileImportJob(this.deps.klaviyo, entries, run.signal);
     // A resend is the same customers again: they were counted as sent the first time.
-    if (!withoutPhone) run.progress.sent(entries.length);
+    if (!withoutPhone) run.progress.sent(entries.length, pages);
     return { jobId, customerIds, withoutPhone };
   }
 

@@ -13,6 +13,7 @@ import { BatchSender, type BatchEntry } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { EngineRefusal } from '../engine/job-engine';
 import { readRanges } from '../engine/read-ranges';
+import type { PageCounts } from '../engine/run-progress';
 import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
 import type { ImporterDeps } from './importer-deps';
 
@@ -68,10 +69,10 @@ export class OrdersImporter implements Importer {
 
     // An order whose events span two refused requests is still one failed order.
     const failedOrderIds = new Set<string>();
-    const failOrder = (orderId: string, reason: string) => {
+    const failOrder = (orderId: string, reason: string, page?: PageCounts) => {
       if (failedOrderIds.has(orderId)) return;
       failedOrderIds.add(orderId);
-      run.progress.failed(orderId, reason);
+      run.progress.failed(orderId, reason, page);
     };
 
     const sendBatch = async (batch: BatchEntry<SizedEvent>[]) => {
@@ -81,8 +82,9 @@ export class OrdersImporter implements Importer {
           batch.map((entry) => entry.item),
           { backfill: settings.backfillEvents, signal: run.signal },
         );
-        run.progress.sent(batch.length);
-        run.progress.succeeded(batch.length);
+        const pages = batch.map((entry) => entry.ticket);
+        run.progress.sent(batch.length, pages);
+        run.progress.succeeded(batch.length, pages);
       } catch (error) {
         if (!isRefusedForGood(error)) throw error;
         const orderIds = new Set(batch.map((entry) => entry.recordId));
@@ -101,7 +103,7 @@ export class OrdersImporter implements Importer {
     );
 
     try {
-      await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex) => {
+      await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex, page) => {
         // The products of all the page's line items in one go, never per order.
         const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
         const products = await productCategories.byIds(productIds, run.signal);
@@ -111,7 +113,7 @@ export class OrdersImporter implements Importer {
           productById: (id) => products.get(id),
           categoryById: categories.byId,
         };
-        const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, failOrder));
+        const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, failOrder, page));
         // One unit per event, and one for each order without events, so the page commits when all are settled.
         const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
         const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
@@ -150,17 +152,18 @@ export class OrdersImporter implements Importer {
     run: ImportRun,
     order: Order,
     context: OrderEventsContext,
-    failOrder: (orderId: string, reason: string) => void,
+    failOrder: (orderId: string, reason: string, page?: PageCounts) => void,
+    page?: PageCounts,
   ): SizedEvent[] {
     let result: ReturnType<typeof orderEvents>;
     try {
       result = orderEvents(order, context);
     } catch (error) {
-      failOrder(order.id, `could not be mapped: ${(error as Error).message}`);
+      failOrder(order.id, `could not be mapped: ${(error as Error).message}`, page);
       return [];
     }
     if (result.kind === 'skipped') {
-      run.progress.skipped(order.id, result.reason);
+      run.progress.skipped(order.id, result.reason, page);
       return [];
     }
     const { profile } = result;
@@ -168,7 +171,7 @@ export class OrdersImporter implements Importer {
     for (const { event, bytes } of sized) {
       const violation = eventLimitViolation(event, bytes, maxRequestBytes);
       if (violation) {
-        failOrder(order.id, `${event.metricName} not sent: ${violation}`);
+        failOrder(order.id, `${event.metricName} not sent: ${violation}`, page);
         return [];
       }
     }

@@ -60,8 +60,8 @@ export class ProductsImporter implements Importer {
         const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
         for (const product of products) {
           const settle = (outcome: { failure?: string; skip?: string }) => {
-            if (outcome.failure) run.progress.failed(product.id, outcome.failure);
-            if (outcome.skip) run.progress.skipped(product.id, outcome.skip);
+            if (outcome.failure) run.progress.failed(product.id, outcome.failure, ticket);
+            if (outcome.skip) run.progress.skipped(product.id, outcome.skip, ticket);
             run.tracker.settle(ticket);
             queues.backlog.leave();
           };

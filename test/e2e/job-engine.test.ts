@@ -77,7 +77,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const resumed = await http(`${running.url}/sync/customers`, 'POST', { resume: true });
     expect(resumed.status).toBe(202);
     const done = await waitForState(running.url, 'customers', ['completed', 'failed']);
-    expect(done).toMatchObject({ state: 'completed', mode: 'all' });
+    expect(done).toMatchObject({ state: 'completed', mode: 'resume', resumes: 'all' });
     expect(done.counters.sent).toBe(customerCount);
     expect(done.counters.succeeded + done.counters.failed).toBe(customerCount);
     expect((await klaviyo.records('profiles')).length).toBe(customerCount);
@@ -114,16 +114,12 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const next = await service({ BULK_IMPORT_LOCK_TTL_SECONDS: '10' });
     const blocked = await http(`${next.url}/sync/customers`, 'POST');
     expect(blocked.status).toBe(423);
+    // Until its lock expires, a crashed instance cannot be told from a live one.
     const status = await http(`${next.url}/sync/customers/status`);
-    expect(status.body.state).toBe('interrupted');
+    expect(status.body).toMatchObject({ state: 'running', runningOn: blocked.body.lock.owner, lock: { live: true } });
 
-    const crashedAt = Date.now();
-    let resumed: string[] = [];
-    while (resumed.length === 0 && Date.now() - crashedAt < 30_000) {
-      resumed = await next.service.engine.resumeInterrupted();
-      if (resumed.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(resumed).toEqual(['customers']);
+    // Auto-resume waits for the lock to expire, then resumes.
+    expect(await next.service.engine.resumeInterrupted()).toEqual(['customers']);
     const done = await waitForState(next.url, 'customers', ['completed', 'failed']);
     expect(done.state).toBe('completed');
     expect((await klaviyo.records('profiles')).length).toBe(customerCount);
@@ -153,6 +149,21 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect(await profileJobTotals()).toBe(customerCount);
     restarted.child.kill('SIGTERM');
     expect(await restarted.exited).toBe(0);
+  });
+
+  it('shows a run of another instance as running there, and refuses to clear its live lock unless forced', async () => {
+    const [first, second] = await Promise.all([service(), service()]);
+    await klaviyo.configure({ faults: { latencyMs: 1_000 } });
+    const started = await http(`${first.url}/sync/customers`, 'POST');
+    expect(started.status).toBe(202);
+    const seen = await http(`${second.url}/sync/customers/status`);
+    expect(seen.body).toMatchObject({ state: 'running', runId: started.body.runId, runningOn: first.service.instanceId });
+    const refused = await http(`${second.url}/sync/customers/lock?confirm=customers`, 'DELETE');
+    expect(refused.status).toBe(423);
+    expect(refused.body.lock).toMatchObject({ owner: first.service.instanceId, live: true });
+    expect(await lockValue()).toMatchObject({ runId: started.body.runId });
+    expect((await http(`${first.url}/sync/customers/stop`, 'POST')).status).toBe(200);
+    expect((await waitForState(first.url, 'customers', ['stopped', 'completed', 'failed'])).state).toBe('stopped');
   });
 
   it("treats the original module's lock value \"1\" as held until it is cleared on purpose", async () => {

@@ -6,14 +6,22 @@ export interface StoredObject<T> {
   value: T;
 }
 
-/** Custom objects as a small key-value store with version checks (locks, checkpoints). */
+/** What a delete found: the object gone by our hand, not there at all, or changed since `expectedVersion`. */
+export type DeleteOutcome = 'deleted' | 'absent' | 'changed';
+
+/**
+ * Custom objects as a small key-value store with version checks (locks, checkpoints). Every call
+ * takes an optional signal that aborts it, so callers can give it a deadline.
+ */
 export class CustomObjectStore {
   constructor(private readonly client: CommercetoolsClient) {}
 
-  async get<T>(container: string, key: string): Promise<StoredObject<T> | undefined> {
+  async get<T>(container: string, key: string, signal?: AbortSignal): Promise<StoredObject<T> | undefined> {
     try {
-      const object = await this.client.call('getCustomObject', () =>
-        this.client.api.customObjects().withContainerAndKey({ container, key }).get().execute(),
+      const object = await this.client.call(
+        'getCustomObject',
+        () => this.client.api.customObjects().withContainerAndKey({ container, key }).get().execute(),
+        signal,
       );
       return { version: object.version, value: object.value as T };
     } catch (error) {
@@ -26,13 +34,18 @@ export class CustomObjectStore {
    * Writes `value` only if `expectedVersion` matches: 0 means "only if absent", which commercetools
    * turns into an atomic create-if-absent. Answers undefined when another writer got there first.
    */
-  async write<T>(container: string, key: string, value: T, expectedVersion?: number): Promise<StoredObject<T> | undefined> {
+  async write<T>(
+    container: string,
+    key: string,
+    value: T,
+    expectedVersion?: number,
+    signal?: AbortSignal,
+  ): Promise<StoredObject<T> | undefined> {
     try {
-      const object = await this.client.call('writeCustomObject', () =>
-        this.client.api
-          .customObjects()
-          .post({ body: { container, key, value, version: expectedVersion } })
-          .execute(),
+      const object = await this.client.call(
+        'writeCustomObject',
+        () => this.client.api.customObjects().post({ body: { container, key, value, version: expectedVersion } }).execute(),
+        signal,
       );
       return { version: object.version, value: object.value as T };
     } catch (error) {
@@ -41,20 +54,27 @@ export class CustomObjectStore {
     }
   }
 
-  /** Deletes the object (only at `expectedVersion` when given); false when it was not there or changed. */
-  async delete(container: string, key: string, expectedVersion?: number): Promise<boolean> {
+  /** Deletes the object, only at `expectedVersion` when given. */
+  async delete(container: string, key: string, expectedVersion?: number, signal?: AbortSignal): Promise<DeleteOutcome> {
     try {
-      await this.client.call('deleteCustomObject', () =>
-        this.client.api
-          .customObjects()
-          .withContainerAndKey({ container, key })
-          .delete({ queryArgs: expectedVersion === undefined ? {} : { version: expectedVersion } })
-          .execute(),
+      await this.client.call(
+        'deleteCustomObject',
+        () =>
+          this.client.api
+            .customObjects()
+            .withContainerAndKey({ container, key })
+            .delete({ queryArgs: expectedVersion === undefined ? {} : { version: expectedVersion } })
+            .execute(),
+        signal,
       );
-      return true;
+      return 'deleted';
     } catch (error) {
-      if (isNotFound(error) || isConflict(error)) return false;
+      if (isNotFound(error)) return 'absent';
+      if (isConflict(error)) return 'changed';
       throw error;
     }
   }
 }
+
+/** What locks and checkpoints need of the store; tests give them an in-memory one. */
+export type VersionedStore = Pick<CustomObjectStore, 'get' | 'write' | 'delete'>;

@@ -19,4 +19,20 @@ describe('RunProgress', () => {
     expect(logged[0]).toMatchObject({ severity: 'WARN', id: 'c-0', reason: 'Klaviyo refused the profile' });
     expect(logged[60]).toMatchObject({ severity: 'DEBUG', id: 'o-1', message: 'Record skipped' });
   });
+
+  it('keeps counts of uncommitted pages out of the committed counters, and commits counts of no page at once', () => {
+    const progress = new RunProgress({ read: 10, sent: 10, succeeded: 4, failed: 0, skipped: 0 });
+    const first = { counts: { read: 0, sent: 0, succeeded: 0, failed: 0, skipped: 0 } };
+    const second = { counts: { read: 0, sent: 0, succeeded: 0, failed: 0, skipped: 0 } };
+    progress.read(5, first);
+    progress.read(5, second);
+    // A request with three records of the first page and two of the second.
+    progress.sent(5, [first, first, first, second, second]);
+    progress.succeeded(6);
+
+    expect(progress.counters).toEqual({ read: 20, sent: 15, succeeded: 10, failed: 0, skipped: 0 });
+    expect(progress.committed).toEqual({ read: 10, sent: 10, succeeded: 10, failed: 0, skipped: 0 });
+    progress.commit(first);
+    expect(progress.committed).toEqual({ read: 15, sent: 13, succeeded: 10, failed: 0, skipped: 0 });
+  });
 });
