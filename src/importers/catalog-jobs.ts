@@ -1,13 +1,15 @@
 import {
   catalogJobLimits,
+  catalogRecordIndexesOfPointer,
   type CatalogAction,
   type CatalogJobOutcome,
   type CatalogJobRecord,
   type CatalogKind,
   type KlaviyoCatalog,
+  type SubmittedCatalogJob,
 } from '../clients/klaviyo/catalog';
-import { PlatformError } from '../clients/platform-error';
 import type { ImportRun } from '../engine/importer';
+import { sendSplittingRefusals, type SplitOutcome } from '../engine/send-splitting-refusals';
 import { unfinishedJobReason } from './unfinished-job';
 
 /** Told once per record: undefined when Klaviyo took it, else why not. */
@@ -33,9 +35,10 @@ const defaultQueueOptions: CatalogJobQueueOptions = { lingerMs: 200, envelopeByt
 /**
  * The one way catalog records reach Klaviyo: records of one kind and action are gathered into bulk
  * jobs of at most 100 records and 5 MB, each job is run to its end under the account's cap of jobs
- * in progress, and every record's `done` hears its own outcome. A record Klaviyo refuses, or a job
- * Klaviyo refuses as a whole (a 4xx answer), fails only its records; an error that retries could
- * not get past (Klaviyo unreachable) stops the queue, and `add` and `drain` throw it.
+ * in progress, and every record's `done` hears its own outcome. A record Klaviyo refuses, in the
+ * job or when the job is submitted, fails alone (the others are submitted again); an error that
+ * retries could not get past, or one every request would get (401, 403 …), stops the queue, and
+ * `add` and `drain` throw it, which fails the run.
  */
 export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
   private batch: QueuedRecord<CatalogJobRecord<K, A>>[] = [];
@@ -92,31 +95,56 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
 
   private async runJob(batch: QueuedRecord<CatalogJobRecord<K, A>>[]): Promise<void> {
     const { progress, logger, signal } = this.run;
-    const records = batch.map((queued) => queued.record);
-    let outcome: CatalogJobOutcome;
+    let outcome: SplitOutcome<QueuedRecord<CatalogJobRecord<K, A>>, SubmittedCatalogJob>;
     try {
-      outcome = await this.catalog.runJob(this.kind, this.action, records, signal, () => progress.sent(records.length));
+      outcome = await sendSplittingRefusals(
+        batch,
+        async (part) => {
+          const job = await this.catalog.submit(this.kind, this.action, part.map((queued) => queued.record), signal);
+          progress.sent(part.length);
+          return job;
+        },
+        { recordIndexesOfPointer: catalogRecordIndexesOfPointer, refusedWhat: `Klaviyo refused the ${this.kind} ${this.action}` },
+      );
     } catch (error) {
-      if (error instanceof PlatformError && !error.retryable && !signal.aborted) {
-        logger.warn({ kind: this.kind, action: this.action, records: records.length, status: error.status }, 'Klaviyo refused a catalog job');
-        for (const queued of batch) queued.done(`Klaviyo refused the ${this.kind} ${this.action} job: ${error.detail}`);
-        return;
-      }
-      // Stopped, or Klaviyo out of reach: these records stay unsettled, so the checkpoint stays before them.
-      if (this.fatal === undefined) {
-        this.fatal = error;
-        this.options.onFatal?.(error);
-      }
+      this.stop(error);
       return;
     }
-    const failures = jobFailures(outcome, records.length, `${this.kind} ${this.action}`);
-    progress.succeeded(records.length - failures.size);
+    if (outcome.refused.length > 0) {
+      logger.warn({ kind: this.kind, action: this.action, records: batch.length, refused: outcome.refused.length }, 'Klaviyo refused catalog records of a job; the others were sent again');
+    }
+    for (const { record, reason } of outcome.refused) record.done(reason);
+    await Promise.all(outcome.accepted.map(({ records, result }) => this.settleJob(records, result)));
+  }
+
+  /** Tells each record of a submitted job its outcome once the job is finished. */
+  private async settleJob(batch: QueuedRecord<CatalogJobRecord<K, A>>[], job: SubmittedCatalogJob): Promise<void> {
+    const { progress, logger } = this.run;
+    let outcome: CatalogJobOutcome;
+    try {
+      outcome = await job.finished;
+    } catch (error) {
+      this.stop(error);
+      return;
+    }
+    const failures = jobFailures(outcome, batch.length, `${this.kind} ${this.action}`);
+    progress.succeeded(batch.length - failures.size);
     if (outcome.timedOut) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: records.length }, 'Klaviyo did not finish a catalog job in time');
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: batch.length }, 'Klaviyo did not finish a catalog job in time');
     } else if (failures.size > 0) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: records.length, refused: failures.size }, 'Catalog job refused records');
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: batch.length, refused: failures.size }, 'Catalog job refused records');
     }
     batch.forEach((queued, index) => queued.done(failures.get(index)));
+  }
+
+  /**
+   * Stopped, Klaviyo out of reach, or an answer every request would get (401, 403 …): the records
+   * stay unsettled, so the checkpoint stays before them, and the run ends with the error.
+   */
+  private stop(error: unknown): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    this.options.onFatal?.(error);
   }
 
   private throwIfStopped(): void {

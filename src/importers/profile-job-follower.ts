@@ -24,6 +24,12 @@ export type UnfinishedProfileJob = Pick<SubmittedProfileJob, 'jobId' | 'withoutP
  */
 const firstPollMs = 250;
 const maxPollMs = 1_000;
+/**
+ * Jobs submitted and not yet followed to the end; a submission waits while this many are, so
+ * reading cannot run ahead of Klaviyo's processing and the checkpoint's list of unfinished jobs
+ * stays short.
+ */
+const defaultMaxUnfinished = 8;
 
 /**
  * Follows submitted profile import jobs to the end, one poll at a time (polling shares Klaviyo's
@@ -34,22 +40,49 @@ export class ProfileJobFollower {
   private readonly jobs: Array<SubmittedProfileJob & { deadline: number }> = [];
   private loop?: Promise<void>;
   private failure: unknown;
+  /** Submissions waiting for the number of unfinished jobs to drop. */
+  private roomWaiters: Array<() => void> = [];
 
   constructor(
     private readonly klaviyo: KlaviyoClient,
     private readonly run: ImportRun,
     private readonly resendWithoutPhone: (customerIds: string[]) => Promise<SubmittedProfileJob[]>,
     private readonly onUnfinishedChange: (unfinished: UnfinishedProfileJob[]) => void,
+    private readonly maxUnfinished = defaultMaxUnfinished,
   ) {}
 
-  follow(job: SubmittedProfileJob): void {
+  /**
+   * Follows a submitted job; resolves once fewer than `maxUnfinished` jobs are unfinished, so the
+   * caller submits no more until then. Throws once following failed; after a stop it takes the
+   * job without waiting, for the checkpoint.
+   */
+  async follow(job: SubmittedProfileJob): Promise<void> {
+    this.enqueue(job);
+    while (this.jobs.length >= this.maxUnfinished && this.loop && !this.run.signal.aborted) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    this.throwIfFailed();
+  }
+
+  private enqueue(job: SubmittedProfileJob): void {
     this.jobs.push({ ...job, deadline: Date.now() + this.klaviyo.jobTimeoutMs });
     this.reportUnfinished();
     this.loop ??= this.followAll()
       .catch((error: unknown) => {
         this.failure ??= error;
       })
-      .finally(() => (this.loop = undefined));
+      .finally(() => {
+        this.loop = undefined;
+        this.wakeWaiters();
+      });
+  }
+
+  private wakeWaiters(): void {
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined && !this.run.signal.aborted) throw this.failure;
   }
 
   /**
@@ -58,11 +91,13 @@ export class ProfileJobFollower {
    */
   async drain(): Promise<void> {
     while (this.loop) await this.loop;
-    if (this.failure !== undefined && !this.run.signal.aborted) throw this.failure;
+    this.throwIfFailed();
   }
 
+  /** Tells the checkpoint which jobs are unfinished, and lets a waiting submission on when there is room. */
   private reportUnfinished(): void {
     this.onUnfinishedChange(this.jobs.map(({ jobId, withoutPhone }) => ({ jobId, withoutPhone })));
+    if (this.jobs.length < this.maxUnfinished) this.wakeWaiters();
   }
 
   private async followAll(): Promise<void> {
@@ -121,7 +156,8 @@ export class ProfileJobFollower {
     progress.succeeded(total - failed.size);
     if (phoneRefused.length > 0) {
       logger.info({ jobId: job.jobId, profiles: phoneRefused.length }, 'Sending profiles again without their phone number');
-      for (const retry of await this.resendWithoutPhone(phoneRefused)) this.follow(retry);
+      // Resends are followed behind the others without waiting for room: this loop makes the room.
+      for (const retry of await this.resendWithoutPhone(phoneRefused)) this.enqueue(retry);
     }
   }
 }

@@ -151,6 +151,12 @@ export interface CatalogJobOutcome {
   unattributed: string[];
 }
 
+/** A job Klaviyo accepted, followed until it finishes. */
+export interface SubmittedCatalogJob {
+  jobId: string;
+  finished: Promise<CatalogJobOutcome>;
+}
+
 /** A Klaviyo catalog item found by id, with the ids of its variants. */
 export interface ExistingCatalogItem {
   id: string;
@@ -192,29 +198,36 @@ export class KlaviyoCatalog {
   }
 
   /**
-   * Submits one bulk job (at most 100 records, 5 MB) once fewer than 500 are in progress, follows
-   * it to the end and answers which records Klaviyo refused. `onSubmitted` hears when Klaviyo has
-   * accepted the job. A stop (signal) abandons the following; Klaviyo finishes the job anyway.
+   * Submits one bulk job (at most 100 records, 5 MB) once fewer than 500 are in progress, and
+   * follows it from then on: `finished` answers which records Klaviyo refused. A refused
+   * submission throws, holding no slot. A stop (signal) abandons the following; Klaviyo finishes
+   * the job anyway.
    */
-  async runJob<K extends CatalogKind, A extends CatalogAction>(
+  async submit<K extends CatalogKind, A extends CatalogAction>(
     kind: K,
     action: A,
     records: CatalogJobRecord<K, A>[],
     signal?: AbortSignal,
-    onSubmitted?: (jobId: string) => void,
-  ): Promise<CatalogJobOutcome> {
+  ): Promise<SubmittedCatalogJob> {
     await this.slots.acquire(signal);
+    let jobId: string;
     try {
-      const jobId = await this.submitJob(kind, action, records, signal);
-      onSubmitted?.(jobId);
-      const status = await this.follower(kind, action).follow(jobId, signal);
-      return status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] };
-    } finally {
+      jobId = await this.submitJob(kind, action, records, signal);
+    } catch (error) {
       this.slots.release();
+      throw error;
     }
+    const finished = this.follower(kind, action)
+      .follow(jobId, signal)
+      .then((status): CatalogJobOutcome => (status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] }))
+      .finally(() => this.slots.release());
+    // The caller hears the outcome through `finished`; this keeps a rejection it has not awaited
+    // yet (it awaits a whole batch's jobs together) from counting as unhandled.
+    finished.catch(() => undefined);
+    return { jobId, finished };
   }
 
-  /** Submits one bulk job; only `runJob` calls it, holding a slot. */
+  /** Submits one bulk job; only `submit` calls it, holding a slot. */
   private async submitJob<K extends CatalogKind, A extends CatalogAction>(
     kind: K,
     action: A,
@@ -431,6 +444,12 @@ function outcomeOf(status: CatalogJobStatus): CatalogJobOutcome {
 export function recordIndexOf(pointer: string | undefined): number | undefined {
   const index = /^\/data\/attributes\/[a-z]+\/data\/(\d+)(\/|$)/.exec(pointer ?? '')?.[1];
   return index === undefined ? undefined : Number(index);
+}
+
+/** The record a refusal of a submitted job points at, as `sendSplittingRefusals` asks for it. */
+export function catalogRecordIndexesOfPointer(pointer: string): number[] {
+  const index = recordIndexOf(pointer);
+  return index === undefined ? [] : [index];
 }
 
 function anyIds(ids: readonly string[]): string {

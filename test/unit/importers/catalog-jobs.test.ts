@@ -13,18 +13,21 @@ interface SubmittedJob {
   ids: string[];
 }
 
-/** A catalog whose jobs end as `answer` says; it records every job it ran. */
+/**
+ * A catalog whose submissions and jobs end as `answer` says (an error refuses the submission); it
+ * records every job submitted.
+ */
 function fakeCatalog(answer: (job: SubmittedJob) => Partial<CatalogJobOutcome> | Error = () => ({})) {
   const jobs: SubmittedJob[] = [];
   const catalog = {
-    async runJob(kind: string, action: string, records: Array<{ id?: string; attributes?: { externalId?: string } }>, _signal: AbortSignal, onSubmitted?: (jobId: string) => void) {
+    async submit(kind: string, action: string, records: Array<{ id?: string; attributes?: { externalId?: string } }>) {
       const job = { kind, action, ids: records.map((record) => record.id ?? record.attributes!.externalId!) };
       jobs.push(job);
       await new Promise((resolve) => setImmediate(resolve));
       const outcome = answer(job);
       if (outcome instanceof Error) throw outcome;
-      onSubmitted?.(`job-${jobs.length}`);
-      return { jobId: `job-${jobs.length}`, cancelled: false, refused: new Map(), unattributed: [], ...outcome };
+      const jobId = `job-${jobs.length}`;
+      return { jobId, finished: Promise.resolve({ jobId, cancelled: false, refused: new Map(), unattributed: [], ...outcome }) };
     },
   };
   return { catalog: catalog as unknown as KlaviyoCatalog, jobs };
@@ -83,15 +86,36 @@ describe('CatalogJobQueue', () => {
     expect(run.progress.counters).toMatchObject({ sent: 120, succeeded: 119 });
   });
 
-  it('fails the records of a job Klaviyo refuses as a whole and goes on with the next jobs', async () => {
-    const refusal = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 400, 'invalid');
-    const { catalog, jobs } = fakeCatalog((job) => (job.ids[0] === 'c0' ? refusal : {}));
-    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', fakeRun()), 150);
-    expect(jobs).toHaveLength(2);
+  it('fails only the records a refused submission points at, sends the others again, and goes on with the next jobs', async () => {
+    const pointer = (index: number) => `/data/attributes/categories/data/${index}/attributes/name`;
+    const refusal = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 400, 'invalid', undefined, [
+      { code: 'invalid', detail: 'bad name', pointer: pointer(2) },
+      { code: 'invalid', detail: 'bad name', pointer: pointer(7) },
+    ]);
+    const { catalog, jobs } = fakeCatalog((job) => (job.ids.includes('c2') ? refusal : {}));
+    const run = fakeRun();
+    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 150);
+    // The first job of 100 is refused, and its 98 good records are submitted again.
+    expect(jobs.map((job) => job.ids.length).sort()).toStrictEqual([100, 50, 98].sort());
+    expect(jobs.find((job) => job.ids.length === 98)!.ids).not.toContain('c7');
     expect(outcomes.size).toBe(150);
-    expect([...outcomes.values()].filter(Boolean)).toHaveLength(100);
-    expect(outcomes.get('c0')).toBe('Klaviyo refused the category create job: invalid');
-    expect(outcomes.get('c120')).toBeUndefined();
+    expect([...outcomes].filter(([, failure]) => failure)).toStrictEqual([
+      ['c2', `Klaviyo refused the category create: invalid bad name at ${pointer(2)}`],
+      ['c7', `Klaviyo refused the category create: invalid bad name at ${pointer(7)}`],
+    ]);
+    expect(run.progress.counters).toMatchObject({ sent: 148, succeeded: 148 });
+  });
+
+  it('stops on an answer every request would get (403): records stay unsettled and the run fails', async () => {
+    const forbidden = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 403, 'missing scope');
+    const { catalog, jobs } = fakeCatalog(() => forbidden);
+    const done = jest.fn();
+    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0 });
+    for (let n = 0; n < 150; n++) queue.add(category(n), done);
+    await expect(queue.drain()).rejects.toBe(forbidden);
+    expect(done).not.toHaveBeenCalled();
+    // Neither job's records are split or sent again.
+    expect(jobs.map((job) => job.ids.length).sort()).toStrictEqual([100, 50].sort());
   });
 
   it('stops when Klaviyo cannot be reached: records stay unsettled and adding or draining throws', async () => {
