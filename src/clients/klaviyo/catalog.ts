@@ -11,7 +11,7 @@ import type {
   CatalogVariantUpdateQueryResourceObject,
   PostCatalogItemCreateJobResponse,
 } from 'klaviyo-api';
-import { sleep } from '../../engine/retry';
+import { JobFollower, type JobFollowerOptions } from '../../engine/job-follower';
 import type { KlaviyoClient } from './klaviyo-client';
 import type { KlaviyoOperation } from './operation-limits';
 import { nextPageCursor } from './pagination';
@@ -163,14 +163,6 @@ export interface ExistingCatalogItem {
   variantIds: string[];
 }
 
-export interface FollowOptions {
-  /** Wait before asking again about a job that is not finished; doubles up to `maxPollMs`. */
-  firstPollMs: number;
-  maxPollMs: number;
-  /** From submission: a job not finished by then is given up. */
-  timeoutMs: number;
-}
-
 const defaultPolling = { firstPollMs: 250, maxPollMs: 4_000 };
 
 /**
@@ -181,14 +173,14 @@ const defaultPolling = { firstPollMs: 250, maxPollMs: 4_000 };
 export class KlaviyoCatalog {
   private static readonly instances = new WeakMap<KlaviyoClient, KlaviyoCatalog>();
   private readonly slots = new JobSlots(catalogJobLimits.jobsInProgress);
-  private readonly followers = new Map<KlaviyoOperation, JobFollower>();
+  private readonly followers = new Map<KlaviyoOperation, JobFollower<CatalogJobStatus>>();
 
   private constructor(
     private readonly client: KlaviyoClient,
-    private readonly followOptions: FollowOptions,
+    private readonly followOptions: JobFollowerOptions,
   ) {}
 
-  static of(client: KlaviyoClient, followOptions: Partial<FollowOptions> = {}): KlaviyoCatalog {
+  static of(client: KlaviyoClient, followOptions: Partial<JobFollowerOptions> = {}): KlaviyoCatalog {
     let catalog = KlaviyoCatalog.instances.get(client);
     if (!catalog) {
       catalog = new KlaviyoCatalog(client, { ...defaultPolling, timeoutMs: client.jobTimeoutMs, ...followOptions });
@@ -313,11 +305,15 @@ export class KlaviyoCatalog {
     } while (pageCursor);
   }
 
-  private follower(kind: CatalogKind, action: CatalogAction): JobFollower {
+  private follower(kind: CatalogKind, action: CatalogAction): JobFollower<CatalogJobStatus> {
     const endpoint = jobEndpoints[kind][action];
     let follower = this.followers.get(endpoint.statusOperation);
     if (!follower) {
-      follower = new JobFollower((jobId, signal) => this.jobStatus(kind, action, jobId, signal), this.followOptions);
+      follower = new JobFollower(
+        (jobId, signal) => this.jobStatus(kind, action, jobId, signal),
+        (status) => status.status === 'complete' || status.status === 'cancelled',
+        this.followOptions,
+      );
       this.followers.set(endpoint.statusOperation, follower);
     }
     return follower;
@@ -356,73 +352,6 @@ export class JobSlots {
     // The slot passes straight to the next waiter, so `taken` stays as it is.
     if (next) next();
     else this.taken--;
-  }
-}
-
-interface FollowedJob {
-  jobId: string;
-  deadline: number;
-  signal?: AbortSignal;
-  /** Undefined: not finished by the deadline. */
-  resolve(status: CatalogJobStatus | undefined): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Follows the jobs of one kind and action to the end, asking about the oldest first, one request
- * at a time. Jobs finish about in the order they were submitted, so this costs about one status
- * request per job; polling every job on its own would spend the status operation's limit (as low
- * as 750 a minute, the same as submitting) several times over.
- */
-class JobFollower {
-  private readonly queue: FollowedJob[] = [];
-  private loop?: Promise<void>;
-
-  constructor(
-    private readonly status: (jobId: string, signal?: AbortSignal) => Promise<CatalogJobStatus>,
-    private readonly options: FollowOptions,
-  ) {}
-
-  /** The job's final status, or undefined when it is still not finished at its deadline. */
-  follow(jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus | undefined> {
-    const deadline = Date.now() + this.options.timeoutMs;
-    return new Promise((resolve, reject) => {
-      this.queue.push({ jobId, deadline, signal, resolve, reject });
-      this.loop ??= this.followAll().finally(() => (this.loop = undefined));
-    });
-  }
-
-  private async followAll(): Promise<void> {
-    let waitMs = this.options.firstPollMs;
-    while (this.queue.length > 0) {
-      const job = this.queue[0];
-      if (job.signal?.aborted) {
-        this.queue.shift();
-        job.reject(job.signal.reason);
-        continue;
-      }
-      let status: CatalogJobStatus;
-      try {
-        status = await this.status(job.jobId, job.signal);
-      } catch (error) {
-        this.queue.shift();
-        job.reject(error);
-        continue;
-      }
-      if (status.status === 'complete' || status.status === 'cancelled') {
-        this.queue.shift();
-        job.resolve(status);
-        waitMs = this.options.firstPollMs;
-        continue;
-      }
-      if (Date.now() >= job.deadline) {
-        this.queue.shift();
-        job.resolve(undefined);
-        continue;
-      }
-      await sleep(waitMs, job.signal).catch(() => undefined);
-      waitMs = Math.min(waitMs * 2, this.options.maxPollMs);
-    }
   }
 }
 
