@@ -1,6 +1,6 @@
 import type { ExistingCatalogItem, KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { ImportRun } from '../engine/importer';
-import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
+import { CatalogQueues, type RecordFailure } from './catalog-jobs';
 
 /** Klaviyo records listed and not yet deleted; listing waits while this many are pending. */
 const backlogLimit = 5_000;
@@ -12,8 +12,8 @@ const backlogLimit = 5_000;
 export async function deleteAllCategories(catalog: KlaviyoCatalog, run: ImportRun): Promise<void> {
   const queues = new CatalogQueues(catalog, run, backlogLimit);
   const categories = queues.of('category', 'delete');
-  await deleteInPasses(run, queues, () => catalog.listCategoryIds(run.signal), (id) => id, (id, done) =>
-    categories.add({ type: 'catalog-category', id }, done),
+  await deleteInPasses(run, queues, () => catalog.listCategoryIds(run.signal), (id) => id, (id) =>
+    categories.send({ type: 'catalog-category', id }),
   );
 }
 
@@ -26,15 +26,11 @@ export async function deleteAllItems(catalog: KlaviyoCatalog, run: ImportRun): P
   const queues = new CatalogQueues(catalog, run, backlogLimit);
   const items = queues.of('item', 'delete');
   const variants = queues.of('variant', 'delete');
-  const deleteItem = (item: ExistingCatalogItem, done: RecordDone) => {
-    const deleteTheItem = (variantFailure?: string) => {
-      if (variantFailure) done(`variant not deleted, so the item is kept: ${variantFailure}`);
-      else items.add({ type: 'catalog-item', id: item.id }, done);
-    };
-    if (item.variantIds.length === 0) return deleteTheItem();
-    const variantsDeleted = new RecordSettlement(deleteTheItem);
-    variantsDeleted.expect(item.variantIds.length);
-    for (const id of item.variantIds) variants.add({ type: 'catalog-variant', id }, (failure) => variantsDeleted.done(failure));
+  const deleteItem = async (item: ExistingCatalogItem): Promise<RecordFailure> => {
+    const variantFailures = await Promise.all(item.variantIds.map((id) => variants.send({ type: 'catalog-variant', id })));
+    const variantFailure = variantFailures.find(Boolean);
+    if (variantFailure) return `variant not deleted, so the item is kept: ${variantFailure}`;
+    return items.send({ type: 'catalog-item', id: item.id });
   };
   await deleteInPasses(run, queues, () => catalog.listItems(run.signal), (item) => item.id, deleteItem);
 }
@@ -50,7 +46,7 @@ async function deleteInPasses<T>(
   queues: CatalogQueues,
   listPages: () => AsyncIterable<T[]>,
   idOf: (record: T) => string,
-  deleteOne: (record: T, done: RecordDone) => void,
+  deleteOne: (record: T) => Promise<RecordFailure>,
 ): Promise<void> {
   for (let pass = 1; ; pass++) {
     let listed = 0;
@@ -60,13 +56,12 @@ async function deleteInPasses<T>(
       listed += records.length;
       run.progress.read(records.length);
       await queues.backlog.roomAvailable();
-      queues.backlog.enter(records.length);
       for (const record of records) {
-        deleteOne(record, (failure) => {
+        const deletion = deleteOne(record).then((failure) => {
           if (failure) run.progress.failed(idOf(record), failure);
           else deleted++;
-          queues.backlog.leave();
         });
+        queues.backlog.track(deletion);
       }
     }
     await queues.drain();

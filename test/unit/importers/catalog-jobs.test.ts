@@ -2,7 +2,7 @@ import { JobSlots, KlaviyoCatalog, recordIndexOf, type CatalogJobOutcome } from 
 import { PlatformError } from '../../../src/clients/platform-error';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
-import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures, RecordSettlement } from '../../../src/importers/catalog-jobs';
+import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures } from '../../../src/importers/catalog-jobs';
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import { createLogger } from '../../../src/logging/logger';
 import { startKlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
@@ -42,12 +42,12 @@ const category = (n: number, name = `Category ${n}`) => ({
   attributes: { externalId: `c${n}`, integrationType: '$custom' as const, catalogType: '$default' as const, name },
 });
 
-/** Adds `count` categories and answers each one's outcome by external id once drained. */
+/** Sends `count` categories and answers each one's outcome by external id once all are settled. */
 async function addAndDrain(queue: CatalogJobQueue<'category', 'create'>, count: number, name?: (n: number) => string) {
-  const outcomes = new Map<string, string | undefined>();
-  for (let n = 0; n < count; n++) queue.add(category(n, name?.(n)), (failure) => outcomes.set(`c${n}`, failure));
+  const sent = Array.from({ length: count }, (_, n) => queue.send(category(n, name?.(n))));
+  const failures = await Promise.all(sent);
   await queue.drain();
-  return outcomes;
+  return new Map(failures.map((failure, n) => [`c${n}`, failure]));
 }
 
 describe('CatalogJobQueue', () => {
@@ -73,8 +73,7 @@ describe('CatalogJobQueue', () => {
   it('sends a partial batch after the linger time without being drained', async () => {
     const { catalog, jobs } = fakeCatalog();
     const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 10, envelopeBytes: 0 });
-    const done = new Promise<string | undefined>((resolve) => queue.add(category(1), resolve));
-    await expect(done).resolves.toBeUndefined();
+    await expect(queue.send(category(1))).resolves.toBeUndefined();
     expect(jobs).toHaveLength(1);
   });
 
@@ -106,29 +105,29 @@ describe('CatalogJobQueue', () => {
     expect(run.progress.counters).toMatchObject({ sent: 148, succeeded: 148 });
   });
 
-  it('stops on an answer every request would get (403): records stay unsettled and the run fails', async () => {
+  it('stops on an answer every request would get (403): no record fails on its own, and the run fails', async () => {
     const forbidden = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 403, 'missing scope');
     const { catalog, jobs } = fakeCatalog(() => forbidden);
-    const done = jest.fn();
     const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0 });
-    for (let n = 0; n < 150; n++) queue.add(category(n), done);
+    const outcomes = await Promise.allSettled(Array.from({ length: 150 }, (_, n) => queue.send(category(n))));
+    expect(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason === forbidden)).toBe(true);
     await expect(queue.drain()).rejects.toBe(forbidden);
-    expect(done).not.toHaveBeenCalled();
-    // Neither job's records are split or sent again.
-    expect(jobs.map((job) => job.ids.length).sort()).toStrictEqual([100, 50].sort());
+    // The refused job is not split or sent again, and the records gathered behind it are not sent.
+    expect(jobs.map((job) => job.ids.length)).toStrictEqual([100]);
   });
 
-  it('stops when Klaviyo cannot be reached: records stay unsettled and adding or draining throws', async () => {
+  it('stops when Klaviyo cannot be reached: its records, later sends and draining reject with the error', async () => {
     const outage = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 503, 'unavailable');
     const { catalog } = fakeCatalog(() => outage);
     const onFatal = jest.fn();
     const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0, onFatal });
-    const done = jest.fn();
-    for (let n = 0; n < 100; n++) queue.add(category(n), done);
+    const sent = Array.from({ length: 100 }, (_, n) => queue.send(category(n)));
+    // Gathered, not yet in a job, when the queue stops.
+    const gathered = queue.send(category(100));
+    for (const outcome of await Promise.allSettled([...sent, gathered])) expect(outcome).toStrictEqual({ status: 'rejected', reason: outage });
     await expect(queue.drain()).rejects.toBe(outage);
-    expect(done).not.toHaveBeenCalled();
     expect(onFatal).toHaveBeenCalledWith(outage);
-    expect(() => queue.add(category(101), done)).toThrow(outage);
+    await expect(queue.send(category(101))).rejects.toBe(outage);
   });
 });
 
@@ -165,39 +164,30 @@ describe('fitsInJob', () => {
   });
 });
 
-describe('RecordSettlement', () => {
-  it('settles once, when the last expected record is done, with the first failure', () => {
-    const settled = jest.fn();
-    const settlement = new RecordSettlement(settled);
-    settlement.expect();
-    settlement.expect(2);
-    settlement.done();
-    settlement.done('variant refused');
-    expect(settled).not.toHaveBeenCalled();
-    settlement.done('later failure');
-    expect(settled).toHaveBeenCalledTimes(1);
-    expect(settled).toHaveBeenCalledWith('variant refused');
-  });
-});
-
 describe('Backlog', () => {
-  it('lets readers on only below its limit', async () => {
+  it('lets readers on only below its limit, whether a tracked record settles or its queue stopped', async () => {
     const backlog = new Backlog(2);
-    backlog.enter(2);
+    let settle!: () => void;
+    let stop!: (error: Error) => void;
+    backlog.track(new Promise<void>((resolve) => (settle = resolve)));
+    backlog.track(new Promise<void>((_, reject) => (stop = reject)));
     let room = false;
     const waiting = backlog.roomAvailable().then(() => (room = true));
     await new Promise(setImmediate);
     expect(room).toBe(false);
-    backlog.leave();
+    stop(new Error('queue stopped'));
     await waiting;
     expect(room).toBe(true);
+    const allSettled = backlog.settled();
+    settle();
+    await expect(allSettled).resolves.toBeUndefined();
   });
 
   it('ends the wait of readers when the run stops', async () => {
     const controller = new AbortController();
     const { catalog } = fakeCatalog();
     const queues = new CatalogQueues(catalog, fakeRun(controller), 1);
-    queues.backlog.enter(1);
+    queues.backlog.track(new Promise(() => undefined));
     const waiting = queues.backlog.roomAvailable();
     controller.abort(new Error('import stopped'));
     await expect(waiting).rejects.toThrow('import stopped');
@@ -205,16 +195,19 @@ describe('Backlog', () => {
 });
 
 describe('CatalogQueues', () => {
-  it('drains records that callbacks add to other queues (variants after their item)', async () => {
+  it('drains records a tracked record sends once its first is done (variants after their item)', async () => {
     const { catalog, jobs } = fakeCatalog();
     const queues = new CatalogQueues(catalog, fakeRun(), 10);
-    const variantDone = jest.fn();
-    queues.of('item', 'delete').add({ type: 'catalog-item', id: 'i1' }, () =>
-      queues.of('variant', 'delete').add({ type: 'catalog-variant', id: 'v1' }, variantDone),
+    let variantFailure: string | undefined = 'not sent';
+    queues.backlog.track(
+      (async () => {
+        await queues.of('item', 'delete').send({ type: 'catalog-item', id: 'i1' });
+        variantFailure = await queues.of('variant', 'delete').send({ type: 'catalog-variant', id: 'v1' });
+      })(),
     );
     await queues.drain();
     expect(jobs.map((job) => `${job.kind} ${job.action}`)).toStrictEqual(['item delete', 'variant delete']);
-    expect(variantDone).toHaveBeenCalledWith(undefined);
+    expect(variantFailure).toBeUndefined();
   });
 });
 
