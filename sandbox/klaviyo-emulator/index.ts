@@ -129,7 +129,7 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     Object.assign(config.faults, change.faults);
     if (change.rateLimitSpeed !== undefined) config.rateLimitSpeed = rateLimiter.speed = change.rateLimitSpeed;
     if (change.jobProcessingMs !== undefined) config.jobProcessingMs = jobs.processingMs = change.jobProcessingMs;
-    if (change.refuseRecords !== undefined) config.refuseRecords = change.refuseRecords.map(String);
+    if (Array.isArray(change.refuseRecords)) config.refuseRecords = change.refuseRecords.map(String);
     return structuredClone(config);
   };
 
