@@ -130,6 +130,7 @@ describe('customers import over HTTP against the sandbox', () => {
     ]);
     const landed = (await klaviyo.records('profiles')).map((profile) => profile.attributes.external_id);
     expect(landed.sort()).toStrictEqual(customers.map((customer) => customer.id).filter((id) => id !== refused.id).sort());
+    expect(status.counters.read).toBe(landed.length + status.counters.failed + status.counters.skipped);
   });
 
   it('refuses a bad body with 400 naming the field, an unknown type with 404, and stop when idle with 400', async () => {
