@@ -193,12 +193,12 @@ export class Backlog {
   constructor(private readonly limit: number) {}
 
   /**
-   * Counts one record out until `settling` settles. A rejection means its queue stopped: the
-   * record stays unsettled for the checkpoint, and the run ends with the queue's error.
+   * Counts one record out until `settling` settles. A rejection (its queue stopped) leaves the
+   * record unsettled for the checkpoint and stops the backlog, so reading ends with the error.
    */
   track(settling: Promise<void>): void {
     const tracked = settling
-      .catch(() => undefined)
+      .catch((error: unknown) => this.stop(error))
       .finally(() => {
         this.pending.delete(tracked);
         while (this.pending.size < this.limit && this.waiters.length > 0) this.waiters.shift()!.resolve();

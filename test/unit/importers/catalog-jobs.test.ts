@@ -165,22 +165,34 @@ describe('fitsInJob', () => {
 });
 
 describe('Backlog', () => {
-  it('lets readers on only below its limit, whether a tracked record settles or its queue stopped', async () => {
+  it('lets readers on only below its limit, and waits for every tracked record to settle', async () => {
     const backlog = new Backlog(2);
-    let settle!: () => void;
-    let stop!: (error: Error) => void;
-    backlog.track(new Promise<void>((resolve) => (settle = resolve)));
-    backlog.track(new Promise<void>((_, reject) => (stop = reject)));
+    const settle: Array<() => void> = [];
+    for (let n = 0; n < 2; n++) backlog.track(new Promise<void>((resolve) => settle.push(resolve)));
     let room = false;
     const waiting = backlog.roomAvailable().then(() => (room = true));
     await new Promise(setImmediate);
     expect(room).toBe(false);
-    stop(new Error('queue stopped'));
+    settle[0]();
     await waiting;
     expect(room).toBe(true);
-    const allSettled = backlog.settled();
-    settle();
-    await expect(allSettled).resolves.toBeUndefined();
+    let allSettled = false;
+    const settling = backlog.settled().then(() => (allSettled = true));
+    await new Promise(setImmediate);
+    expect(allSettled).toBe(false);
+    settle[1]();
+    await settling;
+  });
+
+  it('stops reading with the error of a record whose queue stopped', async () => {
+    const backlog = new Backlog(1);
+    let stop!: (error: Error) => void;
+    backlog.track(new Promise<void>((_, reject) => (stop = reject)));
+    const waiting = backlog.roomAvailable();
+    stop(new Error('Klaviyo out of reach'));
+    await expect(waiting).rejects.toThrow('Klaviyo out of reach');
+    await expect(backlog.settled()).resolves.toBeUndefined();
+    await expect(backlog.roomAvailable()).rejects.toThrow('Klaviyo out of reach');
   });
 
   it('ends the wait of readers when the run stops', async () => {
