@@ -25,6 +25,18 @@ export interface SplitOptions<T> {
   recordIndexesOfPointer(pointer: string, records: T[]): number[];
   /** Starts a refusal reason: "Klaviyo refused the profile". */
   refusedWhat: string;
+  /** Most requests for these records; defaults to `requestBudget(records.length)`. */
+  maxRequests?: number;
+}
+
+/**
+ * Requests enough to find two records no refusal names by halving (about 2 log2 n each), so one
+ * or two bad records never cost the others, while a refusal of everything (every record bad, or a
+ * request Klaviyo refuses whatever it holds) ends after a bounded number of requests instead of
+ * one per record.
+ */
+export function requestBudget(recordCount: number): number {
+  return 1 + 4 * Math.ceil(Math.log2(Math.max(recordCount, 1)));
 }
 
 /**
@@ -32,7 +44,8 @@ export interface SplitOptions<T> {
  * its errors point at are set aside, each with Klaviyo's code and detail, and the rest are sent
  * again. A refusal that names no record is bisected: each half is sent on its own, down to the
  * single record, which is then refused with the request's reason. So a bad record fails alone and
- * every other record is sent. Any other error (retries exhausted, fatal, a stop) is thrown.
+ * every other record is sent. Once `maxRequests` were sent, the records not sent yet fail with the
+ * last refusal. Any other error (retries exhausted, fatal, a stop) is thrown.
  */
 export async function sendSplittingRefusals<T, R>(
   records: T[],
@@ -40,22 +53,32 @@ export async function sendSplittingRefusals<T, R>(
   options: SplitOptions<T>,
 ): Promise<SplitOutcome<T, R>> {
   const outcome: SplitOutcome<T, R> = { accepted: [], refused: [] };
+  const maxRequests = options.maxRequests ?? requestBudget(records.length);
+  let requests = 0;
+  let lastRefusal: RefusalProblem | undefined;
   // Parts still to send; each pass either accepts a part, removes at least one record, or halves it.
   const parts: T[][] = records.length > 0 ? [records] : [];
   while (parts.length > 0) {
     const part = parts.shift()!;
+    if (requests === maxRequests && lastRefusal) {
+      const reason = `not sent: Klaviyo refused ${requests} requests of its batch, the last for ${problemText(lastRefusal)}`;
+      for (const record of part) outcome.refused.push({ record, reason });
+      continue;
+    }
+    requests++;
     try {
       outcome.accepted.push({ records: part, result: await send(part) });
       continue;
     } catch (error) {
       if (!(error instanceof PlatformError) || error.kind !== 'refusal') throw error;
+      lastRefusal = error.problems[0] ?? { code: String(error.status), detail: error.detail };
       const named = namedRecords(error.problems, part, options);
       if (named.size > 0) {
         for (const [index, problem] of named) outcome.refused.push({ record: part[index], reason: reasonOf(options.refusedWhat, problem) });
         const rest = part.filter((_, index) => !named.has(index));
         if (rest.length > 0) parts.unshift(rest);
       } else if (part.length === 1) {
-        outcome.refused.push({ record: part[0], reason: reasonOf(options.refusedWhat, error.problems[0] ?? { code: String(error.status), detail: error.detail }) });
+        outcome.refused.push({ record: part[0], reason: reasonOf(options.refusedWhat, lastRefusal) });
       } else {
         const middle = Math.ceil(part.length / 2);
         parts.unshift(part.slice(0, middle), part.slice(middle));
@@ -78,5 +101,9 @@ function namedRecords<T>(problems: RefusalProblem[], part: T[], options: SplitOp
 }
 
 function reasonOf(refusedWhat: string, problem: RefusalProblem): string {
-  return `${refusedWhat}: ${problem.code} ${problem.detail}${problem.pointer ? ` at ${problem.pointer}` : ''}`;
+  return `${refusedWhat}: ${problemText(problem)}`;
+}
+
+function problemText(problem: RefusalProblem): string {
+  return `${problem.code} ${problem.detail}${problem.pointer ? ` at ${problem.pointer}` : ''}`;
 }

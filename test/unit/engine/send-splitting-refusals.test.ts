@@ -1,5 +1,5 @@
 import { PlatformError } from '../../../src/clients/platform-error';
-import { sendSplittingRefusals } from '../../../src/engine/send-splitting-refusals';
+import { requestBudget, sendSplittingRefusals } from '../../../src/engine/send-splitting-refusals';
 
 const pointerOf = (index: number) => `/data/attributes/profiles/data/${index}/attributes/email`;
 const indexOf = (pointer: string) => {
@@ -50,6 +50,25 @@ describe('sendSplittingRefusals', () => {
     expect(outcome.accepted.flatMap((part) => part.records).sort()).toStrictEqual(records(16).filter((record) => record !== 'r6').sort());
     // One request for the whole, then two per level of halving: log2(16) levels.
     expect(klaviyo.requests.length).toBeLessThanOrEqual(1 + 2 * 4);
+  });
+
+  it('finds two bad records no refusal names within its budget of requests', async () => {
+    const klaviyo = refusingKlaviyo(new Set(['r3', 'r900']), false);
+    const outcome = await sendSplittingRefusals(records(1_000), klaviyo.send, options);
+    expect(outcome.refused.map((refused) => refused.record).sort()).toStrictEqual(['r3', 'r900']);
+    expect(outcome.accepted.flatMap((part) => part.records)).toHaveLength(998);
+    expect(klaviyo.requests.length).toBeLessThanOrEqual(requestBudget(1_000));
+  });
+
+  it('stops after its budget of requests when Klaviyo refuses everything, failing the rest with the last refusal', async () => {
+    const klaviyo = refusingKlaviyo(new Set(records(1_000)), false);
+    const outcome = await sendSplittingRefusals(records(1_000), klaviyo.send, options);
+    expect(klaviyo.requests).toHaveLength(requestBudget(1_000));
+    expect(outcome.accepted).toStrictEqual([]);
+    expect(outcome.refused).toHaveLength(1_000);
+    const notSent = outcome.refused.filter((refused) => refused.reason.startsWith('not sent'));
+    expect(notSent.length).toBeGreaterThan(900);
+    expect(notSent[0].reason).toBe(`not sent: Klaviyo refused ${requestBudget(1_000)} requests of its batch, the last for invalid something in the request is invalid`);
   });
 
   it('refuses a lone record even when the refusal names nothing, with the status when there is no problem', async () => {
