@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resource, listCollection, type OperationHandler, type Resource } from './context';
 import { ApiError, notFound, RecordError } from './errors';
+import { refuseChosenRecords } from './refuse-records';
 import { newId, type EmulatorState } from './state';
 
 /**
@@ -180,6 +181,8 @@ export function bulkJobHandlers(kind: BulkJobKind): OperationHandler[] {
     path: `/api/${kind.collection}`,
     countRecords: (body) => kind.countRecords?.(body) ?? kind.recordsOf(body).length,
     handle: (context) => {
+      const refusal = refuseChosenRecords(kind, context.body, context.refuseRecords);
+      if (refusal) return refusal;
       kind.checkRequest?.(context.body);
       const job = context.jobs.submit(kind, context.body, context.operation?.maxJobsInProgress);
       // Klaviyo answers the event bulk create job with an empty 202.

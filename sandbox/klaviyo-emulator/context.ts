@@ -16,6 +16,8 @@ export interface RequestContext {
   jobs: JobRunner;
   /** Undefined when the emulator runs without the spec. */
   operation?: SpecOperation;
+  /** Bulk records whose JSON contains one of these strings are refused (see refuse-records.ts). */
+  refuseRecords: readonly string[];
 }
 
 export interface HandlerResult {

@@ -38,13 +38,19 @@ export interface KlaviyoEmulatorOptions {
   jobProcessingMs?: number;
   /** Seed of the fault dice, for reproducible fault patterns. */
   randomSeed?: number;
+  /** Bulk records (profiles, events, catalog records) whose JSON contains one of these are refused with 400. */
+  refuseRecords?: string[];
 }
 
 export interface EmulatorConfig {
   faults: Required<FaultOptions>;
   rateLimitSpeed: number;
   jobProcessingMs: number;
+  refuseRecords: string[];
 }
+
+/** What `configure` and `POST /__emulator/config` change. */
+export type EmulatorConfigChange = { faults?: FaultOptions; rateLimitSpeed?: number; jobProcessingMs?: number; refuseRecords?: string[] };
 
 export interface EmulatorStats {
   records: Record<'profiles' | 'events' | 'metrics' | 'catalogItems' | 'catalogVariants' | 'catalogCategories', number>;
@@ -70,7 +76,7 @@ export interface KlaviyoEmulator {
   state: EmulatorState;
   stats(): EmulatorStats;
   rejected(): RejectedRequest[];
-  configure(change: { faults?: FaultOptions; rateLimitSpeed?: number; jobProcessingMs?: number }): EmulatorConfig;
+  configure(change: EmulatorConfigChange): EmulatorConfig;
   reset(): void;
   close(): Promise<void>;
 }
@@ -96,6 +102,7 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     faults: { errorRate: 0, latencyMs: 0, dropRate: 0, ...options.faults },
     rateLimitSpeed: options.rateLimitSpeed ?? 1,
     jobProcessingMs: options.jobProcessingMs ?? 100,
+    refuseRecords: options.refuseRecords ?? [],
   };
   const jobs = new JobRunner(state, config.jobProcessingMs);
   const rateLimiter = new RateLimiter(config.rateLimitSpeed);
@@ -118,10 +125,11 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     faultsInjected: counters.faultsInjected,
   });
 
-  const configure = (change: { faults?: FaultOptions; rateLimitSpeed?: number; jobProcessingMs?: number }): EmulatorConfig => {
+  const configure = (change: EmulatorConfigChange): EmulatorConfig => {
     Object.assign(config.faults, change.faults);
     if (change.rateLimitSpeed !== undefined) config.rateLimitSpeed = rateLimiter.speed = change.rateLimitSpeed;
     if (change.jobProcessingMs !== undefined) config.jobProcessingMs = jobs.processingMs = change.jobProcessingMs;
+    if (Array.isArray(change.refuseRecords)) config.refuseRecords = change.refuseRecords.map(String);
     return structuredClone(config);
   };
 
@@ -227,7 +235,7 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
       if (recordCount !== undefined && maxRecords !== undefined && recordCount > maxRecords) {
         throw invalid(`Accepts up to ${maxRecords} records per request; this request has ${recordCount}.`, { pointer: '/data/attributes' });
       }
-      context = { params, query, filter, body, url, baseUrl, state, jobs, operation: route.operation };
+      context = { params, query, filter, body, url, baseUrl, state, jobs, operation: route.operation, refuseRecords: config.refuseRecords };
     } catch (error) {
       if (error instanceof ApiError) return reject(error, route);
       throw error;

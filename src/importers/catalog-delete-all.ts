@@ -1,6 +1,6 @@
 import type { ExistingCatalogItem, KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { ImportRun } from '../engine/importer';
-import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
+import { CatalogQueues, type RecordFailure } from './catalog-jobs';
 
 /** Klaviyo records listed and not yet deleted; listing waits while this many are pending. */
 const backlogLimit = 5_000;
@@ -12,66 +12,61 @@ const backlogLimit = 5_000;
 export async function deleteAllCategories(catalog: KlaviyoCatalog, run: ImportRun): Promise<void> {
   const queues = new CatalogQueues(catalog, run, backlogLimit);
   const categories = queues.of('category', 'delete');
-  await deleteInPasses(run, queues, () => catalog.listCategoryIds(run.signal), (id) => id, (id, done) =>
-    categories.add({ type: 'catalog-category', id }, done),
+  await deleteInPasses(run, queues, () => catalog.listCategoryIds(run.signal), (id) => id, (id) =>
+    categories.send({ type: 'catalog-category', id }),
   );
 }
 
 /**
  * Deletes every item of the Klaviyo catalog with its variants, whoever created them: an item's
  * variants first, then the item, so no variant is left without its item whatever Klaviyo does with
- * the variants of a deleted item.
+ * the variants of a deleted item. An item one of whose variants could not be deleted is kept.
  */
 export async function deleteAllItems(catalog: KlaviyoCatalog, run: ImportRun): Promise<void> {
   const queues = new CatalogQueues(catalog, run, backlogLimit);
   const items = queues.of('item', 'delete');
   const variants = queues.of('variant', 'delete');
-  const deleteItem = (item: ExistingCatalogItem, done: RecordDone) => {
-    const deleteTheItem = (variantFailure?: string) =>
-      items.add({ type: 'catalog-item', id: item.id }, (itemFailure) => done(itemFailure ?? variantFailure));
-    if (item.variantIds.length === 0) return deleteTheItem();
-    const variantsDeleted = new RecordSettlement(deleteTheItem);
-    variantsDeleted.expect(item.variantIds.length);
-    for (const id of item.variantIds) variants.add({ type: 'catalog-variant', id }, (failure) => variantsDeleted.done(failure));
+  const deleteItem = async (item: ExistingCatalogItem): Promise<RecordFailure> => {
+    const variantFailures = await Promise.all(item.variantIds.map((id) => variants.send({ type: 'catalog-variant', id })));
+    const variantFailure = variantFailures.find(Boolean);
+    if (variantFailure) return `variant not deleted, so the item is kept: ${variantFailure}`;
+    return items.send({ type: 'catalog-item', id: item.id });
   };
   await deleteInPasses(run, queues, () => catalog.listItems(run.signal), (item) => item.id, deleteItem);
 }
 
 /**
- * Lists and deletes until a pass lists nothing new. Deleting while paging can make Klaviyo's cursor
- * skip records, so a pass after the first picks those up; records whose deletion failed are not
- * tried again in the same run, which also ends the passes when only such records are left.
+ * Lists and deletes until a pass deletes nothing. Deleting while paging can make Klaviyo's cursor
+ * skip records, so a pass after the first picks those up; a record whose deletion failed is listed
+ * and tried again by the next pass (and counted again), and once a pass deletes nothing, only such
+ * records are left and the passes end. Nothing is kept across pages but the pass's counts.
  */
 async function deleteInPasses<T>(
   run: ImportRun,
   queues: CatalogQueues,
   listPages: () => AsyncIterable<T[]>,
   idOf: (record: T) => string,
-  deleteOne: (record: T, done: RecordDone) => void,
+  deleteOne: (record: T) => Promise<RecordFailure>,
 ): Promise<void> {
-  const failedIds = new Set<string>();
   for (let pass = 1; ; pass++) {
     let listed = 0;
-    for await (const page of listPages()) {
+    let deleted = 0;
+    for await (const records of listPages()) {
       if (run.signal.aborted) break;
-      const records = page.filter((record) => !failedIds.has(idOf(record)));
       listed += records.length;
       run.progress.read(records.length);
       await queues.backlog.roomAvailable();
-      queues.backlog.enter(records.length);
       for (const record of records) {
-        deleteOne(record, (failure) => {
-          if (failure) {
-            failedIds.add(idOf(record));
-            run.progress.failed(idOf(record), failure);
-          }
-          queues.backlog.leave();
+        const deletion = deleteOne(record).then((failure) => {
+          if (failure) run.progress.failed(idOf(record), failure);
+          else deleted++;
         });
+        queues.backlog.track(deletion);
       }
     }
     await queues.drain();
     run.signal.throwIfAborted();
-    run.logger.info({ pass, listed, failed: failedIds.size }, 'Catalog deletion pass done');
-    if (listed === 0) return;
+    run.logger.info({ pass, listed, deleted }, 'Catalog deletion pass done');
+    if (deleted === 0) return;
   }
 }

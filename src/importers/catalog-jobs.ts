@@ -1,22 +1,25 @@
 import {
   catalogJobLimits,
+  catalogRecordIndexesOfPointer,
   type CatalogAction,
   type CatalogJobOutcome,
   type CatalogJobRecord,
   type CatalogKind,
   type KlaviyoCatalog,
+  type SubmittedCatalogJob,
 } from '../clients/klaviyo/catalog';
-import { PlatformError } from '../clients/platform-error';
 import type { ImportRun } from '../engine/importer';
+import { sendSplittingRefusals, type SplitOutcome } from '../engine/send-splitting-refusals';
 import { unfinishedJobReason } from './unfinished-job';
 
-/** Told once per record: undefined when Klaviyo took it, else why not. */
-export type RecordDone = (failure?: string) => void;
+/** What became of a catalog record: undefined when Klaviyo took it, else why not. */
+export type RecordFailure = string | undefined;
 
 interface QueuedRecord<R> {
   record: R;
   bytes: number;
-  done: RecordDone;
+  resolve(failure: RecordFailure): void;
+  reject(error: unknown): void;
 }
 
 export interface CatalogJobQueueOptions {
@@ -33,9 +36,10 @@ const defaultQueueOptions: CatalogJobQueueOptions = { lingerMs: 200, envelopeByt
 /**
  * The one way catalog records reach Klaviyo: records of one kind and action are gathered into bulk
  * jobs of at most 100 records and 5 MB, each job is run to its end under the account's cap of jobs
- * in progress, and every record's `done` hears its own outcome. A record Klaviyo refuses, or a job
- * Klaviyo refuses as a whole (a 4xx answer), fails only its records; an error that retries could
- * not get past (Klaviyo unreachable) stops the queue, and `add` and `drain` throw it.
+ * in progress, and `send` answers each record's own outcome. A record Klaviyo refuses, in the
+ * job or when the job is submitted, fails alone (the others are submitted again); an error that
+ * retries could not get past, or one every request would get (401, 403 …), stops the queue: every
+ * record not settled yet, and every later `send` and `drain`, reject with it, which fails the run.
  */
 export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
   private batch: QueuedRecord<CatalogJobRecord<K, A>>[] = [];
@@ -52,24 +56,21 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
     private readonly options: CatalogJobQueueOptions = defaultQueueOptions,
   ) {}
 
-  add(record: CatalogJobRecord<K, A>, done: RecordDone): void {
-    this.throwIfStopped();
+  /** Resolves once Klaviyo has the record (undefined) or refused it (why); rejects once the queue stopped. */
+  send(record: CatalogJobRecord<K, A>): Promise<RecordFailure> {
+    if (this.fatal !== undefined) return Promise.reject(this.fatal);
     const bytes = Buffer.byteLength(JSON.stringify(record));
     if (this.batch.length > 0 && !fitsInJob(this.batch.length, this.batchBytes, bytes, this.options.envelopeBytes)) {
       this.dispatch();
     }
-    this.batch.push({ record, bytes, done });
+    const outcome = new Promise<RecordFailure>((resolve, reject) => this.batch.push({ record, bytes, resolve, reject }));
     this.batchBytes += bytes;
     if (this.batch.length >= catalogJobLimits.records) this.dispatch();
     else this.lingerTimer ??= setTimeout(() => this.dispatch(), this.options.lingerMs);
+    return outcome;
   }
 
-  /** Nothing gathered and no job running. */
-  get idle(): boolean {
-    return this.batch.length === 0 && this.running.size === 0;
-  }
-
-  /** Sends what is gathered and waits for every job, including those its records' callbacks start. */
+  /** Sends what is gathered and waits for every job; rejects once the queue stopped. */
   async drain(): Promise<void> {
     this.dispatch();
     while (this.running.size > 0) {
@@ -92,31 +93,61 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
 
   private async runJob(batch: QueuedRecord<CatalogJobRecord<K, A>>[]): Promise<void> {
     const { progress, logger, signal } = this.run;
-    const records = batch.map((queued) => queued.record);
-    let outcome: CatalogJobOutcome;
+    let outcome: SplitOutcome<QueuedRecord<CatalogJobRecord<K, A>>, SubmittedCatalogJob>;
     try {
-      outcome = await this.catalog.runJob(this.kind, this.action, records, signal, () => progress.sent(records.length));
+      outcome = await sendSplittingRefusals(
+        batch,
+        async (part) => {
+          const job = await this.catalog.submit(this.kind, this.action, part.map((queued) => queued.record), signal);
+          progress.sent(part.length);
+          return job;
+        },
+        { recordIndexesOfPointer: catalogRecordIndexesOfPointer, refusedWhat: `Klaviyo refused the ${this.kind} ${this.action}` },
+      );
     } catch (error) {
-      if (error instanceof PlatformError && !error.retryable && !signal.aborted) {
-        logger.warn({ kind: this.kind, action: this.action, records: records.length, status: error.status }, 'Klaviyo refused a catalog job');
-        for (const queued of batch) queued.done(`Klaviyo refused the ${this.kind} ${this.action} job: ${error.detail}`);
-        return;
-      }
-      // Stopped, or Klaviyo out of reach: these records stay unsettled, so the checkpoint stays before them.
-      if (this.fatal === undefined) {
-        this.fatal = error;
-        this.options.onFatal?.(error);
-      }
+      this.stop(error, batch);
       return;
     }
-    const failures = jobFailures(outcome, records.length, `${this.kind} ${this.action}`);
-    progress.succeeded(records.length - failures.size);
-    if (outcome.timedOut) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: records.length }, 'Klaviyo did not finish a catalog job in time');
-    } else if (failures.size > 0) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: records.length, refused: failures.size }, 'Catalog job refused records');
+    if (outcome.refused.length > 0) {
+      logger.warn({ kind: this.kind, action: this.action, records: batch.length, refused: outcome.refused.length }, 'Klaviyo refused catalog records of a job; the others were sent again');
     }
-    batch.forEach((queued, index) => queued.done(failures.get(index)));
+    for (const { record, reason } of outcome.refused) record.resolve(reason);
+    await Promise.all(outcome.accepted.map(({ records, result }) => this.settleJob(records, result)));
+  }
+
+  /** Tells each record of a submitted job its outcome once the job is finished. */
+  private async settleJob(batch: QueuedRecord<CatalogJobRecord<K, A>>[], job: SubmittedCatalogJob): Promise<void> {
+    const { progress, logger } = this.run;
+    let outcome: CatalogJobOutcome;
+    try {
+      outcome = await job.finished;
+    } catch (error) {
+      this.stop(error, batch);
+      return;
+    }
+    const failures = jobFailures(outcome, batch.length, `${this.kind} ${this.action}`);
+    progress.succeeded(batch.length - failures.size);
+    if (outcome.timedOut) {
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: batch.length }, 'Klaviyo did not finish a catalog job in time');
+    } else if (failures.size > 0) {
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: batch.length, refused: failures.size }, 'Catalog job refused records');
+    }
+    batch.forEach((queued, index) => queued.resolve(failures.get(index)));
+  }
+
+  /**
+   * Stopped, Klaviyo out of reach, or an answer every request would get (401, 403 …): the records
+   * of `batch` and those gathered reject, so no commercetools record behind them settles and the
+   * checkpoint stays before them, and the run ends with the error.
+   */
+  private stop(error: unknown, batch: QueuedRecord<CatalogJobRecord<K, A>>[]): void {
+    if (this.fatal === undefined) {
+      this.fatal = error;
+      this.options.onFatal?.(error);
+    }
+    clearTimeout(this.lingerTimer);
+    for (const queued of [...batch, ...this.batch.splice(0)]) queued.reject(this.fatal);
+    this.batchBytes = 0;
   }
 
   private throwIfStopped(): void {
@@ -150,53 +181,41 @@ export function jobFailures(outcome: CatalogJobOutcome, recordCount: number, job
 }
 
 /**
- * One commercetools record waiting for the Klaviyo records sent for it. It settles when the last
- * one is done, with the first failure if any. Expect more before marking one done, so the count
- * never touches zero early (an item's variants are expected before the item is marked done).
- */
-export class RecordSettlement {
-  private pending = 0;
-  private failure?: string;
-
-  constructor(private readonly onSettled: (failure?: string) => void) {}
-
-  expect(count = 1): void {
-    this.pending += count;
-  }
-
-  done(failure?: string): void {
-    this.failure ??= failure;
-    this.pending--;
-    if (this.pending === 0) this.onSettled(this.failure);
-    else if (this.pending < 0) throw new Error('a record settled more Klaviyo records than it expected');
-  }
-}
-
-/**
- * How many commercetools records are between read and settled. Reading waits while it is at the
- * limit, so memory stays flat however large the catalog; a stop ends the wait with the stop's reason.
+ * The commercetools records whose Klaviyo records are out, each with the promise that settles it.
+ * Reading waits while `limit` are out, so memory stays flat however large the catalog; a stop ends
+ * the wait with the stop's reason.
  */
 export class Backlog {
-  private count = 0;
+  private readonly pending = new Set<Promise<void>>();
   private readonly waiters: Array<{ resolve(): void; reject(error: unknown): void }> = [];
   private stopped?: { error: unknown };
 
   constructor(private readonly limit: number) {}
 
-  enter(count: number): void {
-    this.count += count;
-  }
-
-  leave(count = 1): void {
-    this.count -= count;
-    while (this.count < this.limit && this.waiters.length > 0) this.waiters.shift()!.resolve();
+  /**
+   * Counts one record out until `settling` settles. A rejection (its queue stopped) leaves the
+   * record unsettled for the checkpoint and stops the backlog, so reading ends with the error.
+   */
+  track(settling: Promise<void>): void {
+    const tracked = settling
+      .catch((error: unknown) => this.stop(error))
+      .finally(() => {
+        this.pending.delete(tracked);
+        while (this.pending.size < this.limit && this.waiters.length > 0) this.waiters.shift()!.resolve();
+      });
+    this.pending.add(tracked);
   }
 
   /** Resolves once the backlog is below its limit; rejects once it is stopped. */
   roomAvailable(): Promise<void> {
     if (this.stopped) return Promise.reject(this.stopped.error);
-    if (this.count < this.limit) return Promise.resolve();
+    if (this.pending.size < this.limit) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Resolves once every record tracked so far has settled. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.race(this.pending);
   }
 
   stop(error: unknown): void {
@@ -206,9 +225,9 @@ export class Backlog {
 }
 
 /**
- * The job queues of one run, one per kind and action, and the backlog they drain. A record's
- * callback may add records to another queue (an item's variants once the item exists), so
- * `drain` goes round the queues until none has work left.
+ * The job queues of one run, one per kind and action, and the backlog of commercetools records
+ * they serve. A record may send more once its first is done (an item's variants once the item
+ * exists), so `drain` waits for the backlog before it drains the queues.
  */
 export class CatalogQueues {
   readonly backlog: Backlog;
@@ -240,9 +259,9 @@ export class CatalogQueues {
     return queue as unknown as CatalogJobQueue<K, A>;
   }
 
+  /** Waits until every tracked record has settled; rejects with the error that stopped a queue. */
   async drain(): Promise<void> {
-    while ([...this.queues.values()].some((queue) => !queue.idle)) {
-      for (const queue of this.queues.values()) await queue.drain();
-    }
+    await this.backlog.settled();
+    for (const queue of this.queues.values()) await queue.drain();
   }
 }

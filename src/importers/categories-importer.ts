@@ -46,24 +46,20 @@ export class CategoriesImporter implements Importer {
           mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),
         );
         const existingNames = await catalog.findCategoryNames(mappings.map((mapping) => mapping.id), run.signal);
-        queues.backlog.enter(page.length);
         const ticket = run.tracker.openPage(rangeIndex, page[page.length - 1].id, page.length);
-        const settle = () => {
-          run.tracker.settle(ticket);
-          queues.backlog.leave();
-        };
         page.forEach((category, index) => {
           const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
-          const done = (failure?: string) => {
-            if (failure) run.progress.failed(category.id, failure, ticket);
-            settle();
-          };
-          if (plan.action === 'create') queues.of('category', 'create').add(plan.record, done);
-          else if (plan.action === 'update') queues.of('category', 'update').add(plan.record, done);
-          else {
+          if (plan.action === 'unchanged') {
             run.progress.skipped(category.id, 'unchanged in Klaviyo', ticket);
-            settle();
+            run.tracker.settle(ticket);
+            return;
           }
+          const sent = plan.action === 'create' ? queues.of('category', 'create').send(plan.record) : queues.of('category', 'update').send(plan.record);
+          const settled = sent.then((failure) => {
+            if (failure) run.progress.failed(category.id, failure, ticket);
+            run.tracker.settle(ticket);
+          });
+          queues.backlog.track(settled);
         });
       });
     } finally {

@@ -3,6 +3,7 @@ import { idListPages, type IdRange } from '../clients/commercetools/keyset-pages
 import {
   findProfileIdsByEmail,
   profileImportMaxBytes,
+  profileIndexesOfPointer,
   submitProfileImportJob,
   type ProfileImportEntry,
 } from '../clients/klaviyo/profiles';
@@ -10,6 +11,7 @@ import { BatchSender } from '../engine/batch-sender';
 import type { PageTicket } from '../engine/checkpoints';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
+import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { customerProfileAttributes, customerProfileAttributesWithoutPhone } from '../mappers/customer-profile';
 import type { ImporterDeps } from './importer-deps';
 import { ProfileJobFollower, type SubmittedProfileJob, type UnfinishedProfileJob } from './profile-job-follower';
@@ -58,21 +60,15 @@ export class CustomersImporter implements Importer {
       },
       run.tracker,
       async (batch) => {
-        const job = await this.submit(
-          run,
-          batch.map((entry) => entry.item),
-          batch.map((entry) => entry.recordId),
-          false,
-          batch.map((entry) => entry.ticket),
-        );
-        follower.follow(job);
+        const profiles = batch.map((entry) => ({ entry: entry.item, customerId: entry.recordId, page: entry.ticket }));
+        for (const job of await this.submit(run, profiles, false)) await follower.follow(job);
       },
       (entry) => Buffer.byteLength(JSON.stringify(entry)),
     );
 
 
     // Jobs a stopped run submitted but did not follow to the end are followed first.
-    for (const job of carriedOverJobs(run.importerState)) follower.follow({ ...job, customerIds: [] });
+    for (const job of carriedOverJobs(run.importerState)) await follower.follow({ ...job, customerIds: [] });
 
     try {
       await readRanges(run, recordPages(run, this.deps.commercetools.queryPage('customers', run.signal)), async (customers, rangeIndex) => {
@@ -109,32 +105,50 @@ export class CustomersImporter implements Importer {
     }
   }
 
-  private async submit(
-    run: ImportRun,
-    entries: ProfileImportEntry[],
-    customerIds: string[],
-    withoutPhone: boolean,
-    pages?: PageTicket[],
-  ): Promise<SubmittedProfileJob> {
-    const jobId = await submitProfileImportJob(this.deps.klaviyo, entries, run.signal);
-    // A resend is the same customers again: they were counted as sent the first time.
-    if (!withoutPhone) run.progress.sent(entries.length, pages);
-    return { jobId, customerIds, withoutPhone };
+  /**
+   * Submits the profiles as import jobs: a profile Klaviyo refuses is failed with Klaviyo's reason
+   * and the others are submitted again without it.
+   */
+  private async submit(run: ImportRun, profiles: CustomerProfile[], withoutPhone: boolean): Promise<SubmittedProfileJob[]> {
+    const { accepted, refused } = await sendSplittingRefusals(
+      profiles,
+      (part) => submitProfileImportJob(this.deps.klaviyo, part.map((profile) => profile.entry), run.signal),
+      { recordIndexesOfPointer: profileIndexesOfPointer, refusedWhat: 'Klaviyo refused the profile' },
+    );
+    if (refused.length > 0) run.logger.warn({ profiles: profiles.length, refused: refused.length }, 'Klaviyo refused profiles of an import job; the others were sent again');
+    for (const { record, reason } of refused) run.progress.failed(record.customerId, reason, record.page);
+    return accepted.map(({ records, result: jobId }) => {
+      // A resend is the same customers again: they were counted as sent the first time.
+      if (!withoutPhone) run.progress.sent(records.length, pagesOf(records));
+      return { jobId, customerIds: records.map((profile) => profile.customerId), withoutPhone };
+    });
   }
 
   /** The original module's fallback: a profile refused for its phone number goes again without it. */
   private async resendWithoutPhone(run: ImportRun, customerIds: string[]): Promise<SubmittedProfileJob[]> {
-    const entries: ProfileImportEntry[] = [];
-    const ids: string[] = [];
+    const profiles: CustomerProfile[] = [];
     const missing = (id: string) => run.progress.failed(id, 'not found in commercetools');
     for await (const customers of idListPages(this.deps.commercetools.queryPage('customers', run.signal), customerIds, {}, missing)) {
       for (const customer of customers) {
-        entries.push({ attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) });
-        ids.push(customer.id);
+        profiles.push({ entry: { attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) }, customerId: customer.id });
       }
     }
-    return entries.length > 0 ? [await this.submit(run, entries, ids, true)] : [];
+    return profiles.length > 0 ? this.submit(run, profiles, true) : [];
   }
+}
+
+/** A profile to import and the customer it came from. */
+interface CustomerProfile {
+  entry: ProfileImportEntry;
+  customerId: string;
+  /** The page the customer was read in; none for a resend without phone, which follows its job. */
+  page?: PageTicket;
+}
+
+/** The page of each profile, when every one has one: their counts then commit with those pages. */
+function pagesOf(profiles: CustomerProfile[]): PageTicket[] | undefined {
+  const pages = profiles.flatMap((profile) => (profile.page ? [profile.page] : []));
+  return pages.length === profiles.length ? pages : undefined;
 }
 
 function carriedOverJobs(state: unknown): UnfinishedProfileJob[] {

@@ -4,16 +4,17 @@ import { idListPages, keysetPages, quote, splitIdSpace, type IdRange } from '../
 import { ProductCategories } from '../clients/commercetools/product-categories';
 import {
   eventBulkCreateLimits,
+  eventIndexesOfPointer,
   eventLimitViolation,
   submitEventBulkCreateJob,
   type ProfileEvent,
 } from '../clients/klaviyo/events';
-import { PlatformError } from '../clients/platform-error';
 import { BatchSender, type BatchEntry } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { EngineRefusal } from '../engine/job-engine';
 import { readRanges } from '../engine/read-ranges';
 import type { PageCounts } from '../engine/run-progress';
+import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
 import type { ImporterDeps } from './importer-deps';
 
@@ -34,6 +35,28 @@ const maxRequestBytes = Math.floor(eventBulkCreateLimits.bytes * 0.9);
 /** An event with its serialized size, measured once for both the limit check and the batching. */
 interface SizedEvent extends ProfileEvent {
   bytes: number;
+  order: OrderOutcome;
+}
+
+/**
+ * One order while its events are out: an order whose events Klaviyo refuses in several places is
+ * still one failed order. Its events hold it, so it is gone with them.
+ */
+class OrderOutcome {
+  private failed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly run: ImportRun,
+    /** The page the order was read in: its failure is committed with that page. */
+    private readonly page: PageCounts,
+  ) {}
+
+  fail(reason: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.run.progress.failed(this.id, reason, this.page);
+  }
 }
 
 /**
@@ -67,33 +90,22 @@ export class OrdersImporter implements Importer {
     const productCategories = new ProductCategories(commercetools);
     run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
 
-    // An order whose events span two refused requests is still one failed order.
-    const failedOrderIds = new Set<string>();
-    const failOrder = (orderId: string, reason: string, page?: PageCounts) => {
-      if (failedOrderIds.has(orderId)) return;
-      failedOrderIds.add(orderId);
-      run.progress.failed(orderId, reason, page);
-    };
-
     const sendBatch = async (batch: BatchEntry<SizedEvent>[]) => {
-      try {
-        await submitEventBulkCreateJob(
-          klaviyo,
-          batch.map((entry) => entry.item),
-          { backfill: settings.backfillEvents, signal: run.signal },
-        );
-        const pages = batch.map((entry) => entry.ticket);
-        run.progress.sent(batch.length, pages);
-        run.progress.succeeded(batch.length, pages);
-      } catch (error) {
-        if (!isRefusedForGood(error)) throw error;
-        const orderIds = new Set(batch.map((entry) => entry.recordId));
-        run.logger.warn(
-          { status: error.status, reason: error.detail, events: batch.length, orders: orderIds.size },
-          'Klaviyo refused a bulk event request; its orders are counted as failed',
-        );
-        for (const orderId of orderIds) failOrder(orderId, `Klaviyo refused the request: ${error.detail}`);
+      const { accepted, refused } = await sendSplittingRefusals(
+        batch,
+        (part) => submitEventBulkCreateJob(klaviyo, part.map((entry) => entry.item), { backfill: settings.backfillEvents, signal: run.signal }),
+        {
+          recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part.map((entry) => entry.item), pointer),
+          refusedWhat: 'Klaviyo refused the event',
+        },
+      );
+      const pages = accepted.flatMap((part) => part.records.map((entry) => entry.ticket));
+      run.progress.sent(pages.length, pages);
+      run.progress.succeeded(pages.length, pages);
+      if (refused.length > 0) {
+        run.logger.warn({ events: batch.length, refused: refused.length }, 'Klaviyo refused events of a bulk request; the others were sent again');
       }
+      for (const { record, reason } of refused) record.item.order.fail(reason);
     };
     const sender = new BatchSender<SizedEvent>(
       { maxItems: eventBulkCreateLimits.events, maxBytes: maxRequestBytes, concurrency: requestsInFlight },
@@ -113,7 +125,7 @@ export class OrdersImporter implements Importer {
           productById: (id) => products.get(id),
           categoryById: categories.byId,
         };
-        const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, failOrder, page));
+        const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, page));
         // One unit per event, and one for each order without events, so the page commits when all are settled.
         const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
         const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
@@ -148,18 +160,12 @@ export class OrdersImporter implements Importer {
    * The order's events with their sizes; none for an order that is skipped or failed (and counted
    * so here). A mapper error or an event Klaviyo would refuse fails this order only, not its request.
    */
-  private eventsOf(
-    run: ImportRun,
-    order: Order,
-    context: OrderEventsContext,
-    failOrder: (orderId: string, reason: string, page?: PageCounts) => void,
-    page?: PageCounts,
-  ): SizedEvent[] {
+  private eventsOf(run: ImportRun, order: Order, context: OrderEventsContext, page: PageCounts): SizedEvent[] {
     let result: ReturnType<typeof orderEvents>;
     try {
       result = orderEvents(order, context);
     } catch (error) {
-      failOrder(order.id, `could not be mapped: ${(error as Error).message}`, page);
+      run.progress.failed(order.id, `could not be mapped: ${(error as Error).message}`, page);
       return [];
     }
     if (result.kind === 'skipped') {
@@ -167,25 +173,15 @@ export class OrdersImporter implements Importer {
       return [];
     }
     const { profile } = result;
-    const sized = result.events.map((event) => ({ profile, event, bytes: Buffer.byteLength(JSON.stringify({ profile, event })) }));
+    const outcome = new OrderOutcome(order.id, run, page);
+    const sized = result.events.map((event) => ({ profile, event, order: outcome, bytes: Buffer.byteLength(JSON.stringify({ profile, event })) }));
     for (const { event, bytes } of sized) {
       const violation = eventLimitViolation(event, bytes, maxRequestBytes);
       if (violation) {
-        failOrder(order.id, `${event.metricName} not sent: ${violation}`, page);
+        outcome.fail(`${event.metricName} not sent: ${violation}`);
         return [];
       }
     }
     return sized;
   }
-}
-
-/**
- * A refusal of the request's content: sending it again cannot help, but other requests can go
- * through. Any other answer that is not retried (401, 403, 404 from a wrong API URL …) would be
- * the same for every request, so it fails the run instead.
- */
-const contentRefusals = new Set([400, 409, 413, 422]);
-
-function isRefusedForGood(error: unknown): error is PlatformError {
-  return error instanceof PlatformError && error.status !== undefined && contentRefusals.has(error.status);
 }

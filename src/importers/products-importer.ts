@@ -1,13 +1,13 @@
 import type { Product } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
 import type { PageQuery } from '../clients/commercetools/keyset-pages';
-import { KlaviyoCatalog } from '../clients/klaviyo/catalog';
+import { KlaviyoCatalog, type ExistingCatalogItem } from '../clients/klaviyo/catalog';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
 import { catalogId } from '../mappers/catalog-ids';
 import { mapCatalogProduct, type CatalogProductMapping, type CatalogProductOptions } from '../mappers/catalog-product';
 import { deleteAllItems } from './catalog-delete-all';
-import { CatalogQueues, RecordSettlement, type RecordDone } from './catalog-jobs';
+import { CatalogQueues, type RecordFailure } from './catalog-jobs';
 import { planPublishedProduct, planUnpublishedProduct, type ProductPlan } from './catalog-plans';
 import { readerRanges, recordPages } from './record-reading';
 import type { ImporterDeps } from './importer-deps';
@@ -56,25 +56,15 @@ export class ProductsImporter implements Importer {
     try {
       await readRanges(run, recordPages<ReadProduct>(run, fetchProducts, productPageSize), async (products, rangeIndex) => {
         const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
-        queues.backlog.enter(products.length);
         const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
         for (const product of products) {
-          const settle = (outcome: { failure?: string; skip?: string }) => {
+          if ('mapping' in product && product.mapping) variantsWithoutSku += product.mapping.variantIdsWithoutSku.length;
+          const imported = this.importProduct(queues, product, existingItems.get(catalogId(product.id))).then((outcome) => {
             if (outcome.failure) run.progress.failed(product.id, outcome.failure, ticket);
             if (outcome.skip) run.progress.skipped(product.id, outcome.skip, ticket);
             run.tracker.settle(ticket);
-            queues.backlog.leave();
-          };
-          const existing = existingItems.get(catalogId(product.id));
-          if ('failure' in product) {
-            settle(product);
-          } else if (!product.mapping) {
-            if (existing) this.send(queues, planUnpublishedProduct(existing), (failure) => settle({ failure }));
-            else settle({ skip: 'not published' });
-          } else {
-            variantsWithoutSku += product.mapping.variantIdsWithoutSku.length;
-            this.send(queues, planPublishedProduct(product.mapping, existing), (failure) => settle({ failure }));
-          }
+          });
+          queues.backlog.track(imported);
         }
         // The next page is fetched only once there is room for it.
         await queues.backlog.roomAvailable();
@@ -84,6 +74,14 @@ export class ProductsImporter implements Importer {
       await queues.drain();
     }
     if (variantsWithoutSku > 0) run.logger.info({ variants: variantsWithoutSku }, 'Variants without SKU left out of the catalog');
+  }
+
+  /** Sends what the product needs in Klaviyo, and answers why it failed or was skipped, if it was. */
+  private async importProduct(queues: CatalogQueues, product: ReadProduct, existing?: ExistingCatalogItem): Promise<{ failure?: string; skip?: string }> {
+    if ('failure' in product) return product;
+    if (product.mapping) return { failure: await this.send(queues, planPublishedProduct(product.mapping, existing)) };
+    if (existing) return { failure: await this.send(queues, planUnpublishedProduct(existing)) };
+    return { skip: 'not published' };
   }
 
   private mappingOptions(categories: CategoryCache): CatalogProductOptions {
@@ -99,24 +97,19 @@ export class ProductsImporter implements Importer {
   }
 
   /**
-   * Sends the item, and once Klaviyo has it, the variant changes; `done` hears when all of them
-   * are settled, with the first failure. A failed item sends no variants: they need their item.
+   * Sends the item, and once Klaviyo has it, the variant changes; answers the first failure. A
+   * failed item sends no variants: they need their item.
    */
-  private send(queues: CatalogQueues, plan: ProductPlan, done: RecordDone): void {
-    const product = new RecordSettlement(done);
-    product.expect();
-    const afterItem = (itemFailure?: string) => {
-      if (!itemFailure) {
-        const { create, update, delete: remove } = plan.variants;
-        product.expect(create.length + update.length + remove.length);
-        for (const record of create) queues.of('variant', 'create').add(record, (failure) => product.done(failure));
-        for (const record of update) queues.of('variant', 'update').add(record, (failure) => product.done(failure));
-        for (const record of remove) queues.of('variant', 'delete').add(record, (failure) => product.done(failure));
-      }
-      product.done(itemFailure);
-    };
-    if (plan.action === 'create') queues.of('item', 'create').add(plan.item, afterItem);
-    else queues.of('item', 'update').add(plan.item, afterItem);
+  private async send(queues: CatalogQueues, plan: ProductPlan): Promise<RecordFailure> {
+    const itemFailure = await (plan.action === 'create' ? queues.of('item', 'create').send(plan.item) : queues.of('item', 'update').send(plan.item));
+    if (itemFailure) return itemFailure;
+    const { create, update, delete: remove } = plan.variants;
+    const variantFailures = await Promise.all([
+      ...create.map((record) => queues.of('variant', 'create').send(record)),
+      ...update.map((record) => queues.of('variant', 'update').send(record)),
+      ...remove.map((record) => queues.of('variant', 'delete').send(record)),
+    ]);
+    return variantFailures.find(Boolean);
   }
 }
 

@@ -107,6 +107,32 @@ describe('customers import over HTTP against the sandbox', () => {
     expect(profiles.map((profile) => profile.attributes.external_id).sort()).toEqual(customers.map((customer) => customer.id).sort());
   });
 
+  it('fails only the profile Klaviyo refuses, with Klaviyo\'s reason, and imports every other customer', async () => {
+    await klaviyo.reset();
+    const customers = await allCustomers(sandbox);
+    const refused = customers[4_321];
+    expect((await klaviyo.configure({ refuseRecords: [refused.id] })).status).toBe(200);
+    let status: any;
+    try {
+      expect((await http(`${service.url}/sync/customers`, 'POST')).status).toBe(202);
+      status = await waitForState(service.url, 'customers', ['completed', 'failed']);
+    } finally {
+      await klaviyo.configure({ refuseRecords: [] });
+    }
+
+    expect(status.state).toBe('completed');
+    expect(status.counters).toMatchObject({ read: 10_000, sent: 9_999, succeeded: 9_999, failed: 1, skipped: 0 });
+    expect(status.recentFailures).toStrictEqual([
+      {
+        id: refused.id,
+        reason: expect.stringMatching(/^Klaviyo refused the profile: invalid .+ at \/data\/attributes\/profiles\/data\/\d+\/attributes\/external_id$/),
+      },
+    ]);
+    const landed = (await klaviyo.records('profiles')).map((profile) => profile.attributes.external_id);
+    expect(landed.sort()).toStrictEqual(customers.map((customer) => customer.id).filter((id) => id !== refused.id).sort());
+    expect(status.counters.read).toBe(landed.length + status.counters.failed + status.counters.skipped);
+  });
+
   it('refuses a bad body with 400 naming the field, an unknown type with 404, and stop when idle with 400', async () => {
     const typo = await http(`${service.url}/sync/customers`, 'POST', { id: ['x'] });
     expect(typo.status).toBe(400);

@@ -244,4 +244,50 @@ describe('partial imports', () => {
     expect(imported[0]).toBe(startId);
     expect((await klaviyo.stats()).rejected).toBe(0);
   }, 120_000);
+
+  it('fails only the orders whose events Klaviyo refuses, each once with Klaviyo\'s reason, and every other event lands', async () => {
+    const listed = orders.filter(isAttributable).filter((_, index) => index % 7 === 2);
+    // One order loses one of its line items' events; another every event that names its id.
+    const oneEventRefused = listed.find((order) => order.lineItems.length >= 2)!;
+    const allEventsRefused = listed.find((order) => order !== oneEventRefused)!;
+    const refusedLineItem = oneEventRefused.lineItems[1].id;
+    expect((await klaviyo.configure({ refuseRecords: [refusedLineItem, allEventsRefused.id] })).status).toBe(200);
+    let status: any;
+    try {
+      status = await importOrders(service, { ids: listed.map((order) => order.id) });
+    } finally {
+      await klaviyo.configure({ refuseRecords: [] });
+    }
+
+    expect(status).toMatchObject({ state: 'completed', mode: 'ids', counters: { read: listed.length, failed: 2, skipped: 0 } });
+    const reason = expect.stringMatching(/^Klaviyo refused the event: invalid .+ at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\//);
+    expect(status.recentFailures.sort((a: any, b: any) => (a.id < b.id ? -1 : 1))).toStrictEqual(
+      [{ id: oneEventRefused.id, reason }, { id: allEventsRefused.id, reason }].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+    const recorded = new Set((await klaviyoEvents()).map((event) => `${event.meta.metric_name}|${event.meta.unique_id}`));
+    const context = { settings: defaultMappingSettings(), productById: (id: string) => products.get(id), categoryById: (id: string) => categories.get(id) };
+    let expectedEvents = 0;
+    let landedOrders = 0;
+    const landedOfPartlyRefused: string[] = [];
+    for (const order of listed) {
+      const mapped = orderEvents(order, context);
+      if (mapped.kind !== 'events') throw new Error(`order ${order.id} was expected to have events`);
+      for (const event of mapped.events) {
+        const refused = JSON.stringify(event).includes(refusedLineItem) || JSON.stringify(event).includes(allEventsRefused.id);
+        expect({ order: order.id, event: event.uniqueId, landed: recorded.has(`${event.metricName}|${event.uniqueId}`) }).toStrictEqual({
+          order: order.id,
+          event: event.uniqueId,
+          landed: !refused,
+        });
+        if (!refused) expectedEvents++;
+        if (!refused && order === oneEventRefused) landedOfPartlyRefused.push(event.uniqueId);
+      }
+      if (mapped.events.every((event) => recorded.has(`${event.metricName}|${event.uniqueId}`))) landedOrders++;
+    }
+    expect(recorded.size).toBe(expectedEvents);
+    expect(status.counters.sent).toBe(expectedEvents);
+    // The order with one refused event still failed, though its other events landed.
+    expect(landedOfPartlyRefused.length).toBeGreaterThan(0);
+    expect(status.counters.read).toBe(landedOrders + status.counters.failed + status.counters.skipped);
+  }, 120_000);
 });

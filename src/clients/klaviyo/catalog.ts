@@ -11,7 +11,7 @@ import type {
   CatalogVariantUpdateQueryResourceObject,
   PostCatalogItemCreateJobResponse,
 } from 'klaviyo-api';
-import { sleep } from '../../engine/retry';
+import { JobFollower, type JobFollowerOptions } from '../../engine/job-follower';
 import type { KlaviyoClient } from './klaviyo-client';
 import type { KlaviyoOperation } from './operation-limits';
 import { nextPageCursor } from './pagination';
@@ -151,18 +151,16 @@ export interface CatalogJobOutcome {
   unattributed: string[];
 }
 
+/** A job Klaviyo accepted, followed until it finishes. */
+export interface SubmittedCatalogJob {
+  jobId: string;
+  finished: Promise<CatalogJobOutcome>;
+}
+
 /** A Klaviyo catalog item found by id, with the ids of its variants. */
 export interface ExistingCatalogItem {
   id: string;
   variantIds: string[];
-}
-
-export interface FollowOptions {
-  /** Wait before asking again about a job that is not finished; doubles up to `maxPollMs`. */
-  firstPollMs: number;
-  maxPollMs: number;
-  /** From submission: a job not finished by then is given up. */
-  timeoutMs: number;
 }
 
 const defaultPolling = { firstPollMs: 250, maxPollMs: 4_000 };
@@ -175,14 +173,14 @@ const defaultPolling = { firstPollMs: 250, maxPollMs: 4_000 };
 export class KlaviyoCatalog {
   private static readonly instances = new WeakMap<KlaviyoClient, KlaviyoCatalog>();
   private readonly slots = new JobSlots(catalogJobLimits.jobsInProgress);
-  private readonly followers = new Map<KlaviyoOperation, JobFollower>();
+  private readonly followers = new Map<KlaviyoOperation, JobFollower<CatalogJobStatus>>();
 
   private constructor(
     private readonly client: KlaviyoClient,
-    private readonly followOptions: FollowOptions,
+    private readonly followOptions: JobFollowerOptions,
   ) {}
 
-  static of(client: KlaviyoClient, followOptions: Partial<FollowOptions> = {}): KlaviyoCatalog {
+  static of(client: KlaviyoClient, followOptions: Partial<JobFollowerOptions> = {}): KlaviyoCatalog {
     let catalog = KlaviyoCatalog.instances.get(client);
     if (!catalog) {
       catalog = new KlaviyoCatalog(client, { ...defaultPolling, timeoutMs: client.jobTimeoutMs, ...followOptions });
@@ -192,29 +190,36 @@ export class KlaviyoCatalog {
   }
 
   /**
-   * Submits one bulk job (at most 100 records, 5 MB) once fewer than 500 are in progress, follows
-   * it to the end and answers which records Klaviyo refused. `onSubmitted` hears when Klaviyo has
-   * accepted the job. A stop (signal) abandons the following; Klaviyo finishes the job anyway.
+   * Submits one bulk job (at most 100 records, 5 MB) once fewer than 500 are in progress, and
+   * follows it from then on: `finished` answers which records Klaviyo refused. A refused
+   * submission throws, holding no slot. A stop (signal) abandons the following; Klaviyo finishes
+   * the job anyway.
    */
-  async runJob<K extends CatalogKind, A extends CatalogAction>(
+  async submit<K extends CatalogKind, A extends CatalogAction>(
     kind: K,
     action: A,
     records: CatalogJobRecord<K, A>[],
     signal?: AbortSignal,
-    onSubmitted?: (jobId: string) => void,
-  ): Promise<CatalogJobOutcome> {
+  ): Promise<SubmittedCatalogJob> {
     await this.slots.acquire(signal);
+    let jobId: string;
     try {
-      const jobId = await this.submitJob(kind, action, records, signal);
-      onSubmitted?.(jobId);
-      const status = await this.follower(kind, action).follow(jobId, signal);
-      return status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] };
-    } finally {
+      jobId = await this.submitJob(kind, action, records, signal);
+    } catch (error) {
       this.slots.release();
+      throw error;
     }
+    const finished = this.follower(kind, action)
+      .follow(jobId, signal)
+      .then((status): CatalogJobOutcome => (status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] }))
+      .finally(() => this.slots.release());
+    // The caller hears the outcome through `finished`; this keeps a rejection it has not awaited
+    // yet (it awaits a whole batch's jobs together) from counting as unhandled.
+    finished.catch(() => undefined);
+    return { jobId, finished };
   }
 
-  /** Submits one bulk job; only `runJob` calls it, holding a slot. */
+  /** Submits one bulk job; only `submit` calls it, holding a slot. */
   private async submitJob<K extends CatalogKind, A extends CatalogAction>(
     kind: K,
     action: A,
@@ -300,11 +305,15 @@ export class KlaviyoCatalog {
     } while (pageCursor);
   }
 
-  private follower(kind: CatalogKind, action: CatalogAction): JobFollower {
+  private follower(kind: CatalogKind, action: CatalogAction): JobFollower<CatalogJobStatus> {
     const endpoint = jobEndpoints[kind][action];
     let follower = this.followers.get(endpoint.statusOperation);
     if (!follower) {
-      follower = new JobFollower((jobId, signal) => this.jobStatus(kind, action, jobId, signal), this.followOptions);
+      follower = new JobFollower(
+        (jobId, signal) => this.jobStatus(kind, action, jobId, signal),
+        (status) => status.status === 'complete' || status.status === 'cancelled',
+        this.followOptions,
+      );
       this.followers.set(endpoint.statusOperation, follower);
     }
     return follower;
@@ -346,73 +355,6 @@ export class JobSlots {
   }
 }
 
-interface FollowedJob {
-  jobId: string;
-  deadline: number;
-  signal?: AbortSignal;
-  /** Undefined: not finished by the deadline. */
-  resolve(status: CatalogJobStatus | undefined): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Follows the jobs of one kind and action to the end, asking about the oldest first, one request
- * at a time. Jobs finish about in the order they were submitted, so this costs about one status
- * request per job; polling every job on its own would spend the status operation's limit (as low
- * as 750 a minute, the same as submitting) several times over.
- */
-class JobFollower {
-  private readonly queue: FollowedJob[] = [];
-  private loop?: Promise<void>;
-
-  constructor(
-    private readonly status: (jobId: string, signal?: AbortSignal) => Promise<CatalogJobStatus>,
-    private readonly options: FollowOptions,
-  ) {}
-
-  /** The job's final status, or undefined when it is still not finished at its deadline. */
-  follow(jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus | undefined> {
-    const deadline = Date.now() + this.options.timeoutMs;
-    return new Promise((resolve, reject) => {
-      this.queue.push({ jobId, deadline, signal, resolve, reject });
-      this.loop ??= this.followAll().finally(() => (this.loop = undefined));
-    });
-  }
-
-  private async followAll(): Promise<void> {
-    let waitMs = this.options.firstPollMs;
-    while (this.queue.length > 0) {
-      const job = this.queue[0];
-      if (job.signal?.aborted) {
-        this.queue.shift();
-        job.reject(job.signal.reason);
-        continue;
-      }
-      let status: CatalogJobStatus;
-      try {
-        status = await this.status(job.jobId, job.signal);
-      } catch (error) {
-        this.queue.shift();
-        job.reject(error);
-        continue;
-      }
-      if (status.status === 'complete' || status.status === 'cancelled') {
-        this.queue.shift();
-        job.resolve(status);
-        waitMs = this.options.firstPollMs;
-        continue;
-      }
-      if (Date.now() >= job.deadline) {
-        this.queue.shift();
-        job.resolve(undefined);
-        continue;
-      }
-      await sleep(waitMs, job.signal).catch(() => undefined);
-      waitMs = Math.min(waitMs * 2, this.options.maxPollMs);
-    }
-  }
-}
-
 function outcomeOf(status: CatalogJobStatus): CatalogJobOutcome {
   const refused = new Map<number, string>();
   const unattributed: string[] = [];
@@ -431,6 +373,12 @@ function outcomeOf(status: CatalogJobStatus): CatalogJobOutcome {
 export function recordIndexOf(pointer: string | undefined): number | undefined {
   const index = /^\/data\/attributes\/[a-z]+\/data\/(\d+)(\/|$)/.exec(pointer ?? '')?.[1];
   return index === undefined ? undefined : Number(index);
+}
+
+/** The record a refusal of a submitted job points at, as `sendSplittingRefusals` asks for it. */
+export function catalogRecordIndexesOfPointer(pointer: string): number[] {
+  const index = recordIndexOf(pointer);
+  return index === undefined ? [] : [index];
 }
 
 function anyIds(ids: readonly string[]): string {

@@ -49,13 +49,36 @@ export async function submitEventBulkCreateJob(
  * (and Klaviyo would keep only the first anyway), so repeats are left out.
  */
 export function eventsPerProfile(events: ProfileEvent[], backfill: boolean): EventsBulkCreateQueryResourceObject[] {
+  return eventEntries(events, backfill).entries;
+}
+
+/**
+ * The positions, in `events` as given to `eventsPerProfile`, of the events a refusal's pointer
+ * names: one event (`…/data/3/attributes/events/data/1/…`), or every event of an entry when the
+ * pointer names the entry or its profile. A repeat left out of the request goes with its twin.
+ */
+export function eventIndexesOfPointer(events: ProfileEvent[], pointer: string): number[] {
+  const match = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(?:\/attributes\/events\/data\/(\d+))?(?:\/|$)/.exec(pointer);
+  if (!match) return [];
+  const entry = eventEntries(events, false).positions[Number(match[1])];
+  if (!entry) return [];
+  if (match[2] === undefined) return entry.flat();
+  return entry[Number(match[2])] ?? [];
+}
+
+/** The request's entries, and for each entry and event the positions in `events` it stands for. */
+function eventEntries(events: ProfileEvent[], backfill: boolean) {
   const entries = new Map<string, EventsBulkCreateQueryResourceObject>();
-  const sent = new Set<string>();
-  for (const { profile, event } of events) {
+  const positions = new Map<string, number[][]>();
+  const sent = new Map<string, number[]>();
+  events.forEach(({ profile, event }, index) => {
     const key = JSON.stringify([profile.email ?? null, profile.externalId ?? null]);
     const eventKey = JSON.stringify([key, event.metricName, event.uniqueId]);
-    if (sent.has(eventKey)) continue;
-    sent.add(eventKey);
+    const twin = sent.get(eventKey);
+    if (twin) {
+      twin.push(index);
+      return;
+    }
     let entry = entries.get(key);
     if (!entry) {
       entry = {
@@ -67,7 +90,11 @@ export function eventsPerProfile(events: ProfileEvent[], backfill: boolean): Eve
         },
       };
       entries.set(key, entry);
+      positions.set(key, []);
     }
+    const eventPositions = [index];
+    sent.set(eventKey, eventPositions);
+    positions.get(key)!.push(eventPositions);
     entry.attributes.events.data.push({
       type: 'event',
       attributes: {
@@ -79,8 +106,8 @@ export function eventsPerProfile(events: ProfileEvent[], backfill: boolean): Eve
         metric: { data: { type: 'metric', attributes: { name: event.metricName } } },
       },
     });
-  }
-  return [...entries.values()];
+  });
+  return { entries: [...entries.values()], positions: [...positions.values()] };
 }
 
 /**

@@ -50,6 +50,12 @@ export async function submitProfileImportJob(
   return body.data.id;
 }
 
+/** The profile a refusal of an import job points at (`/data/attributes/profiles/data/7/…` → 7). */
+export function profileIndexesOfPointer(pointer: string): number[] {
+  const index = /^\/data\/attributes\/profiles\/data\/(\d+)(\/|$)/.exec(pointer)?.[1];
+  return index === undefined ? [] : [Number(index)];
+}
+
 export async function getProfileImportJob(client: KlaviyoClient, jobId: string, signal?: AbortSignal): Promise<ProfileImportJob> {
   const { body } = await client.call(
     'get_bulk_import_profiles_job',

@@ -2,7 +2,7 @@ import { JobSlots, KlaviyoCatalog, recordIndexOf, type CatalogJobOutcome } from 
 import { PlatformError } from '../../../src/clients/platform-error';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
-import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures, RecordSettlement } from '../../../src/importers/catalog-jobs';
+import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures } from '../../../src/importers/catalog-jobs';
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import { createLogger } from '../../../src/logging/logger';
 import { startKlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
@@ -13,18 +13,21 @@ interface SubmittedJob {
   ids: string[];
 }
 
-/** A catalog whose jobs end as `answer` says; it records every job it ran. */
+/**
+ * A catalog whose submissions and jobs end as `answer` says (an error refuses the submission); it
+ * records every job submitted.
+ */
 function fakeCatalog(answer: (job: SubmittedJob) => Partial<CatalogJobOutcome> | Error = () => ({})) {
   const jobs: SubmittedJob[] = [];
   const catalog = {
-    async runJob(kind: string, action: string, records: Array<{ id?: string; attributes?: { externalId?: string } }>, _signal: AbortSignal, onSubmitted?: (jobId: string) => void) {
+    async submit(kind: string, action: string, records: Array<{ id?: string; attributes?: { externalId?: string } }>) {
       const job = { kind, action, ids: records.map((record) => record.id ?? record.attributes!.externalId!) };
       jobs.push(job);
       await new Promise((resolve) => setImmediate(resolve));
       const outcome = answer(job);
       if (outcome instanceof Error) throw outcome;
-      onSubmitted?.(`job-${jobs.length}`);
-      return { jobId: `job-${jobs.length}`, cancelled: false, refused: new Map(), unattributed: [], ...outcome };
+      const jobId = `job-${jobs.length}`;
+      return { jobId, finished: Promise.resolve({ jobId, cancelled: false, refused: new Map(), unattributed: [], ...outcome }) };
     },
   };
   return { catalog: catalog as unknown as KlaviyoCatalog, jobs };
@@ -39,12 +42,12 @@ const category = (n: number, name = `Category ${n}`) => ({
   attributes: { externalId: `c${n}`, integrationType: '$custom' as const, catalogType: '$default' as const, name },
 });
 
-/** Adds `count` categories and answers each one's outcome by external id once drained. */
+/** Sends `count` categories and answers each one's outcome by external id once all are settled. */
 async function addAndDrain(queue: CatalogJobQueue<'category', 'create'>, count: number, name?: (n: number) => string) {
-  const outcomes = new Map<string, string | undefined>();
-  for (let n = 0; n < count; n++) queue.add(category(n, name?.(n)), (failure) => outcomes.set(`c${n}`, failure));
+  const sent = Array.from({ length: count }, (_, n) => queue.send(category(n, name?.(n))));
+  const failures = await Promise.all(sent);
   await queue.drain();
-  return outcomes;
+  return new Map(failures.map((failure, n) => [`c${n}`, failure]));
 }
 
 describe('CatalogJobQueue', () => {
@@ -70,8 +73,7 @@ describe('CatalogJobQueue', () => {
   it('sends a partial batch after the linger time without being drained', async () => {
     const { catalog, jobs } = fakeCatalog();
     const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 10, envelopeBytes: 0 });
-    const done = new Promise<string | undefined>((resolve) => queue.add(category(1), resolve));
-    await expect(done).resolves.toBeUndefined();
+    await expect(queue.send(category(1))).resolves.toBeUndefined();
     expect(jobs).toHaveLength(1);
   });
 
@@ -83,28 +85,49 @@ describe('CatalogJobQueue', () => {
     expect(run.progress.counters).toMatchObject({ sent: 120, succeeded: 119 });
   });
 
-  it('fails the records of a job Klaviyo refuses as a whole and goes on with the next jobs', async () => {
-    const refusal = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 400, 'invalid');
-    const { catalog, jobs } = fakeCatalog((job) => (job.ids[0] === 'c0' ? refusal : {}));
-    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', fakeRun()), 150);
-    expect(jobs).toHaveLength(2);
+  it('fails only the records a refused submission points at, sends the others again, and goes on with the next jobs', async () => {
+    const pointer = (index: number) => `/data/attributes/categories/data/${index}/attributes/name`;
+    const refusal = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 400, 'invalid', undefined, [
+      { code: 'invalid', detail: 'bad name', pointer: pointer(2) },
+      { code: 'invalid', detail: 'bad name', pointer: pointer(7) },
+    ]);
+    const { catalog, jobs } = fakeCatalog((job) => (job.ids.includes('c2') ? refusal : {}));
+    const run = fakeRun();
+    const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 150);
+    // The first job of 100 is refused, and its 98 good records are submitted again.
+    expect(jobs.map((job) => job.ids.length).sort()).toStrictEqual([100, 50, 98].sort());
+    expect(jobs.find((job) => job.ids.length === 98)!.ids).not.toContain('c7');
     expect(outcomes.size).toBe(150);
-    expect([...outcomes.values()].filter(Boolean)).toHaveLength(100);
-    expect(outcomes.get('c0')).toBe('Klaviyo refused the category create job: invalid');
-    expect(outcomes.get('c120')).toBeUndefined();
+    expect([...outcomes].filter(([, failure]) => failure)).toStrictEqual([
+      ['c2', `Klaviyo refused the category create: invalid bad name at ${pointer(2)}`],
+      ['c7', `Klaviyo refused the category create: invalid bad name at ${pointer(7)}`],
+    ]);
+    expect(run.progress.counters).toMatchObject({ sent: 148, succeeded: 148 });
   });
 
-  it('stops when Klaviyo cannot be reached: records stay unsettled and adding or draining throws', async () => {
+  it('stops on an answer every request would get (403): no record fails on its own, and the run fails', async () => {
+    const forbidden = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 403, 'missing scope');
+    const { catalog, jobs } = fakeCatalog(() => forbidden);
+    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 150 }, (_, n) => queue.send(category(n))));
+    expect(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason === forbidden)).toBe(true);
+    await expect(queue.drain()).rejects.toBe(forbidden);
+    // The refused job is not split or sent again, and the records gathered behind it are not sent.
+    expect(jobs.map((job) => job.ids.length)).toStrictEqual([100]);
+  });
+
+  it('stops when Klaviyo cannot be reached: its records, later sends and draining reject with the error', async () => {
     const outage = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 503, 'unavailable');
     const { catalog } = fakeCatalog(() => outage);
     const onFatal = jest.fn();
     const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0, onFatal });
-    const done = jest.fn();
-    for (let n = 0; n < 100; n++) queue.add(category(n), done);
+    const sent = Array.from({ length: 100 }, (_, n) => queue.send(category(n)));
+    // Gathered, not yet in a job, when the queue stops.
+    const gathered = queue.send(category(100));
+    for (const outcome of await Promise.allSettled([...sent, gathered])) expect(outcome).toStrictEqual({ status: 'rejected', reason: outage });
     await expect(queue.drain()).rejects.toBe(outage);
-    expect(done).not.toHaveBeenCalled();
     expect(onFatal).toHaveBeenCalledWith(outage);
-    expect(() => queue.add(category(101), done)).toThrow(outage);
+    await expect(queue.send(category(101))).rejects.toBe(outage);
   });
 });
 
@@ -141,39 +164,42 @@ describe('fitsInJob', () => {
   });
 });
 
-describe('RecordSettlement', () => {
-  it('settles once, when the last expected record is done, with the first failure', () => {
-    const settled = jest.fn();
-    const settlement = new RecordSettlement(settled);
-    settlement.expect();
-    settlement.expect(2);
-    settlement.done();
-    settlement.done('variant refused');
-    expect(settled).not.toHaveBeenCalled();
-    settlement.done('later failure');
-    expect(settled).toHaveBeenCalledTimes(1);
-    expect(settled).toHaveBeenCalledWith('variant refused');
-  });
-});
-
 describe('Backlog', () => {
-  it('lets readers on only below its limit', async () => {
+  it('lets readers on only below its limit, and waits for every tracked record to settle', async () => {
     const backlog = new Backlog(2);
-    backlog.enter(2);
+    const settle: Array<() => void> = [];
+    for (let n = 0; n < 2; n++) backlog.track(new Promise<void>((resolve) => settle.push(resolve)));
     let room = false;
     const waiting = backlog.roomAvailable().then(() => (room = true));
     await new Promise(setImmediate);
     expect(room).toBe(false);
-    backlog.leave();
+    settle[0]();
     await waiting;
     expect(room).toBe(true);
+    let allSettled = false;
+    const settling = backlog.settled().then(() => (allSettled = true));
+    await new Promise(setImmediate);
+    expect(allSettled).toBe(false);
+    settle[1]();
+    await settling;
+  });
+
+  it('stops reading with the error of a record whose queue stopped', async () => {
+    const backlog = new Backlog(1);
+    let stop!: (error: Error) => void;
+    backlog.track(new Promise<void>((_, reject) => (stop = reject)));
+    const waiting = backlog.roomAvailable();
+    stop(new Error('Klaviyo out of reach'));
+    await expect(waiting).rejects.toThrow('Klaviyo out of reach');
+    await expect(backlog.settled()).resolves.toBeUndefined();
+    await expect(backlog.roomAvailable()).rejects.toThrow('Klaviyo out of reach');
   });
 
   it('ends the wait of readers when the run stops', async () => {
     const controller = new AbortController();
     const { catalog } = fakeCatalog();
     const queues = new CatalogQueues(catalog, fakeRun(controller), 1);
-    queues.backlog.enter(1);
+    queues.backlog.track(new Promise(() => undefined));
     const waiting = queues.backlog.roomAvailable();
     controller.abort(new Error('import stopped'));
     await expect(waiting).rejects.toThrow('import stopped');
@@ -181,16 +207,19 @@ describe('Backlog', () => {
 });
 
 describe('CatalogQueues', () => {
-  it('drains records that callbacks add to other queues (variants after their item)', async () => {
+  it('drains records a tracked record sends once its first is done (variants after their item)', async () => {
     const { catalog, jobs } = fakeCatalog();
     const queues = new CatalogQueues(catalog, fakeRun(), 10);
-    const variantDone = jest.fn();
-    queues.of('item', 'delete').add({ type: 'catalog-item', id: 'i1' }, () =>
-      queues.of('variant', 'delete').add({ type: 'catalog-variant', id: 'v1' }, variantDone),
+    let variantFailure: string | undefined = 'not sent';
+    queues.backlog.track(
+      (async () => {
+        await queues.of('item', 'delete').send({ type: 'catalog-item', id: 'i1' });
+        variantFailure = await queues.of('variant', 'delete').send({ type: 'catalog-variant', id: 'v1' });
+      })(),
     );
     await queues.drain();
     expect(jobs.map((job) => `${job.kind} ${job.action}`)).toStrictEqual(['item delete', 'variant delete']);
-    expect(variantDone).toHaveBeenCalledWith(undefined);
+    expect(variantFailure).toBeUndefined();
   });
 });
 

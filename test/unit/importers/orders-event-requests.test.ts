@@ -1,5 +1,5 @@
 import { ObjectSerializer } from 'klaviyo-api';
-import { eventLimitViolation, eventsPerProfile, type ProfileEvent } from '../../../src/clients/klaviyo/events';
+import { eventIndexesOfPointer, eventLimitViolation, eventsPerProfile, type ProfileEvent } from '../../../src/clients/klaviyo/events';
 import type { OrderEvent } from '../../../src/mappers/order-events';
 
 const event = (uniqueId: string, properties: Record<string, unknown> = {}): OrderEvent => ({
@@ -110,6 +110,31 @@ describe('eventsPerProfile', () => {
         },
       },
     });
+  });
+});
+
+describe('eventIndexesOfPointer', () => {
+  const ann = { email: 'ann@example.com', externalId: 'c-1' };
+  const guest = { email: 'guest@example.com' };
+  // Entries: ann [o-1, o-3 (twice: the repeat is left out)], guest [o-2].
+  const events: ProfileEvent[] = [
+    { profile: ann, event: event('o-1') },
+    { profile: guest, event: event('o-2') },
+    { profile: ann, event: event('o-3') },
+    { profile: ann, event: event('o-3') },
+  ];
+  const entry = (index: number) => `/data/attributes/events-bulk-create/data/${index}`;
+
+  it.each([
+    [`${entry(0)}/attributes/events/data/0/attributes/time`, [0]],
+    [`${entry(0)}/attributes/events/data/1`, [2, 3]],
+    [`${entry(1)}/attributes/events/data/0/attributes/properties/OrderId`, [1]],
+    [`${entry(0)}/attributes/profile/data/attributes/email`, [0, 2, 3]],
+    [entry(1), [1]],
+    [`${entry(2)}/attributes/events/data/0`, []],
+    ['/data/attributes', []],
+  ])('places %s at the events given as %j', (pointer, indexes) => {
+    expect(eventIndexesOfPointer(events, pointer)).toStrictEqual(indexes);
   });
 });
 

@@ -87,12 +87,14 @@ interface SentEvent {
   properties: Record<string, any>;
 }
 
-function fakeKlaviyo(refuse: (requestIndex: number) => PlatformError | undefined = () => undefined) {
+type Refuse = (requestIndex: number, body: any) => PlatformError | undefined;
+
+function fakeKlaviyo(refuse: Refuse = () => undefined) {
   const requests: SentEvent[][] = [];
   const client = {
     events: {
       bulkCreateEvents: async (body: any) => {
-        const refusal = refuse(requests.length);
+        const refusal = refuse(requests.length, body);
         const events: SentEvent[] = body.data.attributes.eventsBulkCreate.data.flatMap((entry: any) =>
           entry.attributes.events.data.map((event: any) => ({
             email: entry.attributes.profile.data.attributes.email,
@@ -130,7 +132,7 @@ const catalog = {
   categories: [category('c-women', 'Women'), category('c-pants', 'Pants', ['c-women']), category('c-jeans', 'Jeans', ['c-women', 'c-pants']), category('c-shirts', 'Shirts')],
 };
 
-function setup(orders: Order[], refuse?: (requestIndex: number) => PlatformError | undefined) {
+function setup(orders: Order[], refuse?: Refuse) {
   const commercetools = fakeCommercetools({ orders, ...catalog });
   const klaviyo = fakeKlaviyo(refuse);
   const importer = new OrdersImporter(
@@ -202,25 +204,56 @@ describe('OrdersImporter', () => {
     expect(run.progress.counters.sent).toBe(1_200);
   });
 
-  it('counts the orders of a request Klaviyo refuses for good as failed, each once, and goes on with the rest', async () => {
-    // 1,200 events: the first request's 1,000 are refused, the second's 200 go through.
+  /** Refuses any request holding one of the events, as Klaviyo does: 400, with a pointer to each (or none). */
+  function refuseEvents(uniqueIds: Set<string>, withPointers: boolean): Refuse {
+    return (_requestIndex, body) => {
+      const pointers: string[] = [];
+      body.data.attributes.eventsBulkCreate.data.forEach((entry: any, entryIndex: number) =>
+        entry.attributes.events.data.forEach((event: any, eventIndex: number) => {
+          if (uniqueIds.has(event.attributes.uniqueId)) {
+            pointers.push(`/data/attributes/events-bulk-create/data/${entryIndex}/attributes/events/data/${eventIndex}/attributes/unique_id`);
+          }
+        }),
+      );
+      if (pointers.length === 0) return undefined;
+      const problems = withPointers ? pointers.map((pointer) => ({ code: 'invalid', detail: 'not valid', pointer })) : [{ code: 'invalid', detail: 'not valid' }];
+      return new PlatformError('klaviyo', 'bulk_create_events', 400, 'invalid', undefined, problems);
+    };
+  }
+
+  it('fails only the orders of the events Klaviyo refuses, each once with the reason, and sends every other event', async () => {
+    // 400 orders of three events each: all three of one order are refused, and one of another's.
     const orders = Array.from({ length: 400 }, (_, index) => order(index));
-    const refusal = new PlatformError('klaviyo', 'bulk_create_events', 400, 'invalid /data/attributes');
-    const { importer, klaviyo } = setup(orders, (requestIndex) => (requestIndex === 0 ? refusal : undefined));
+    const refused = new Set([orderId(5), `${orderId(5)}-li-1`, `${orderId(5)}-li-2`, `${orderId(77)}-li-2`]);
+    const { importer, klaviyo } = setup(orders, refuseEvents(refused, true));
     const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
 
     await importer.run(run);
 
-    const refusedOrderIds = [...new Set(klaviyo.requests[0].map((event) => event.uniqueId.replace(/-li-\d$/, '')))].sort();
-    expect(run.progress.counters.failed).toBe(refusedOrderIds.length);
-    // The status lists the latest 50 failures; each names a refused order and the reason.
-    expect(run.progress.recentFailures).toHaveLength(50);
-    for (const failure of run.progress.recentFailures) {
-      expect(refusedOrderIds).toContain(failure.id);
-      expect(failure.reason).toBe('Klaviyo refused the request: invalid /data/attributes');
-    }
-    expect(run.progress.counters.sent).toBe(1_200 - klaviyo.requests[0].length);
+    expect(run.progress.counters).toMatchObject({ failed: 2, sent: 1_196, succeeded: 1_196 });
+    expect(run.progress.recentFailures.map((failure) => failure.id).sort()).toStrictEqual([orderId(5), orderId(77)].sort());
+    const failure77 = run.progress.recentFailures.find((failure) => failure.id === orderId(77))!;
+    expect(failure77.reason).toMatch(/^Klaviyo refused the event: invalid not valid at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\/attributes\/unique_id$/);
+    // The refused request went once, its good events once more; every other event landed.
+    expect(klaviyo.requests).toHaveLength(3);
+    const landed = new Set(klaviyo.requests.slice(1).flat().map((event) => event.uniqueId));
+    expect(landed.size).toBe(1_196);
+    for (const uniqueId of refused) expect(landed.has(uniqueId)).toBe(false);
+    expect(landed.has(`${orderId(77)}-li-1`)).toBe(true);
     expect(run.tracker.positions()[0].afterId).toBe(orders.map((candidate) => candidate.id).sort().at(-1));
+  });
+
+  it('finds a refused event by halving the request when Klaviyo names no event', async () => {
+    const orders = Array.from({ length: 400 }, (_, index) => order(index));
+    const { importer, klaviyo } = setup(orders, refuseEvents(new Set([`${orderId(123)}-li-1`]), false));
+    const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
+
+    await importer.run(run);
+
+    expect(run.progress.counters).toMatchObject({ failed: 1, sent: 1_199 });
+    expect(run.progress.recentFailures).toStrictEqual([{ id: orderId(123), reason: 'Klaviyo refused the event: invalid not valid' }]);
+    // About two requests per halving of a request of 1,000, not one per event.
+    expect(klaviyo.requests.length).toBeLessThan(25);
   });
 
   it.each([401, 403, 404])('fails the run on a %i, which every request would get, and commits nothing past it', async (status) => {

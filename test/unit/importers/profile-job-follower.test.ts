@@ -17,7 +17,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
   });
   afterAll(() => emulator.close());
 
-  function runContext(): ImportRun {
+  function runContext(controller = new AbortController()): ImportRun {
     return {
       runId: 'run',
       type: 'customers',
@@ -25,7 +25,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
       ranges: [{}],
       tracker: new CommitTracker([{}], () => undefined),
       progress: new RunProgress(),
-      signal: new AbortController().signal,
+      signal: controller.signal,
       logger: createLogger('silent'),
     };
   }
@@ -54,7 +54,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
       },
       (jobs) => unfinished.push(jobs.map((job) => job.jobId)),
     );
-    follower.follow({ jobId, customerIds: ['c-a', 'c-b', 'c-c'], withoutPhone: false });
+    await follower.follow({ jobId, customerIds: ['c-a', 'c-b', 'c-c'], withoutPhone: false });
     await follower.drain();
 
     expect(resent).toEqual([['c-b', 'c-c']]);
@@ -74,8 +74,8 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
       const follower = new ProfileJobFollower(impatient, run, async () => [], (jobs) => unfinished.push(jobs.map((job) => job.jobId)));
       const first = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-1@example.com' } }]);
       const second = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-2@example.com' } }]);
-      follower.follow({ jobId: first, customerIds: ['c-1'], withoutPhone: false });
-      follower.follow({ jobId: second, customerIds: ['c-2'], withoutPhone: false });
+      await follower.follow({ jobId: first, customerIds: ['c-1'], withoutPhone: false });
+      await follower.follow({ jobId: second, customerIds: ['c-2'], withoutPhone: false });
       await follower.drain();
 
       expect(run.progress.counters).toMatchObject({ succeeded: 0, failed: 2 });
@@ -84,6 +84,42 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
         { id: 'c-2', reason: expect.stringContaining(`had not finished the profile import job ${second}`) },
       ]);
       expect(unfinished[unfinished.length - 1]).toEqual([]);
+    } finally {
+      emulator.configure({ jobProcessingMs: 20 });
+    }
+  });
+
+  it('lets a submission on only once fewer than its limit of jobs are unfinished', async () => {
+    const run = runContext();
+    const follower = new ProfileJobFollower(klaviyo, run, async () => [], () => undefined, 2);
+    const submit = async (n: number) => ({
+      jobId: await submitProfileImportJob(klaviyo, [{ attributes: { email: `wait-${n}@example.com` } }]),
+      customerIds: [`c-${n}`],
+      withoutPhone: false,
+    });
+    await follower.follow(await submit(1));
+    // Two unfinished: the second submission waits until the first job is followed to its end.
+    await follower.follow(await submit(2));
+    expect(run.progress.counters.succeeded).toBe(1);
+    await follower.drain();
+    expect(run.progress.counters.succeeded).toBe(2);
+  });
+
+  it('ends a waiting submission when the run stops', async () => {
+    emulator.configure({ jobProcessingMs: 60_000 });
+    try {
+      const controller = new AbortController();
+      const run = runContext(controller);
+      const unfinished: string[][] = [];
+      const follower = new ProfileJobFollower(klaviyo, run, async () => [], (jobs) => unfinished.push(jobs.map((job) => job.jobId)), 1);
+      const jobId = await submitProfileImportJob(klaviyo, [{ attributes: { email: 'never-done@example.com' } }]);
+      const waiting = follower.follow({ jobId, customerIds: ['c-1'], withoutPhone: false });
+      controller.abort();
+      await waiting;
+      await follower.drain();
+      // The job Klaviyo has not finished stays in the checkpoint for the resumed run.
+      expect(unfinished[unfinished.length - 1]).toEqual([jobId]);
+      expect(run.progress.counters).toMatchObject({ succeeded: 0, failed: 0 });
     } finally {
       emulator.configure({ jobProcessingMs: 20 });
     }
