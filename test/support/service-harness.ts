@@ -49,6 +49,24 @@ export async function http(url: string, method = 'GET', body?: unknown, headers:
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/**
+ * A GET on Klaviyo's public API at the emulator, as a client reads it: a 429 (the emulator
+ * enforces Klaviyo's rate limits) is waited out as its Retry-After says and asked again, so a
+ * test's own verification never depends on how many requests fit into a rate-limit window.
+ */
+export async function klaviyoApiGet(env: Record<string, string>, pathOrUrl: string, timeoutMs = 120_000): Promise<HttpAnswer> {
+  const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${env.KLAVIYO_API_URL}${pathOrUrl}`;
+  const headers = { Authorization: `Klaviyo-API-Key ${env.KLAVIYO_AUTH_KEY}`, revision: '2026-07-15', accept: 'application/vnd.api+json' };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url, { headers });
+    const text = await response.text();
+    if (response.status !== 429 || Date.now() > deadline) return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    const retryAfterSeconds = Number(response.headers.get('retry-after')) || 1;
+    await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1_000));
+  }
+}
+
 /** Polls the status of an import until it reaches one of `states`. */
 export async function waitForState(serviceUrl: string, type: string, states: string[], timeoutMs = 120_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
