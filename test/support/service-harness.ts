@@ -67,6 +67,29 @@ export async function klaviyoApiGet(env: Record<string, string>, pathOrUrl: stri
   }
 }
 
+/** Polls `probe` until it returns a value other than undefined; fails naming `what` after `timeoutMs`. */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Polls an import's status until `accept` holds for it; answers that status. */
+export function waitForStatus(serviceUrl: string, type: string, what: string, accept: (status: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  return pollUntil(
+    what,
+    async () => {
+      const { status, body } = await http(`${serviceUrl}/sync/${type}/status`);
+      return status === 200 && accept(body) ? body : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** Polls the status of an import until it reaches one of `states`. */
 export async function waitForState(serviceUrl: string, type: string, states: string[], timeoutMs = 120_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
