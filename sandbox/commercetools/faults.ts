@@ -73,9 +73,11 @@ export class CommercetoolsFaults {
     const { outageMs, ...faults } = options;
     Object.assign(this.config, faults);
     if (outageMs) {
+      // A new outage replaces one under way (its end moves with it).
+      if (this.outage) clearTimeout(this.outage.timer);
       const until = new Date(Date.now() + outageMs);
       // Set now so the answer tells when it ends; the port closes only after the answer went out.
-      const timer = setTimeout(() => void this.endOutage(), outageMs);
+      const timer = setTimeout(() => this.endOutage(), outageMs);
       this.outage = { until, timer };
       void answered.then(() => this.beginOutage(timer));
     }
@@ -116,7 +118,7 @@ export class CommercetoolsFaults {
 
   private beginOutage(timer: NodeJS.Timeout): void {
     if (this.outage?.timer !== timer) return;
-    this.reopenAt = this.server.address() as AddressInfo;
+    if (this.server.listening) this.reopenAt = this.server.address() as AddressInfo;
     this.log(`outage until ${this.outage.until.toISOString()}: port closed`);
     this.server.close();
     for (const socket of this.sockets) socket.destroy();
@@ -127,6 +129,12 @@ export class CommercetoolsFaults {
     this.outage = undefined;
     if (this.server.listening || !this.reopenAt) return;
     const { port, address } = this.reopenAt;
-    this.server.listen(port, address, () => this.log('outage over: listening again'));
+    // Another process may have taken the port meanwhile: say so rather than crash the sandbox.
+    const failed = (error: Error) => this.log(`outage over, but port ${port} cannot be listened on again: ${error.message}`);
+    this.server.once('error', failed);
+    this.server.listen(port, address, () => {
+      this.server.off('error', failed);
+      this.log('outage over: listening again');
+    });
   }
 }
