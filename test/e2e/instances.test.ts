@@ -5,41 +5,26 @@
  * import-job requests, so it is surely still running while the second one is asked.
  */
 import { lockContainer, lockKeys } from '../../src/engine/import-lock';
-import { emulatorInspector, http, pollUntil, startService, waitForState, type RunningService } from '../support/service-harness';
-import { commercetoolsRequest, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import { http, pollUntil, waitForState } from '../support/service-harness';
+import { seed } from '../support/sandbox-process';
+import { sandboxScenario } from '../support/sandbox-scenario';
 
 const customerCount = 5_000;
+const scenario = sandboxScenario();
 
-let sandbox: RunningSandbox;
-let klaviyo: ReturnType<typeof emulatorInspector>;
-let first: RunningService;
-let second: RunningService;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 31, customers: customerCount });
-  klaviyo = emulatorInspector(sandbox.klaviyoUrl!);
-  first = await startService(sandbox.env, { extraEnv: { BULK_IMPORT_INSTANCE_ID: 'instance-a' } });
-  second = await startService(sandbox.env, { extraEnv: { BULK_IMPORT_INSTANCE_ID: 'instance-b' } });
-});
-
-afterAll(async () => {
-  await klaviyo?.configure({ faults: { hangRate: 0, operations: [] } });
-  await Promise.all([first?.close(), second?.close()]);
-  await sandbox?.stop();
-});
-
-async function lockValue(): Promise<{ owner: string; runId: string } | undefined> {
-  const { status, body } = await commercetoolsRequest<{ value: { owner: string; runId: string } }>(sandbox, 'GET', `/custom-objects/${lockContainer}/${lockKeys.customers}`);
-  return status === 404 ? undefined : body.value;
-}
+const lockValue = () => scenario.customObject<{ owner: string; runId: string }>(lockContainer, lockKeys.customers);
 
 /** Customers sent in profile import jobs; each customer goes out in exactly one job when one run imports them. */
 async function profilesInImportJobs(): Promise<number> {
-  const jobs = await klaviyo.records('jobs');
+  const jobs = await scenario.klaviyo().records('jobs');
   return jobs.filter((job) => job.type === 'profile-bulk-import-job').reduce((sum, job) => sum + Number(job.attributes.total_count), 0);
 }
 
 it('one instance runs an import; the other says it runs there and no call on it makes the import run twice', async () => {
+  await seed(scenario.sandbox(), { seed: 31, customers: customerCount });
+  const first = await scenario.inProcessService({ BULK_IMPORT_INSTANCE_ID: 'instance-a' });
+  const second = await scenario.inProcessService({ BULK_IMPORT_INSTANCE_ID: 'instance-b' });
+  const klaviyo = scenario.klaviyo();
   await klaviyo.configure({ faults: { hangRate: 1, operations: ['bulk_import_profiles'] } });
   const started = await http(`${first.url}/sync/customers`, 'POST');
   expect(started.status).toBe(202);
