@@ -26,7 +26,7 @@ it('SIGKILL mid-run, then a restart with auto-resume: the import finishes by its
   await scenario.klaviyo().configure({ faults: { latencyMs: 0 } });
   const restarted = await scenario.serviceProcess({ ...env, BULK_IMPORT_AUTO_RESUME: 'true' });
   // Nothing but waiting: the restarted instance resumes on its own once the lock has expired.
-  const done = await waitForState(restarted.url, 'customers', ['completed', 'failed'], 90_000);
+  const done = await waitForState(restarted.url, 'customers', ['completed', 'failed'], 60_000);
   expect({ state: done.state, failed: done.counters.failed }).toEqual({ state: 'completed', failed: 0 });
   expect(await scenario.customerIdsInKlaviyo()).toEqual(await scenario.allCustomerIds());
   expect(await scenario.customObject(lockContainer, lockKeys.customers)).toBeUndefined();
