@@ -11,6 +11,7 @@ import { CommercetoolsMock } from '@labdigital/commercetools-mock';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { CorrectedStorage, installCorrections } from './corrections';
+import { CommercetoolsFaults, commercetoolsFaultsSchema } from './faults';
 import { type CommercetoolsDataset, type GeneratorOptions, generateDataset } from './generator';
 import { type ResourceType, SandboxStorage } from './storage';
 
@@ -23,6 +24,8 @@ export interface CommercetoolsSandboxOptions {
   clientSecret?: string;
   /** false serves the raw mock, to check whether a newer mock still needs the corrections. */
   corrections?: boolean;
+  /** Where messages for a human go (outages starting and ending); default stderr. */
+  log?: (message: string) => void;
 }
 
 export interface CommercetoolsSandbox {
@@ -85,6 +88,7 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
   if (storage instanceof CorrectedStorage) installCorrections(mock, storage);
 
   const stats: RequestStats = { total: 0, oauth: 0, byResource: {} };
+  const faults = new CommercetoolsFaults(mock.app.server, options.log ?? ((message) => process.stderr.write(`[commercetools sandbox] ${message}\n`)));
   mock.app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (path.startsWith('/__sandbox/')) return;
@@ -107,6 +111,7 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
     const resource = path.split('/')[2] || 'project';
     stats.total += 1;
     stats.byResource[resource] = (stats.byResource[resource] ?? 0) + 1;
+    if (!(await faults.apply(request.method, resource, reply))) return reply;
   });
 
   const seed = async (generatorOptions: GeneratorOptions): Promise<SeedResult> => {
@@ -131,6 +136,13 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
     await reset();
     return reply.send({ reset: true });
   });
+  mock.app.get('/__sandbox/faults', async (_request, reply) => reply.send(faults.state()));
+  mock.app.post('/__sandbox/faults', async (request, reply) => {
+    const parsed = commercetoolsFaultsSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.status(400).send({ message: `faults: ${z.prettifyError(parsed.error)}` });
+    const answered = new Promise<void>((resolve) => reply.raw.once('finish', () => resolve()));
+    return reply.send(faults.configure(parsed.data, answered));
+  });
   mock.app.get('/__sandbox/stats', async (_request, reply) => reply.send({ requests: stats }));
   mock.app.post('/__sandbox/stats/reset', async (_request, reply) => {
     Object.assign(stats, { total: 0, oauth: 0, byResource: {} });
@@ -146,7 +158,11 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
     credentials,
     seed,
     reset,
-    close: () => mock.app.close(),
+    close: async () => {
+      faults.close();
+      // During an outage the port is closed already.
+      if (mock.app.server.listening) await mock.app.close();
+    },
   };
 }
 

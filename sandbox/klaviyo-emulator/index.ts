@@ -5,6 +5,7 @@ import { catalogKinds, serializeCatalogRecord } from './catalog';
 import type { RequestContext } from './context';
 import { ApiError, invalid, type JsonApiError } from './errors';
 import { inspectEvent, serializeMetric } from './events';
+import { type FaultConfig, FaultConfigError, FaultInjector, type FaultOptions, noFaults, parseFaultOptions } from './faults';
 import { parseFilter } from './filter';
 import { serializeProfile } from './profiles';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter';
@@ -14,14 +15,7 @@ import { findSpecPath, specCandidates } from './spec-location';
 import { EmulatorState } from './state';
 import { RequestValidator } from './validator';
 
-export interface FaultOptions {
-  /** Share of API requests answered 503 (0..1). */
-  errorRate?: number;
-  /** Added to every API request. */
-  latencyMs?: number;
-  /** Share of API requests whose connection is destroyed without an answer (0..1). */
-  dropRate?: number;
-}
+export type { FaultOptions } from './faults';
 
 export interface KlaviyoEmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -43,14 +37,13 @@ export interface KlaviyoEmulatorOptions {
 }
 
 export interface EmulatorConfig {
-  faults: Required<FaultOptions>;
+  faults: FaultConfig;
   rateLimitSpeed: number;
   jobProcessingMs: number;
   refuseRecords: string[];
 }
 
 /** What `configure` and `POST /__emulator/config` change. */
-export type EmulatorConfigChange = { faults?: FaultOptions; rateLimitSpeed?: number; jobProcessingMs?: number; refuseRecords?: string[] };
 
 export interface EmulatorStats {
   records: Record<'profiles' | 'events' | 'metrics' | 'catalogItems' | 'catalogVariants' | 'catalogCategories', number>;
@@ -76,9 +69,20 @@ export interface KlaviyoEmulator {
   state: EmulatorState;
   stats(): EmulatorStats;
   rejected(): RejectedRequest[];
-  configure(change: EmulatorConfigChange): EmulatorConfig;
+  /** Throws FaultConfigError for fault options it does not know or accept. */
+  configure(change: ConfigChange): EmulatorConfig;
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface ConfigChange {
+  faults?: FaultOptions;
+  rateLimitSpeed?: number;
+  jobProcessingMs?: number;
+  /** Reseeds the fault dice, so that a fault pattern can be reproduced mid-run. */
+  randomSeed?: number;
+  /** Bulk records whose JSON contains one of these strings are refused with a pointer to each. */
+  refuseRecords?: string[];
 }
 
 const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
@@ -99,15 +103,15 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
   const routes = buildRoutes(spec);
   const state = new EmulatorState();
   const config: EmulatorConfig = {
-    faults: { errorRate: 0, latencyMs: 0, dropRate: 0, ...options.faults },
+    faults: { ...noFaults, ...parseFaultOptions(options.faults) },
     rateLimitSpeed: options.rateLimitSpeed ?? 1,
     jobProcessingMs: options.jobProcessingMs ?? 100,
     refuseRecords: options.refuseRecords ?? [],
   };
   const jobs = new JobRunner(state, config.jobProcessingMs);
   const rateLimiter = new RateLimiter(config.rateLimitSpeed);
-  const random = seededRandom(options.randomSeed ?? Date.now());
   let counters = emptyCounters();
+  const faults = new FaultInjector(config.faults, options.randomSeed ?? Date.now(), () => counters.faultsInjected++);
   let rejected: RejectedRequest[] = [];
 
   const stats = (): EmulatorStats => ({
@@ -125,8 +129,10 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     faultsInjected: counters.faultsInjected,
   });
 
-  const configure = (change: EmulatorConfigChange): EmulatorConfig => {
-    Object.assign(config.faults, change.faults);
+  const configure = (change: ConfigChange): EmulatorConfig => {
+    Object.assign(config.faults, parseFaultOptions(change.faults));
+    faults.reconsider();
+    if (change.randomSeed !== undefined) faults.reseed(change.randomSeed);
     if (change.rateLimitSpeed !== undefined) config.rateLimitSpeed = rateLimiter.speed = change.rateLimitSpeed;
     if (change.jobProcessingMs !== undefined) config.jobProcessingMs = jobs.processingMs = change.jobProcessingMs;
     if (Array.isArray(change.refuseRecords)) config.refuseRecords = change.refuseRecords.map(String);
@@ -175,7 +181,12 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     }
     if (route === 'POST /__emulator/config') {
       const change = parseJson((await readBody(request, DEFAULT_MAX_PAYLOAD_BYTES)).toString('utf8')) ?? {};
-      return send(response, 200, configure(change as Parameters<typeof configure>[0]));
+      try {
+        return send(response, 200, configure(change as ConfigChange));
+      } catch (error) {
+        if (!(error instanceof FaultConfigError)) throw error;
+        return sendErrors(response, invalid(error.message, { pointer: '/faults' }));
+      }
     }
     const data = records && recordsOfKind(records[1], baseUrl);
     if (data) return send(response, 200, { data });
@@ -199,18 +210,7 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     const { route, params } = matched;
     counters.byOperation[route.operationId] = (counters.byOperation[route.operationId] ?? 0) + 1;
 
-    const { faults } = config;
-    if (faults.dropRate > 0 && random() < faults.dropRate) {
-      counters.faultsInjected++;
-      request.socket.destroy();
-      return;
-    }
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.errorRate > 0 && random() < faults.errorRate) {
-      counters.faultsInjected++;
-      await readBody(request, DEFAULT_MAX_PAYLOAD_BYTES).catch(() => undefined);
-      return sendErrors(response, new ApiError(503, 'service_unavailable', 'Service unavailable.', 'Injected fault: the emulator answered 503.'));
-    }
+    if (!(await faults.apply(route.operationId, request, response))) return;
 
     let rateLimit: RateLimitDecision | undefined;
     let body: unknown;
@@ -393,15 +393,4 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 
 function sendErrors(response: ServerResponse, error: ApiError): void {
   send(response, error.status, { errors: [error.error] });
-}
-
-/** mulberry32: a small seeded generator so fault patterns can be reproduced. */
-function seededRandom(seed: number): () => number {
-  let value = seed >>> 0;
-  return () => {
-    value = (value + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(value ^ (value >>> 15), 1 | value);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }

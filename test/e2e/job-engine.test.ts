@@ -1,7 +1,7 @@
 
 import { checkpointContainer } from '../../src/engine/checkpoints';
 import { lockContainer, lockKeys } from '../../src/engine/import-lock';
-import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
+import { emulatorInspector, http, startService, waitForState, waitForStatus, type RunningService } from '../support/service-harness';
 import { commercetoolsRequest, seed, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 import { freePort } from '../../bench/service-driver';
 import { spawnService, waitUntilListening } from '../support/service-process';
@@ -101,17 +101,19 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
   });
 
   it('does not let a crashed run block the next one past the lock expiry, and resumes it from its checkpoint', async () => {
+    // Long enough that the next instance surely starts while the dead run's lock still holds.
+    const lockTtlSeconds = '10';
     const port = await freePort();
-    const crashing = spawnService({ ...sandbox.env, BULK_IMPORT_PORT: String(port), BULK_IMPORT_LOCK_TTL_SECONDS: '10' });
+    const crashing = spawnService({ ...sandbox.env, BULK_IMPORT_PORT: String(port), BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds });
     await waitUntilListening(crashing);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
     expect((await http(`${crashing.url}/sync/customers`, 'POST')).status).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await waitForStatus(crashing.url, 'customers', 'a first batch accepted', (status) => status.counters?.sent > 0);
     crashing.child.kill('SIGKILL');
     await crashing.exited;
     await klaviyo.configure({ faults: { latencyMs: 0 } });
 
-    const next = await service({ BULK_IMPORT_LOCK_TTL_SECONDS: '10' });
+    const next = await service({ BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds });
     const blocked = await http(`${next.url}/sync/customers`, 'POST');
     expect(blocked.status).toBe(423);
     // Until its lock expires, a crashed instance cannot be told from a live one.
@@ -131,7 +133,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     await waitUntilListening(first);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
     expect((await http(`${first.url}/sync/customers`, 'POST')).status).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await waitForStatus(first.url, 'customers', 'a first batch accepted', (status) => status.counters?.sent > 0);
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

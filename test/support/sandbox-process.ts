@@ -12,6 +12,7 @@ import {
   readAllRecords as readAllRecordsWithToken,
   startSandbox as startSandboxProcess,
 } from '../../bench/service-driver';
+import type { CommercetoolsFaultOptions, FaultState } from '../../sandbox/commercetools/faults';
 import type { SeedResult } from '../../sandbox/commercetools/server';
 
 export interface SandboxOptions {
@@ -86,6 +87,53 @@ export async function commercetoolsStats(sandbox: RunningSandbox): Promise<Comme
 
 export async function resetCommercetoolsStats(sandbox: RunningSandbox): Promise<void> {
   await control(sandbox, 'POST', '/__sandbox/stats/reset');
+}
+
+/**
+ * Changes the commercetools sandbox's faults (POST /__sandbox/faults): `errorRate` with
+ * `errorStatuses`, `hangRate`, `writeLatencyMs`; fields not given keep their values.
+ */
+export async function setCommercetoolsFaults(sandbox: RunningSandbox, faults: Omit<CommercetoolsFaultOptions, 'outageMs'>): Promise<FaultState> {
+  return control(sandbox, 'POST', '/__sandbox/faults', faults);
+}
+
+/** Lifts every commercetools fault (an outage under way runs its course). */
+export async function clearCommercetoolsFaults(sandbox: RunningSandbox): Promise<FaultState> {
+  return setCommercetoolsFaults(sandbox, { errorRate: 0, errorStatuses: [503], hangRate: 0, writeLatencyMs: 0 });
+}
+
+/** Faults configured, faults injected so far, and the end of an outage under way. */
+export async function commercetoolsFaults(sandbox: RunningSandbox): Promise<FaultState> {
+  return control(sandbox, 'GET', '/__sandbox/faults');
+}
+
+/**
+ * Takes commercetools down for `outageMs`: resolves once its port refuses connections, with the
+ * time the outage was asked for (just before it began) and when the sandbox will listen again.
+ */
+export async function startCommercetoolsOutage(sandbox: RunningSandbox, outageMs: number): Promise<{ beganAt: number; until: Date }> {
+  const beganAt = Date.now();
+  const { outageUntil } = await control<FaultState>(sandbox, 'POST', '/__sandbox/faults', { outageMs });
+  await pollCommercetools(sandbox, false, outageMs);
+  return { beganAt, until: new Date(outageUntil!) };
+}
+
+/** Resolves once the commercetools sandbox accepts connections again after an outage. */
+export async function waitForCommercetools(sandbox: RunningSandbox, timeoutMs = 120_000): Promise<void> {
+  await pollCommercetools(sandbox, true, timeoutMs);
+}
+
+async function pollCommercetools(sandbox: RunningSandbox, reachable: boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answers = await fetch(`${sandbox.ctApiUrl}/__sandbox/faults`).then(
+      () => true,
+      () => false,
+    );
+    if (answers === reachable) return;
+    if (Date.now() > deadline) throw new Error(`commercetools sandbox still ${reachable ? 'down' : 'up'} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export interface CommercetoolsResponse<T = unknown> {

@@ -49,6 +49,47 @@ export async function http(url: string, method = 'GET', body?: unknown, headers:
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/**
+ * A GET on Klaviyo's public API at the emulator, as a client reads it: a 429 (the emulator
+ * enforces Klaviyo's rate limits) is waited out as its Retry-After says and asked again, so a
+ * test's own verification never depends on how many requests fit into a rate-limit window.
+ */
+export async function klaviyoApiGet(env: Record<string, string>, pathOrUrl: string, timeoutMs = 120_000): Promise<HttpAnswer> {
+  const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${env.KLAVIYO_API_URL}${pathOrUrl}`;
+  const headers = { Authorization: `Klaviyo-API-Key ${env.KLAVIYO_AUTH_KEY}`, revision: '2026-07-15', accept: 'application/vnd.api+json' };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url, { headers });
+    const text = await response.text();
+    if (response.status !== 429 || Date.now() > deadline) return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    const retryAfterSeconds = Number(response.headers.get('retry-after')) || 1;
+    await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1_000));
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined; fails naming `what` after `timeoutMs`. */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Polls an import's status until `accept` holds for it; answers that status. */
+export function waitForStatus(serviceUrl: string, type: string, what: string, accept: (status: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  return pollUntil(
+    what,
+    async () => {
+      const { status, body } = await http(`${serviceUrl}/sync/${type}/status`);
+      return status === 200 && accept(body) ? body : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** Polls the status of an import until it reaches one of `states`. */
 export async function waitForState(serviceUrl: string, type: string, states: string[], timeoutMs = 120_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
