@@ -70,7 +70,11 @@ export interface EngineTiming {
   finalWriteDeadlineMs: number;
   /** Each read (lock, checkpoint) of a status. */
   statusReadDeadlineMs: number;
-  /** How long an aborted importer gets to finish its requests in flight before the run ends without it. */
+  /**
+   * How long an aborted importer gets to finish its requests in flight before the run ends without
+   * it. Short enough that on SIGTERM the final checkpoint and the release still fit in Cloud Run's
+   * 10 s; records of requests cut off are not committed, so a resume sends them again.
+   */
   windDownMs: number;
   /** Auto-resume: the first and the longest wait between tries while commercetools fails. */
   resumeRetryMinMs: number;
@@ -88,7 +92,7 @@ export function defaultEngineTiming(lockTtlMs: number): EngineTiming {
     checkpointWriteDeadlineMs: 10_000,
     finalWriteDeadlineMs: 5_000,
     statusReadDeadlineMs: 1_000,
-    windDownMs: 10_000,
+    windDownMs: 4_000,
     resumeRetryMinMs: 1_000,
     resumeRetryMaxMs: 60_000,
     resumeExpiryMarginMs: 1_000,
