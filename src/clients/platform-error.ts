@@ -59,7 +59,7 @@ export function retryAfterMs(value: unknown): number | undefined {
 }
 
 /** "20 s", "0.2 s": a duration as a person reads it in a message. */
-export function inSeconds(ms: number): string {
+function inSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
 

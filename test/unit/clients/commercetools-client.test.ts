@@ -6,7 +6,7 @@ import type { Config } from '../../../src/config/env';
 import type { RetryPolicy } from '../../../src/engine/retry';
 import { createLogger } from '../../../src/logging/logger';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox-process';
-import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } from './local-server';
+import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } from '../../support/local-server';
 
 const query: PageQuery = { where: [], sort: 'id asc', limit: 10, withTotal: false };
 const oneAttempt: RetryPolicy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 };

@@ -5,7 +5,7 @@ import { PlatformError } from '../../../src/clients/platform-error';
 import type { RetryPolicy } from '../../../src/engine/retry';
 import { createLogger } from '../../../src/logging/logger';
 import { startKlaviyoEmulator, type KlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
-import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } from './local-server';
+import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } from '../../support/local-server';
 
 const quickRetries: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 
