@@ -37,19 +37,39 @@ export class CallScope {
 }
 
 /**
- * Sends one HTTP request with a signal that aborts it after `timeoutMs` or when the current call's
- * signal aborts, whichever comes first. An aborted request rejects with DeadlineExceeded or
- * CallStopped, any other failure with what `send` threw; either is kept as the scope's lastFailure,
- * since an SDK may wrap it beyond recognition.
+ * How long a request that may change data is given to finish after a stop. Its outcome is then
+ * known, so the records it carried count as sent and a resumed run does not send them again; one
+ * that hangs is cut off all the same, well inside the 10 s a SIGTERM leaves.
  */
-export async function underDeadline<T>(timeoutMs: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export const stopGraceMs = 3_000;
+
+/** True for the methods of requests that may change data on the server. */
+const changesData = (method: string | undefined) => !['GET', 'HEAD'].includes((method ?? 'GET').toUpperCase());
+
+/**
+ * Sends one HTTP request with a signal that aborts it after `timeoutMs`, or when the current call's
+ * signal aborts: at once for a read or the caller's own deadline, after `stopGraceMs` for a write
+ * stopped by the caller. An aborted request rejects with DeadlineExceeded or CallStopped, any
+ * other failure with what `send` threw; either is kept as the scope's lastFailure, since an SDK
+ * may wrap it beyond recognition.
+ */
+export async function underDeadline<T>(
+  timeoutMs: number,
+  method: string | undefined,
+  send: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const scope = scopes.getStore();
   const startedAt = Date.now();
   const request = new AbortController();
-  const timer = setTimeout(() => request.abort(new DeadlineExceeded(timeoutMs)), timeoutMs);
-  const onStop = () => request.abort(new CallStopped(Date.now() - startedAt));
-  if (scope?.signal?.aborted) onStop();
-  scope?.signal?.addEventListener('abort', onStop, { once: true });
+  const stop = () => request.abort(new CallStopped(Date.now() - startedAt));
+  const timers = [setTimeout(() => request.abort(new DeadlineExceeded(timeoutMs)), timeoutMs)];
+  const onStop = () => {
+    if (changesData(method) && !isCallerDeadline(scope?.signal?.reason)) timers.push(setTimeout(stop, stopGraceMs));
+    else stop();
+  };
+  // A request not yet sent when the stop came has no outcome to wait for.
+  if (scope?.signal?.aborted) stop();
+  else scope?.signal?.addEventListener('abort', onStop, { once: true });
   try {
     return await send(request.signal);
   } catch (error) {
@@ -57,7 +77,7 @@ export async function underDeadline<T>(timeoutMs: number, send: (signal: AbortSi
     if (scope) scope.lastFailure = failure;
     throw failure;
   } finally {
-    clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
     scope?.signal?.removeEventListener('abort', onStop);
   }
 }

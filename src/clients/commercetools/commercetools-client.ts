@@ -99,7 +99,7 @@ export class CommercetoolsClient {
  */
 function fetchUnderDeadline(timeoutMs: number): typeof fetch {
   return (input, init) =>
-    underDeadline(timeoutMs, async (signal) => {
+    underDeadline(timeoutMs, init?.method, async (signal) => {
       const response = await fetch(input, { ...init, signal });
       const body = await response.arrayBuffer();
       const { status, statusText, headers } = response;

@@ -32,7 +32,7 @@ class DeadlineSession extends ApiKeySession {
   }
 
   override requestWithRetry(config: AxiosRequestConfig): Promise<AxiosResponse> {
-    return underDeadline(this.timeoutMs, (signal) => super.requestWithRetry({ ...config, signal }));
+    return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...config, signal }));
   }
 }
 

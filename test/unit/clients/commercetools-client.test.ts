@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
 import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages';
 import { PlatformError } from '../../../src/clients/platform-error';
+import { stopGraceMs } from '../../../src/clients/request-scope';
 import type { Config } from '../../../src/config/env';
 import type { RetryPolicy } from '../../../src/engine/retry';
 import { createLogger } from '../../../src/logging/logger';
@@ -80,21 +81,64 @@ describe('CommercetoolsClient deadlines', () => {
     expect(server.paths).toEqual(['/oauth/token']);
   });
 
-  it.each([
-    ['an API request', 2, () => commercetools(never)],
-    ['a token request', 1, () => startLocalServer(never)],
-  ])('aborts %s that hangs as soon as the call is stopped, with the stop as reason and without retrying', async (_name, requests, start) => {
-    server = await start();
+  it('aborts a read that hangs as soon as the call is stopped, with the stop as reason and without retrying', async () => {
+    server = await commercetools(never);
     const stop = new AbortController();
     const read = readCustomers(clientFor(server.url, { timeoutMs: 60_000 }), stop.signal);
-    await server.received(requests);
+    await server.received(2);
     const stopped = new Error('import stopped');
     const stoppedAt = Date.now();
     stop.abort(stopped);
     await expect(read).rejects.toBe(stopped);
-    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(2_000);
     await eventually(() => server!.abandoned === 1);
-    expect(server.paths).toHaveLength(requests);
+    expect(server.paths).toHaveLength(2);
+  });
+
+  describe('a write in flight when the call is stopped', () => {
+    const writeLock = (client: CommercetoolsClient, signal: AbortSignal) =>
+      client.call('writeCustomObject', () => client.api.customObjects().post({ body: { container: 'locks', key: 'customers', value: 1 } }).execute(), signal);
+
+    it('is given a moment to finish, so that its outcome is known', async () => {
+      let stopNow: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => (stopNow = resolve));
+      server = await startLocalServer((request, response) => {
+        if (isTokenRequest(request)) return grantToken(response);
+        stopNow();
+        setTimeout(() => answer(response, 201, { container: 'locks', key: 'customers', version: 1 }), 300);
+      });
+      const stop = new AbortController();
+      const write = writeLock(clientFor(server.url, { timeoutMs: 60_000 }), stop.signal);
+      await stopped;
+      stop.abort(new Error('import stopped'));
+      await expect(write).resolves.toMatchObject({ version: 1 });
+    });
+
+    it(`is cut off when it hangs past ${stopGraceMs / 1000} s after the stop, and not sent again`, async () => {
+      server = await commercetools(never);
+      const stop = new AbortController();
+      const write = writeLock(clientFor(server.url, { timeoutMs: 60_000 }), stop.signal);
+      await server.received(2);
+      const stopped = new Error('import stopped');
+      const stoppedAt = Date.now();
+      stop.abort(stopped);
+      await expect(write).rejects.toBe(stopped);
+      expect(Date.now() - stoppedAt).toBeLessThan(stopGraceMs + 5_000);
+      await eventually(() => server!.abandoned === 1);
+      expect(server.paths).toHaveLength(2);
+    });
+  });
+
+  it('cuts off a token request that hangs when the call is stopped', async () => {
+    server = await startLocalServer(never);
+    const stop = new AbortController();
+    const read = readCustomers(clientFor(server.url, { timeoutMs: 60_000 }), stop.signal);
+    await server.received(1);
+    const stopped = new Error('import stopped');
+    stop.abort(stopped);
+    await expect(read).rejects.toBe(stopped);
+    await eventually(() => server!.abandoned === 1);
+    expect(server.paths).toEqual(['/oauth/token']);
   });
 
   it("reports what kept failing, not the time, when the caller's own deadline passes", async () => {

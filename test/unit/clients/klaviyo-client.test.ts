@@ -68,6 +68,25 @@ describe('KlaviyoClient deadlines and stops', () => {
     expect(server.paths).toHaveLength(1);
   });
 
+  it('gives a write in flight when the call is stopped a moment to finish, so that its outcome is known', async () => {
+    let stopNow: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (stopNow = resolve));
+    server = await startLocalServer((_request, response) => {
+      stopNow();
+      setTimeout(() => answer(response, 202, { data: { type: 'profile-bulk-import-job', id: 'job-1', attributes: {} } }), 300);
+    });
+    const client = clientFor(server.url, { timeoutMs: 60_000 });
+    const stop = new AbortController();
+    const write = client.call(
+      'bulk_import_profiles',
+      () => client.profiles.bulkImportProfiles({ data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: [] } } } }),
+      stop.signal,
+    );
+    await stopped;
+    stop.abort(new Error('import stopped'));
+    await expect(write).resolves.toMatchObject({ body: { data: { id: 'job-1' } } });
+  });
+
   it("stops waiting out a 429's Retry-After when the call is stopped", async () => {
     server = await startLocalServer((_request, response) => throttled(response));
     const stop = new AbortController();
