@@ -48,7 +48,10 @@ export class OperationRateLimiter {
     this.steady = new SlidingWindow(limit.steadyPerMinute, 60_000 + marginMs.steady);
   }
 
-  /** Resolves when the caller may send one request; callers are served in arrival order. */
+  /**
+   * Resolves when the caller may send one request; callers are served in arrival order. When
+   * `signal` aborts, rejects at once with its reason, even while others are still ahead in the queue.
+   */
   acquire(signal?: AbortSignal): Promise<void> {
     const turn = this.queue.then(async () => {
       for (;;) {
@@ -65,6 +68,16 @@ export class OperationRateLimiter {
     });
     // A caller that gave up must not block the ones behind it.
     this.queue = turn.catch(() => undefined);
-    return turn;
+    return signal ? untilAborted(turn, signal) : turn;
   }
+}
+
+/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

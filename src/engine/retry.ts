@@ -33,22 +33,50 @@ export function backoffDelayMs(attempt: number, policy: RetryPolicy, serverAsked
 }
 
 /**
+ * True when an abort reason is a caller's deadline rather than a stop: the reason
+ * `AbortSignal.timeout()` gives (compared by name, since jest and Node each have a DOMException).
+ */
+export function isCallerDeadline(reason: unknown): boolean {
+  return (reason as Error | undefined)?.name === 'TimeoutError';
+}
+
+/**
  * Runs `call` until it succeeds, fails with an error that is not retryable, or runs out of attempts.
  * Only PlatformErrors are retried: anything else is a bug and surfaces at once.
+ *
+ * When `signal` aborts (before an attempt, during one, or while waiting for the next, a 429's
+ * Retry-After included), no further attempt is made and the promise rejects at once with:
+ * - the signal's reason when it is a stop (any reason but a deadline's);
+ * - the last retryable PlatformError when the signal is a caller's deadline (`AbortSignal.timeout`,
+ *   alone or within `AbortSignal.any`) and an attempt failed, so that a caller bound by a deadline
+ *   reports what kept failing ("connection refused") rather than that its time ran out; the
+ *   signal's reason when no attempt failed yet.
+ * An answer that is not retryable (a refusal, 401, 404) is returned as it is, aborted or not.
  */
 export async function withRetry<T>(
   call: () => Promise<T>,
   options: { policy?: RetryPolicy; signal?: AbortSignal; onRetry?: (error: PlatformError, delayMs: number) => void } = {},
 ): Promise<T> {
+  const { signal } = options;
   const policy = options.policy ?? defaultRetryPolicy;
+  let lastFailure: PlatformError | undefined;
+  const whyStopped = () => (isCallerDeadline(signal?.reason) && lastFailure ? lastFailure : signal?.reason);
   for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw whyStopped();
+    let failure: PlatformError;
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof PlatformError) || !error.retryable || attempt >= policy.maxAttempts) throw error;
-      const delayMs = backoffDelayMs(attempt, policy, error.retryAfterMs);
-      options.onRetry?.(error, delayMs);
-      await sleep(delayMs, options.signal);
+      const retryable = error instanceof PlatformError && error.retryable;
+      if (retryable) lastFailure = error;
+      if (signal?.aborted && (retryable || error === signal.reason)) throw whyStopped();
+      if (!retryable || attempt >= policy.maxAttempts) throw error;
+      failure = error;
     }
+    const delayMs = backoffDelayMs(attempt, policy, failure.retryAfterMs);
+    options.onRetry?.(failure, delayMs);
+    await sleep(delayMs, signal).catch(() => {
+      throw whyStopped();
+    });
   }
 }

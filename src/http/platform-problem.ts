@@ -49,7 +49,7 @@ export function describePlatformError(error: PlatformError): PlatformProblem {
 
 function answerInWords(error: PlatformError, status: number, name: string): string {
   // Klaviyo's detail also carries the error's title; its code alone is what a user looks up.
-  const code = error.problems[0]?.code ?? error.detail;
+  const code = error.code ?? error.problems[0]?.code ?? error.detail;
   const answered = `${name} answered ${status} ${code}`;
   switch (status) {
     case 401:

@@ -11,6 +11,7 @@ import type { Config } from '../../config/env';
 import type { Logger } from '../../logging/logger';
 import { withRetry, type RetryPolicy } from '../../engine/retry';
 import { PlatformError, retryAfterMs } from '../platform-error';
+import { CallScope, underDeadline, unansweredError } from '../request-scope';
 import type { PageQuery } from './keyset-pages';
 
 /** The resources read page by page, with their record type. */
@@ -28,7 +29,8 @@ interface QueryBuilder<T> {
 
 /**
  * The one door to commercetools: the platform SDK over @commercetools/ts-client with the
- * client-credentials flow, every call through the shared retry policy.
+ * client-credentials flow, every call through the shared retry policy. Every HTTP request, token
+ * requests included, has the deadline `timeoutMs` and is aborted when the call's signal aborts.
  */
 export class CommercetoolsClient {
   readonly api: ByProjectKeyRequestBuilder;
@@ -38,16 +40,17 @@ export class CommercetoolsClient {
     private readonly logger: Logger,
     private readonly retryPolicy?: RetryPolicy,
   ) {
+    const httpClient = fetchUnderDeadline(config.timeoutMs);
     const client = new ClientBuilder()
       .withClientCredentialsFlow({
         host: config.authUrl,
         projectKey: config.projectKey,
         credentials: { clientId: config.clientId, clientSecret: config.clientSecret },
         scopes: config.scopes,
-        httpClient: fetch,
+        httpClient,
       })
       // Retries happen in `call`, with Retry-After and jitter, so the middleware's are off.
-      .withHttpMiddleware({ host: config.apiUrl, httpClient: fetch, enableRetry: false })
+      .withHttpMiddleware({ host: config.apiUrl, httpClient, enableRetry: false })
       .build();
     this.api = createApiBuilderFromCtpClient(client).withProjectKey({ projectKey: config.projectKey });
   }
@@ -60,14 +63,21 @@ export class CommercetoolsClient {
       this.call(operation, () => builder().get({ queryArgs: query }).execute(), signal).then((page) => page.results);
   }
 
-  /** Executes one request built with `api`, returning the answer's body. */
+  /**
+   * Executes one request built with `api`, returning the answer's body. Rejects with a
+   * PlatformError, or with the signal's reason once it aborts (see withRetry).
+   */
   call<T>(operation: string, request: () => Promise<ClientResponse<T>>, signal?: AbortSignal): Promise<T> {
     return withRetry(
       async () => {
+        const scope = new CallScope(signal);
         try {
-          return (await request()).body as T;
+          return (await scope.run(request)).body as T;
         } catch (error) {
-          throw toPlatformError(operation, error);
+          // The SDK wraps a failed fetch in an error of its own: the original is the scope's.
+          throw scope.lastFailure === undefined
+            ? toPlatformError(operation, error)
+            : unansweredError('commercetools', operation, scope.lastFailure, signal);
         }
       },
       {
@@ -75,7 +85,7 @@ export class CommercetoolsClient {
         signal,
         onRetry: (error, delayMs) =>
           this.logger.warn(
-            { operation, status: error.status, delayMs: Math.round(delayMs) },
+            { operation, status: error.status, reason: error.detail, delayMs: Math.round(delayMs) },
             'commercetools call failed, retrying',
           ),
       },
@@ -83,24 +93,48 @@ export class CommercetoolsClient {
   }
 }
 
+/**
+ * fetch for the SDK, under the request deadline and the current call's signal. The body is read
+ * here too, so that an answer whose body stalls counts as no answer.
+ */
+function fetchUnderDeadline(timeoutMs: number): typeof fetch {
+  return (input, init) =>
+    underDeadline(timeoutMs, init?.method, async (signal) => {
+      const response = await fetch(input, { ...init, signal });
+      const body = await response.arrayBuffer();
+      const { status, statusText, headers } = response;
+      return new Response(body.byteLength > 0 ? body : null, { status, statusText, headers });
+    });
+}
+
 interface CommercetoolsErrorShape {
   statusCode?: number;
   code?: string;
   message?: string;
   headers?: Record<string, unknown> | Headers;
-  body?: { errors?: Array<{ code?: string }> };
-  /** fetch's network errors carry the system error code (ECONNREFUSED, ENOTFOUND) here. */
-  cause?: { code?: string };
+  body?: { message?: string; errors?: Array<{ code?: string; message?: string }> };
+  error?: Array<{ code?: string; message?: string }> | unknown;
 }
 
-/** Keeps status and error code only; the SDK's error carries the original request. */
+const longestMessage = 300;
+
+/**
+ * Keeps status, the error's code and commercetools' message for it: the SDK's error also carries
+ * the original request, which is dropped. A failed token request keeps the OAuth error
+ * (`invalid_client`, `invalid_scope`) as its code.
+ */
 function toPlatformError(operation: string, error: unknown): PlatformError {
-  const shape = (error ?? {}) as CommercetoolsErrorShape;
+  // The SDK throws `{ body: null, error }` when its own handling of an answer fails.
+  const thrown = (error ?? {}) as { body?: unknown; error?: unknown };
+  const shape = (thrown.body === null && thrown.error && typeof thrown.error === 'object' ? thrown.error : thrown) as CommercetoolsErrorShape;
   const status = shape.statusCode && shape.statusCode > 0 ? shape.statusCode : undefined;
-  const code = shape.body?.errors?.[0]?.code ?? shape.code ?? shape.cause?.code ?? 'error';
+  const first = shape.body?.errors?.[0] ?? (Array.isArray(shape.error) ? shape.error[0] : undefined);
+  const code = first?.code ?? shape.code;
+  const message = (first?.message ?? shape.body?.message ?? shape.message)?.slice(0, longestMessage);
+  const detail = [code, message].filter(Boolean).join(': ') || (status ? `HTTP ${status}` : 'no answer');
   const headers = shape.headers;
   const retryAfter = headers instanceof Headers ? headers.get('retry-after') : headers?.['retry-after'];
-  return new PlatformError('commercetools', operation, status, code, retryAfterMs(retryAfter ?? undefined));
+  return new PlatformError('commercetools', operation, status, detail, retryAfterMs(retryAfter ?? undefined), [], code);
 }
 
 /** True when a commercetools call failed because the resource does not exist. */

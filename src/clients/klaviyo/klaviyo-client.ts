@@ -1,9 +1,10 @@
-import { isAxiosError } from 'axios';
+import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
 import { OperationRateLimiter } from '../../engine/rate-limiter';
 import { withRetry, type RetryPolicy } from '../../engine/retry';
 import { PlatformError, retryAfterMs } from '../platform-error';
+import { CallScope, underDeadline, unansweredError } from '../request-scope';
 import { klaviyoOperationLimits, type KlaviyoOperation } from './operation-limits';
 
 export interface KlaviyoClientOptions {
@@ -11,8 +12,28 @@ export interface KlaviyoClientOptions {
   apiUrl: string;
   /** How long a submitted bulk job is followed before its records count as failed (default 1 hour). */
   jobTimeoutMs?: number;
+  /** Deadline of one HTTP request (default 60 s); a request past it is retried. */
+  timeoutMs?: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
+}
+
+/**
+ * The SDK's session with the request deadline and the current call's signal: the SDK calls
+ * `requestWithRetry` with the finished axios config (endpoint, headers, revision) for each request.
+ * The SDK's own retry is off, so that it does not stack with the client's.
+ */
+class DeadlineSession extends ApiKeySession {
+  constructor(
+    apiKey: string,
+    private readonly timeoutMs: number,
+  ) {
+    super(apiKey, new RetryWithExponentialBackoff({ numRetries: 0 }));
+  }
+
+  override requestWithRetry(config: AxiosRequestConfig): Promise<AxiosResponse> {
+    return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...config, signal }));
+  }
 }
 
 /**
@@ -26,7 +47,7 @@ const limiterMarginMs = { burst: 1_000, steady: 2_000 };
 
 /**
  * The one door to Klaviyo: every call passes the operation's client-side rate limiter and the
- * shared retry policy. The SDK's own retry is off so that the two do not stack.
+ * shared retry policy; every request has a deadline and is aborted when the call's signal aborts.
  */
 export class KlaviyoClient {
   readonly profiles: ProfilesApi;
@@ -41,22 +62,28 @@ export class KlaviyoClient {
 
   constructor(private readonly options: KlaviyoClientOptions) {
     this.jobTimeoutMs = options.jobTimeoutMs ?? 3_600_000;
-    const session = new ApiKeySession(options.apiKey, new RetryWithExponentialBackoff({ numRetries: 0 }));
+    const session = new DeadlineSession(options.apiKey, options.timeoutMs ?? 60_000);
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);
     this.catalogs = new CatalogsApi(session);
     for (const api of [this.profiles, this.events, this.catalogs]) api.basePath = options.apiUrl;
   }
 
-  /** Sends one request through the limiter, retrying what may succeed on a later attempt. */
+  /**
+   * Sends one request through the limiter, retrying what may succeed on a later attempt. Rejects
+   * with a PlatformError, or with the signal's reason once it aborts (see withRetry).
+   */
   call<T>(operation: KlaviyoOperation, request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return withRetry(
       async () => {
         await this.limiter(operation).acquire(signal);
+        const scope = new CallScope(signal);
         try {
-          return await request();
+          return await scope.run(request);
         } catch (error) {
-          throw toPlatformError(operation, error);
+          if (isAxiosError(error) && error.response) throw toPlatformError(operation, error.response);
+          // Anything but a failed request (the SDK refusing its arguments) is a bug, not retried.
+          throw error === scope.lastFailure ? unansweredError('klaviyo', operation, error, signal) : error;
         }
       },
       {
@@ -64,7 +91,7 @@ export class KlaviyoClient {
         signal,
         onRetry: (error, delayMs) =>
           this.options.logger.warn(
-            { operation, status: error.status, delayMs: Math.round(delayMs) },
+            { operation, status: error.status, reason: error.detail, delayMs: Math.round(delayMs) },
             'Klaviyo call failed, retrying',
           ),
       },
@@ -89,27 +116,22 @@ interface KlaviyoErrorBody {
  * Keeps status, Retry-After and the error's code and pointer. The axios error itself is dropped:
  * it holds the request headers (the API key) and the body (personal data).
  */
-function toPlatformError(operation: string, error: unknown): PlatformError {
-  if (!isAxiosError(error)) {
-    return new PlatformError('klaviyo', operation, undefined, error instanceof Error ? error.message : 'unknown error');
-  }
-  if (!error.response) return new PlatformError('klaviyo', operation, undefined, error.code ?? 'no answer');
-  const errors = (error.response.data as KlaviyoErrorBody | undefined)?.errors ?? [];
+function toPlatformError(operation: string, response: AxiosResponse): PlatformError {
+  const errors = (response.data as KlaviyoErrorBody | undefined)?.errors ?? [];
   const first = errors[0];
   const problems = errors.map((problem) => ({
     code: problem.code ?? 'error',
     detail: problem.detail ?? problem.title ?? '',
     pointer: problem.source?.pointer ?? undefined,
   }));
-  const detail = first
-    ? [first.code, first.title, first.source?.pointer].filter(Boolean).join(' ')
-    : `HTTP ${error.response.status}`;
+  const detail = first ? [first.code, first.title, first.source?.pointer].filter(Boolean).join(' ') : `HTTP ${response.status}`;
   return new PlatformError(
     'klaviyo',
     operation,
-    error.response.status,
+    response.status,
     detail,
-    retryAfterMs(error.response.headers['retry-after']),
+    retryAfterMs(response.headers['retry-after']),
     problems,
+    first?.code,
   );
 }

@@ -42,4 +42,19 @@ describe('OperationRateLimiter', () => {
     await jest.advanceTimersByTimeAsync(2_000);
     expect(nextGrantedAt).toBe(1_000);
   });
+
+  it('lets a caller that gives up go at once, though others are still ahead of it in the queue', async () => {
+    const limiter = new OperationRateLimiter({ burstPerSecond: 1, steadyPerMinute: 1 }, { burst: 0, steady: 0 });
+    await limiter.acquire();
+    const ahead = limiter.acquire();
+    const controller = new AbortController();
+    const abandoned = limiter.acquire(controller.signal);
+    controller.abort(new Error('stopped'));
+    await expect(abandoned).rejects.toThrow('stopped');
+    expect(Date.now()).toBe(0);
+    let aheadGrantedAt = -1;
+    void ahead.then(() => (aheadGrantedAt = Date.now()));
+    await jest.advanceTimersByTimeAsync(61_000);
+    expect(aheadGrantedAt).toBe(60_000);
+  });
 });
