@@ -63,7 +63,7 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   sync.post('/:type/stop', (request, response) => {
     const type = importTypeOf(request);
     const { runId } = engine.stop(type);
-    response.json({ runId, type, message: 'The import stops after the requests in flight; Klaviyo finishes jobs already submitted.' });
+    response.json({ runId, type, message: 'The import stops within seconds: reads in flight are aborted, writes get a moment to finish; Klaviyo finishes jobs already submitted.' });
   });
 
   sync.get('/:type/status', async (request, response) => {
