@@ -78,7 +78,7 @@ const PREREQUISITES: Record<ImportType, ImportType[]> = {
 };
 
 /**
- * Issue 6's throughput target of each import, in the Klaviyo records it is about (emulator
+ * The throughput target of each import (what a merchant's history needs to import within minutes), in the Klaviyo records it is about (emulator
  * counts), per second of the run. An orders run also creates profiles and a products run items;
  * those are left out here.
  */
@@ -104,7 +104,7 @@ interface BenchResult {
   recordsPerSecond?: number;
   klaviyoRecords?: Record<string, number>;
   klaviyoRecordsPerSecond?: number;
-  /** Issue 6's figure: the target kind's Klaviyo records per second, and the target. */
+  /** The target's figure: the target kind's Klaviyo records per second, and the target. */
   target?: { unit: string; perSecond: number; goal: number; met: boolean };
   klaviyoRequestsPer1000: { total: number; byOperation: Record<string, number> } | undefined;
   commercetoolsRequestsPer1000: { total: number; byResource: Record<string, number>; statusPollsExcluded: number } | undefined;

@@ -1,7 +1,8 @@
 /**
  * Corrections of @labdigital/commercetools-mock where it departs from the real commercetools API
- * in ways that silently break a bulk import: the three in ../shared/notes/facts.md
- * ("commercetools-mock") and a fourth found by the catalog end-to-end test (ancestor order).
+ * in ways that silently break a bulk import: sorting dropped from queries, `version: 0` drafts that
+ * overwrite, empty expanded ancestors, and ancestors listed parent first (found by the catalog
+ * end-to-end test).
  *
  * Two mechanisms, both in this module:
  * - `CorrectedStorage`, a subclass of the mock's exported `InMemoryStorage`: everything that is

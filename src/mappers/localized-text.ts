@@ -1,7 +1,7 @@
 import type { LocalizedString } from '@commercetools/platform-sdk';
 
 /**
- * Picks one text from a commercetools LocalizedString, as the user's text describes:
+ * Picks one text from a commercetools LocalizedString, as the original module does:
  * the preferred locale (for example `de-DE`), then its language part (`de`), then the
  * first locale that has text. An empty text counts as missing (the original skips an empty
  * preferred text too), so a blank translation does not hide a real one. Returns undefined when

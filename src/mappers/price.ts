@@ -22,7 +22,7 @@ const endOf = (price: Price): number => (price.validUntil ? Date.parse(price.val
 const ascending = (x: number, y: number): number => (x < y ? -1 : x > y ? 1 : 0);
 
 /**
- * Chooses the one price the user's rules give, or undefined when none qualifies:
+ * Chooses the one price the original module's rules give, or undefined when none qualifies:
  * - with a preferred currency only prices in that currency count;
  * - prices for a customer group are not regular prices and never count;
  * - a price whose validity range covers `now` (both ends included) wins over a price without range;
@@ -50,7 +50,7 @@ export function moneyAmount(money: TypedMoney): number {
   return minorUnits / 10 ** money.fractionDigits;
 }
 
-/** Amount and currency of a chosen price; no price gives 0, as the user's rules ask. */
+/** Amount and currency of a chosen price; no price gives 0, as the original module sends. */
 export function priceAmount(price: Price | undefined): PriceAmount {
   if (!price) return { amount: 0, currency: undefined };
   return { amount: moneyAmount(price.value), currency: price.value.currencyCode };

@@ -1,5 +1,5 @@
 /**
- * Issue 4 end to end: the orders import through the service's HTTP API, as a user runs it
+ * The orders import end to end: through the service's HTTP API, as a user runs it
  * (POST /sync/orders → 202, GET /sync/orders/status until completed), against the commercetools
  * sandbox (a child process, over HTTP) and the Klaviyo emulator (over HTTP, validating every
  * request against Klaviyo's spec). Results are read back from the emulator's inspection API and
@@ -20,7 +20,7 @@ import {
   type RunningSandbox,
 } from '../support/sandbox-process';
 
-// Issue 4 asks for 20,000 orders; ORDERS_E2E_COUNT makes a quicker run while working on it.
+// 20,000 orders by default, enough to cross many pages of every reader; ORDERS_E2E_COUNT makes a quicker run while working on it.
 const orderCount = Number(process.env.ORDERS_E2E_COUNT ?? 20_000);
 /** How long one import may take before the status poll gives up. */
 const runTimeoutMs = Math.max(120_000, orderCount * 30);
@@ -97,7 +97,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-describe('POST /sync/orders (issue 4)', () => {
+describe('POST /sync/orders', () => {
   let events: any[];
   let profilesById: Map<string, any>;
 
