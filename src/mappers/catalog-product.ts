@@ -1,4 +1,4 @@
-import type { LocalizedString, Price, Product, ProductData, ProductVariant } from '@commercetools/platform-sdk';
+import type { LocalizedString, Product, ProductData, ProductVariant } from '@commercetools/platform-sdk';
 import type {
   CatalogItemCreateQueryResourceObject,
   CatalogItemUpdateQueryResourceObject,
@@ -9,6 +9,7 @@ import { catalogId, catalogIdentity, withoutIdentity } from './catalog-ids';
 import type { CategoryLookup } from './category-paths';
 import { localizedText } from './localized-text';
 import { choosePrice, priceAmount, type PriceRules } from './price';
+import { priceMetadata } from './price-metadata';
 
 export interface CatalogProductOptions {
   preferredLocale?: string;
@@ -63,27 +64,6 @@ function localeJson(property: string, value: LocalizedString): string {
   );
 }
 
-/**
- * Every currency's price, chosen by the same rules in that currency, as the original module records
- * them: `price_json` holds `price_<currency>` and, for a price set for one country,
- * `price_<country>`; `currency_json` holds `currency_<country>` for those country prices.
- */
-function priceJson(prices: readonly Price[] | undefined, now: Date): { price_json: string; currency_json: string } {
-  const priceBy: Record<string, number> = {};
-  const currencyByCountry: Record<string, string> = {};
-  const currencies = new Set((prices ?? []).map((price) => price.value.currencyCode));
-  for (const currency of currencies) {
-    const chosen = choosePrice(prices, { preferredCurrency: currency, now });
-    const { amount } = priceAmount(chosen);
-    priceBy[`price_${currency}`] = amount;
-    if (chosen?.country) {
-      priceBy[`price_${chosen.country}`] = amount;
-      currencyByCountry[`currency_${chosen.country}`] = currency;
-    }
-  }
-  return { price_json: JSON.stringify(priceBy), currency_json: JSON.stringify(currencyByCountry) };
-}
-
 function productUrl(data: ProductData, options: CatalogProductOptions): string {
   // The original module sends "None" when no template is configured; Klaviyo requires a url.
   if (!options.productUrlTemplate) return 'None';
@@ -133,7 +113,7 @@ function mapVariant(
     // 1: Klaviyo leaves the variant out of recommendation feeds and blocks while it is out of stock.
     inventoryPolicy: 1,
     price: priceAmount(choosePrice(variant.prices, rules)).amount,
-    customMetadata: { ...localeMetadata, ...priceJson(variant.prices, rules.now) },
+    customMetadata: { ...localeMetadata, ...priceMetadata(variant.prices, rules.now) },
   } as const;
   return {
     id,
@@ -164,7 +144,7 @@ export function mapCatalogProduct(product: Product, options: CatalogProductOptio
     ...shared,
     ...firstImage(data.masterVariant),
     price: priceAmount(choosePrice(data.masterVariant.prices, rules)).amount,
-    customMetadata: { ...localeMetadata, ...priceJson(data.masterVariant.prices, rules.now) },
+    customMetadata: { ...localeMetadata, ...priceMetadata(data.masterVariant.prices, rules.now) },
   } as const;
   const relationships = categoryRelationships(data, options.categoryById);
 

@@ -50,6 +50,10 @@ const options = (extra: Partial<CatalogProductOptions> = {}): CatalogProductOpti
   ...extra,
 });
 
+/** The parsed `price_json` of an item's or variant's custom metadata. */
+const priceKeys = (customMetadata: object | null | undefined): unknown =>
+  JSON.parse((customMetadata as { price_json: string }).price_json);
+
 describe('mapCatalogProduct', () => {
   it('maps a product to its item and one variant per SKU, each in create and update form', () => {
     const shirt = product({
@@ -63,7 +67,7 @@ describe('mapCatalogProduct', () => {
           { url: 'https://img.example/m-front.jpg', dimensions: { w: 800, h: 600 } },
           { url: 'https://img.example/m-back.jpg', dimensions: { w: 800, h: 600 } },
         ],
-        prices: [cents('eur-de', 'EUR', 1999, { country: 'DE' }), cents('usd', 'USD', 2499)],
+        prices: [cents('eur-de', 'EUR', 1999, { country: 'DE' }), cents('usd-us', 'USD', 2499, { country: 'US' })],
         availability: { availableQuantity: 7 },
       }),
       variants: [variant(2, { sku: 'SHIRT-L' }), variant(3)],
@@ -87,8 +91,8 @@ describe('mapCatalogProduct', () => {
       slug_json: '{"slug_en":"shirt","slug_de":"hemd"}',
     };
     const masterPriceMetadata = {
-      price_json: '{"price_EUR":19.99,"price_DE":19.99,"price_USD":24.99}',
-      currency_json: '{"currency_DE":"EUR"}',
+      price_json: '{"price_EUR":19.99,"price_DE":19.99,"price_USD":24.99,"price_US":24.99}',
+      currency_json: '{"currency_DE":"EUR","currency_US":"USD"}',
     };
     const identity = (externalId: string) => ({ externalId, integrationType: '$custom', catalogType: '$default' });
     const shared = { title: 'Hemd', description: 'Weiche Baumwolle', url: 'https://shop.example/p/hemd', published: true };
@@ -201,35 +205,31 @@ describe('mapCatalogProduct', () => {
   describe('price', () => {
     const vip = { typeId: 'customer-group', id: 'vip' } as const;
 
-    it.each<[string, Price[] | undefined, string | undefined, number, { price_json: string; currency_json: string }]>([
-      ['no prices: 0', undefined, undefined, 0, { price_json: '{}', currency_json: '{}' }],
+    // Which keys price_json and currency_json hold is table-tested with priceMetadata; here, that
+    // item and variant carry them beside the price chosen by PREFERRED_CURRENCY.
+    it.each<[string, Price[] | undefined, string | undefined, number, Record<string, number>]>([
+      ['no prices: 0', undefined, undefined, 0, {}],
       [
         'without preferred currency, the first price',
         [cents('eur', 'EUR', 1000), cents('usd', 'USD', 1200)],
         undefined,
         10,
-        { price_json: '{"price_EUR":10,"price_USD":12}', currency_json: '{}' },
+        { price_EUR: 10, price_FR: 10, price_USD: 12, price_US: 12 },
       ],
       [
         'the preferred currency',
         [cents('eur', 'EUR', 1000), cents('usd', 'USD', 1200)],
         'USD',
         12,
-        { price_json: '{"price_EUR":10,"price_USD":12}', currency_json: '{}' },
+        { price_EUR: 10, price_FR: 10, price_USD: 12, price_US: 12 },
       ],
-      [
-        'no price in the preferred currency: 0',
-        [cents('eur', 'EUR', 1000)],
-        'GBP',
-        0,
-        { price_json: '{"price_EUR":10}', currency_json: '{}' },
-      ],
+      ['no price in the preferred currency: 0', [cents('eur', 'EUR', 1000)], 'GBP', 0, { price_EUR: 10, price_DE: 10 }],
       [
         'a customer-group price is not a regular price; its currency with no other price is 0',
         [cents('vip-usd', 'USD', 500, { customerGroup: vip }), cents('eur', 'EUR', 1000)],
         undefined,
         10,
-        { price_json: '{"price_USD":0,"price_EUR":10}', currency_json: '{}' },
+        { price_USD: 0, price_US: 0, price_EUR: 10, price_AT: 10 },
       ],
       [
         'a current sale beats the regular price, per currency, with its country',
@@ -242,20 +242,36 @@ describe('mapCatalogProduct', () => {
         ],
         undefined,
         8,
-        {
-          price_json: '{"price_EUR":8,"price_AT":8,"price_CHF":11,"price_CH":11}',
-          currency_json: '{"currency_AT":"EUR","currency_CH":"CHF"}',
-        },
+        { price_EUR: 8, price_AT: 8, price_CHF: 11, price_CH: 11 },
       ],
-    ])('%s', (_case, prices, preferredCurrency, expectedPrice, expectedMetadata) => {
+    ])('%s', (_case, prices, preferredCurrency, expectedPrice, expectedPriceKeys) => {
       const mapped = mapCatalogProduct(
         product({ masterVariant: variant(1, { sku: 'M', prices }) }),
         options({ preferredCurrency }),
       );
       for (const attributes of [mapped.item.create.attributes, mapped.variants[0].create.attributes]) {
         expect(attributes.price).toBe(expectedPrice);
-        expect(attributes.customMetadata).toMatchObject(expectedMetadata);
+        expect(priceKeys(attributes.customMetadata)).toMatchObject(expectedPriceKeys);
       }
+    });
+
+    it('keys a sale set for one country to that country only', () => {
+      const mapped = mapCatalogProduct(
+        product({
+          masterVariant: variant(1, {
+            sku: 'M',
+            prices: [
+              cents('eur', 'EUR', 1000),
+              cents('eur-sale-at', 'EUR', 800, { country: 'AT', validFrom: '2026-06-01T00:00:00.000Z', validUntil: '2026-07-01T00:00:00.000Z' }),
+            ],
+          }),
+        }),
+        options(),
+      );
+      expect(mapped.variants[0].create.attributes.customMetadata).toMatchObject({
+        price_json: '{"price_EUR":8,"price_AT":8}',
+        currency_json: '{"currency_AT":"EUR"}',
+      });
     });
 
     it('gives the item the master price and each variant its own', () => {
@@ -268,7 +284,7 @@ describe('mapCatalogProduct', () => {
       );
       expect(mapped.item.create.attributes.price).toBe(10);
       expect(mapped.variants.map((mappedVariant) => mappedVariant.create.attributes.price)).toStrictEqual([10, 15]);
-      expect(mapped.variants[1].create.attributes.customMetadata).toMatchObject({ price_json: '{"price_EUR":15}' });
+      expect(priceKeys(mapped.variants[1].create.attributes.customMetadata)).toMatchObject({ price_EUR: 15, price_IT: 15 });
     });
   });
 
