@@ -113,7 +113,7 @@ function mapVariant(
     // 1: Klaviyo leaves the variant out of recommendation feeds and blocks while it is out of stock.
     inventoryPolicy: 1,
     price: priceAmount(choosePrice(variant.prices, rules)).amount,
-    customMetadata: { ...localeMetadata, ...priceMetadata(variant.prices, rules.now) },
+    customMetadata: { ...localeMetadata, ...(variant.prices && priceMetadata(variant.prices, rules.now)) },
   } as const;
   return {
     id,
@@ -144,7 +144,7 @@ export function mapCatalogProduct(product: Product, options: CatalogProductOptio
     ...shared,
     ...firstImage(data.masterVariant),
     price: priceAmount(choosePrice(data.masterVariant.prices, rules)).amount,
-    customMetadata: { ...localeMetadata, ...priceMetadata(data.masterVariant.prices, rules.now) },
+    customMetadata: { ...localeMetadata, ...(data.masterVariant.prices && priceMetadata(data.masterVariant.prices, rules.now)) },
   } as const;
   const relationships = categoryRelationships(data, options.categoryById);
 

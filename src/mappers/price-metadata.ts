@@ -19,10 +19,10 @@ export interface PriceMetadata {
  * A country that uses several currencies (Zimbabwe uses five) keeps the last one's keys; where
  * that currency had no chosen price, the country has a price of 0 and no currency key.
  */
-export function priceMetadata(prices: readonly Price[] | undefined, now: Date): PriceMetadata {
+export function priceMetadata(prices: readonly Price[], now: Date): PriceMetadata {
   const priceByKey = new Map<string, number>();
   const currencyByKey = new Map<string, string>();
-  for (const currency of new Set((prices ?? []).map((price) => price.value.currencyCode))) {
+  for (const currency of new Set(prices.map((price) => price.value.currencyCode))) {
     const chosen = choosePrice(prices, { preferredCurrency: currency, now });
     const { amount } = priceAmount(chosen);
     priceByKey.set(`price_${currency}`, amount);

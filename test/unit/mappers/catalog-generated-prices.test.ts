@@ -38,12 +38,14 @@ function originalChosenPrice(prices: Price[], currencyCode: string): Price | und
  * none) under `price_<currency>`, and under `price_<country>` / `currency_<country>` for the
  * chosen price's country if it has one, else for every country using the currency; a later
  * currency overwrites an earlier one's country keys, and an undefined currency leaves no key in JSON.
+ * No price list at all: no keys.
  */
-function originalPriceKeys(prices: Price[] | undefined): { prices: object; currencies: object } {
+function originalPriceKeys(prices: Price[] | undefined): { prices: object; currencies: object } | undefined {
+  if (!prices) return undefined;
   const priceKeys: Record<string, number> = {};
   const currencyKeys: Record<string, string | undefined> = {};
-  for (const currencyCode of new Set((prices ?? []).map((price) => price.value.currencyCode))) {
-    const chosen = originalChosenPrice(prices ?? [], currencyCode);
+  for (const currencyCode of new Set(prices.map((price) => price.value.currencyCode))) {
+    const chosen = originalChosenPrice(prices, currencyCode);
     const amount = chosen ? chosen.value.centAmount / 10 ** chosen.value.fractionDigits : 0;
     priceKeys[`price_${currencyCode}`] = amount;
     const countries = chosen?.country
@@ -57,8 +59,9 @@ function originalPriceKeys(prices: Price[] | undefined): { prices: object; curre
   return { prices: priceKeys, currencies: JSON.parse(JSON.stringify(currencyKeys)) };
 }
 
-function parsedPriceKeys(customMetadata: object | null | undefined): { prices: object; currencies: object } {
-  const { price_json, currency_json } = customMetadata as { price_json: string; currency_json: string };
+function parsedPriceKeys(customMetadata: object | null | undefined): { prices: object; currencies: object } | undefined {
+  const { price_json, currency_json } = customMetadata as { price_json?: string; currency_json?: string };
+  if (price_json === undefined || currency_json === undefined) return undefined;
   return { prices: JSON.parse(price_json), currencies: JSON.parse(currency_json) };
 }
 
@@ -97,7 +100,7 @@ describe('generated products: price and currency keys as the original module', (
     const prices = [...variantsBySku.values()].flatMap((variant) => variant.prices ?? []);
     const currencies = [...new Set(prices.map((price) => price.value.currencyCode))].sort();
     expect(currencies).toStrictEqual(['EUR', 'GBP', 'JPY', 'USD']);
-    const keysSent = new Set(mapped.flatMap(({ mapping }) => Object.keys(parsedPriceKeys(mapping.item.create.attributes.customMetadata).prices)));
+    const keysSent = new Set(mapped.flatMap(({ mapping }) => Object.keys(parsedPriceKeys(mapping.item.create.attributes.customMetadata)?.prices ?? {})));
     for (const currency of currencies) expect(keysSent).toContain(`price_${currency}`);
     expect(prices.some((price) => price.country && !price.customerGroup)).toBe(true);
     expect(prices.some((price) => price.customerGroup)).toBe(true);

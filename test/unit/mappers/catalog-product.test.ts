@@ -112,7 +112,8 @@ describe('mapCatalogProduct', () => {
     const largeAttributes = variantAttributes('SHIRT-L', {
       inventoryQuantity: 0,
       price: 0,
-      customMetadata: { ...localeMetadata, price_json: '{}', currency_json: '{}' },
+      // No price list at all: no price keys, as the original module.
+      customMetadata: localeMetadata,
     });
     const ofItem = { item: { data: { type: 'catalog-item', id: '$custom:::$default:::prod-1' } } };
     expect(mapped).toStrictEqual({
@@ -207,8 +208,8 @@ describe('mapCatalogProduct', () => {
 
     // Which keys price_json and currency_json hold is table-tested with priceMetadata; here, that
     // item and variant carry them beside the price chosen by PREFERRED_CURRENCY.
-    it.each<[string, Price[] | undefined, string | undefined, number, Record<string, number>]>([
-      ['no prices: 0', undefined, undefined, 0, {}],
+    it.each<[string, Price[], string | undefined, number, Record<string, number>]>([
+      ['no prices: 0', [], undefined, 0, {}],
       [
         'without preferred currency, the first price',
         [cents('eur', 'EUR', 1000), cents('usd', 'USD', 1200)],

@@ -25,7 +25,7 @@ const US_DOLLAR_COUNTRIES = [
 const keyed = <T>(prefix: string, countries: readonly string[], value: T): Record<string, T> =>
   Object.fromEntries(countries.map((country) => [`${prefix}_${country}`, value]));
 
-const parsed = (prices: Price[] | undefined) => {
+const parsed = (prices: Price[]) => {
   const metadata = priceMetadata(prices, NOW);
   return { prices: JSON.parse(metadata.price_json), currencies: JSON.parse(metadata.currency_json) };
 };
@@ -48,7 +48,6 @@ describe('countriesUsingCurrency', () => {
 
 describe('priceMetadata', () => {
   it('no prices: empty objects', () => {
-    expect(priceMetadata(undefined, NOW)).toStrictEqual({ price_json: '{}', currency_json: '{}' });
     expect(priceMetadata([], NOW)).toStrictEqual({ price_json: '{}', currency_json: '{}' });
   });
 
