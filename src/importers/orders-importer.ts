@@ -117,8 +117,16 @@ export class OrdersImporter implements Importer {
       (event) => event.bytes,
     );
 
+    let warnedOfUnexpandedPayments = false;
     try {
       await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex, page) => {
+        // A payment commercetools did not expand (it may leave out what the client's scopes do not
+        // cover) hides its refunds: said once per run, since every page would say the same.
+        const unexpanded = orders.find((order) => order.paymentInfo?.payments.some((payment) => !payment.obj));
+        if (unexpanded && !warnedOfUnexpandedPayments) {
+          warnedOfUnexpandedPayments = true;
+          run.logger.warn({ orderId: unexpanded.id }, 'commercetools did not expand the payments of an order, so its refunds cannot be sent: does the API client have view_payments?');
+        }
         // The products of all the page's line items in one go, never per order.
         const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
         const products = await productCategories.byIds(productIds, run.signal);

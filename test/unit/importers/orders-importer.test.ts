@@ -226,6 +226,21 @@ describe('OrdersImporter', () => {
     }
   });
 
+  it('warns once per run when commercetools leaves payments unexpanded, and still sends every other event', async () => {
+    const unexpanded = { paymentInfo: { payments: [{ typeId: 'payment', id: 'pay-hidden' }] } } as Partial<Order>;
+    const orders = Array.from({ length: 40 }, (_, index) => order(index, index % 5 === 0 ? unexpanded : {}));
+    const { importer, klaviyo } = setup(orders);
+    const run = importRun(importer, { mode: 'all' });
+    const warnings: unknown[][] = [];
+    run.logger.warn = ((...args: unknown[]) => warnings.push(args)) as typeof run.logger.warn;
+
+    await importer.run(run);
+
+    expect(warnings).toStrictEqual([[{ orderId: expect.any(String) }, expect.stringContaining('view_payments')]]);
+    expect(run.progress.counters).toMatchObject({ read: 40, failed: 0, sent: 40 * 3 });
+    expect(sentIds(klaviyo.requests, 'Refunded Order')).toStrictEqual([]);
+  });
+
   it('sends every event of an order whose product is gone from commercetools, with the line item\'s own name and variant', async () => {
     const gone: LineItem = {
       ...lineItem(`${orderId(7)}-li-gone`, 'p-deleted'),
