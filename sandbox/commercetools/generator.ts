@@ -24,6 +24,7 @@ import type {
   LocalizedString,
   Order,
   OrderState,
+  Payment,
   Price,
   Product,
   ProductData,
@@ -31,6 +32,9 @@ import type {
   ProductVariant,
   ProductVariantAvailability,
   State,
+  Transaction,
+  TransactionState,
+  TransactionType,
   Type,
 } from '@commercetools/platform-sdk';
 
@@ -57,6 +61,8 @@ export interface CommercetoolsDataset {
   categories: Category[];
   products: Product[];
   customers: Customer[];
+  /** The orders' payments; stored before the orders, which refer to them. */
+  payments: Payment[];
   orders: Order[];
 }
 
@@ -207,7 +213,8 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
   const products = generateProducts();
   const customers = generateCustomers();
   const orders = generateOrders();
-  return { ...supporting, categories, products, customers, orders };
+  const payments = generatePayments();
+  return { ...supporting, categories, products, customers, payments, orders };
 
   function generateSupporting(): Supporting {
     const created = now - 5 * YEAR_MS;
@@ -624,6 +631,64 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         priceMode: 'Standard',
       };
     }
+  }
+
+  /**
+   * Payments of the orders, linked into each order's `paymentInfo`, cycled by order index so
+   * modest sizes cover every case: no payment; charged only; a partial refund; a refund still
+   * pending; a failed refund; a full refund; two payments each partly refunded, one of them with a
+   * failed refund too; several successful refunds of one payment beside a pending one. Drawn after
+   * everything else, so the rest of the data is the same as without them. Lean on purpose: 100,000
+   * orders bring 100,000 payments.
+   */
+  function generatePayments(): Payment[] {
+    const generated: Payment[] = [];
+    for (const [index, order] of orders.entries()) {
+      const createdMs = Date.parse(order.createdAt);
+      const { currencyCode, centAmount: total } = order.totalPrice;
+      const amount = (centAmount: number) => money(currencyCode, centAmount);
+      // Whole seconds within 60 days after the order and before now, as Klaviyo records times.
+      const afterOrder = () => Math.floor((createdMs + random.int(60_000, Math.min(60 * DAY_MS, now - createdMs - 60_000))) / 1000) * 1000;
+      const transaction = (type: TransactionType, state: TransactionState, value: CentPrecisionMoney, atMs = afterOrder()): Transaction => ({
+        id: random.uuid(),
+        timestamp: timestamp(atMs),
+        type,
+        amount: value,
+        state,
+      });
+      const charge = (centAmount: number) => transaction('Charge', 'Success', amount(centAmount), createdMs);
+      const part = (centAmount: number) => Math.max(1, Math.round(centAmount * random.int(10, 90) / 100));
+      const payment = (planned: number, transactions: Transaction[]): Payment => ({
+        ...base(createdMs),
+        amountPlanned: amount(planned),
+        paymentMethodInfo: { paymentInterface: 'sandbox-psp', method: 'CREDIT_CARD' },
+        paymentStatus: {},
+        transactions,
+        interfaceInteractions: [],
+      });
+      const half = Math.floor(total / 2);
+      const cases: Array<() => Payment[]> = [
+        () => [],
+        () => [payment(total, [charge(total)])],
+        () => [payment(total, [charge(total), transaction('Refund', 'Success', amount(part(total)))])],
+        () => [payment(total, [charge(total), transaction('Refund', 'Pending', amount(part(total)))])],
+        () => [payment(total, [charge(total), transaction('Refund', 'Failure', amount(total))])],
+        () => [payment(total, [charge(total), transaction('Refund', 'Success', amount(total))])],
+        () => [
+          payment(half, [charge(half), transaction('Refund', 'Success', amount(part(half)))]),
+          payment(total - half, [charge(total - half), transaction('Refund', 'Failure', amount(total - half)), transaction('Refund', 'Success', amount(part(total - half)))]),
+        ],
+        () => [payment(total, [charge(total), transaction('Refund', 'Success', amount(part(half))), transaction('Refund', 'Success', amount(part(half))), transaction('Refund', 'Pending', amount(1))])],
+        () => [payment(total, [charge(total)])],
+        () => [payment(total, [charge(total)])],
+      ];
+      const payments = cases[index % cases.length]();
+      if (payments.length === 0) continue;
+      // The generator owns the orders it just made, so they are completed in place.
+      (order as { paymentInfo?: Order['paymentInfo'] }).paymentInfo = { payments: payments.map(({ id }) => ({ typeId: 'payment', id })) };
+      generated.push(...payments);
+    }
+    return generated;
   }
 }
 

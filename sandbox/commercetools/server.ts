@@ -61,6 +61,7 @@ const LOAD_ORDER: Array<[keyof CommercetoolsDataset, ResourceType]> = [
   ['categories', 'category'],
   ['products', 'product'],
   ['customers', 'customer'],
+  ['payments', 'payment'],
   ['orders', 'order'],
 ];
 

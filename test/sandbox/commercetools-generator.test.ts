@@ -3,7 +3,7 @@
  * enough to seed 100,000 orders. The generator is plain TypeScript (it only uses the SDK's
  * types), so it runs in-process here; seeding runs in the sandbox process.
  */
-import type { Address, Customer, Price } from '@commercetools/platform-sdk';
+import type { Address, Customer, Order, Price, TransactionState } from '@commercetools/platform-sdk';
 import { type CommercetoolsDataset, generateDataset } from '../../sandbox/commercetools/generator';
 import { commercetoolsRequest, startSandbox } from '../support/sandbox-process';
 
@@ -35,7 +35,7 @@ describe('coverage', () => {
     expect(data.products).toHaveLength(SIZES.products);
     expect(data.customers).toHaveLength(SIZES.customers);
     expect(data.orders).toHaveLength(SIZES.orders);
-    const ids = [...data.categories, ...data.products, ...data.customers, ...data.orders].map((r) => r.id);
+    const ids = [...data.categories, ...data.products, ...data.customers, ...data.orders, ...data.payments].map((r) => r.id);
     expect(ids.every((id) => UUID_V4.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -154,6 +154,41 @@ describe('coverage', () => {
     expect(data.orders.some((o) => o.custom?.fields.salesChannel)).toBe(true);
     expect(new Set(data.orders.map((o) => o.createdAt.slice(0, 4))).size).toBeGreaterThanOrEqual(3);
     expect(new Set(data.orders.map((o) => o.totalPrice.currencyCode)).size).toBeGreaterThanOrEqual(3);
+  });
+
+  test('payments: charges, refunds that succeeded, are pending or failed, partial and full, several per order', () => {
+    const payments = new Map(data.payments.map((payment) => [payment.id, payment]));
+    const paymentsOf = (order: Order) => (order.paymentInfo?.payments ?? []).map((reference) => payments.get(reference.id)!);
+    const refunds = (order: Order, state: TransactionState) =>
+      paymentsOf(order).flatMap((payment) => payment.transactions).filter((t) => t.type === 'Refund' && t.state === state);
+    const referenced = data.orders.flatMap((order) => paymentsOf(order));
+    // Every payment belongs to exactly one order, which refers to it by id.
+    expect(referenced.every(Boolean)).toBe(true);
+    expect(new Set(referenced).size).toBe(data.payments.length);
+    for (const order of data.orders) {
+      for (const payment of paymentsOf(order)) {
+        for (const t of payment.transactions) {
+          expect(t.amount.currencyCode).toBe(order.totalPrice.currencyCode);
+          expect(t.amount.centAmount).toBeLessThanOrEqual(payment.amountPlanned.centAmount);
+          expect(t.timestamp! >= order.createdAt && t.timestamp! < NOW.toISOString()).toBe(true);
+        }
+      }
+      const charged = paymentsOf(order).reduce((sum, payment) => sum + payment.amountPlanned.centAmount, 0);
+      if (order.paymentInfo) expect(charged).toBe(order.totalPrice.centAmount);
+      const refunded = refunds(order, 'Success').reduce((sum, t) => sum + t.amount.centAmount, 0);
+      expect(refunded).toBeLessThanOrEqual(order.totalPrice.centAmount);
+    }
+    const successful = (order: Order) => refunds(order, 'Success');
+    const refundedTotal = (order: Order) => successful(order).reduce((sum, t) => sum + t.amount.centAmount, 0);
+    expect(data.orders.some((o) => !o.paymentInfo)).toBe(true);
+    expect(data.orders.some((o) => o.paymentInfo && paymentsOf(o).every((p) => p.transactions.every((t) => t.type === 'Charge')))).toBe(true);
+    expect(data.orders.some((o) => successful(o).length === 0 && refunds(o, 'Pending').length > 0)).toBe(true);
+    expect(data.orders.some((o) => successful(o).length === 0 && refunds(o, 'Failure').length > 0)).toBe(true);
+    expect(data.orders.some((o) => successful(o).length > 0 && refundedTotal(o) < o.totalPrice.centAmount)).toBe(true);
+    expect(data.orders.some((o) => refundedTotal(o) === o.totalPrice.centAmount)).toBe(true);
+    expect(data.orders.some((o) => paymentsOf(o).length > 1 && paymentsOf(o).every((p) => p.transactions.some((t) => t.type === 'Refund' && t.state === 'Success')))).toBe(true);
+    expect(data.orders.some((o) => paymentsOf(o).some((p) => p.transactions.filter((t) => t.type === 'Refund' && t.state === 'Success').length > 1))).toBe(true);
+    expect(data.orders.some((o) => successful(o).length > 0 && (refunds(o, 'Pending').length > 0 || refunds(o, 'Failure').length > 0))).toBe(true);
   });
 });
 

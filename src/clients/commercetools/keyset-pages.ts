@@ -13,6 +13,8 @@ export type PageQuery = {
   sort: string;
   limit: number;
   withTotal: false;
+  /** References to expand in every record of the page. */
+  expand?: string[];
 };
 
 /**

@@ -58,11 +58,11 @@ function matches(id: string, clause: string): boolean {
 }
 
 function fakeCommercetools(data: { orders: Order[]; products: Product[]; categories: Category[] }) {
-  const queries: Array<{ resource: string; where: string[] }> = [];
+  const queries: Array<{ resource: string; where: string[]; expand?: string[] }> = [];
   const resource = (name: string, records: Array<{ id: string }>) => () => ({
     get: ({ queryArgs }: { queryArgs: PageQuery }) => ({
       execute: async () => {
-        queries.push({ resource: name, where: queryArgs.where });
+        queries.push({ resource: name, where: queryArgs.where, expand: queryArgs.expand });
         const results = records
           .filter((record) => queryArgs.where.every((clause) => matches(record.id, clause)))
           .sort((a, b) => (a.id < b.id ? -1 : 1))
@@ -190,6 +190,86 @@ describe('OrdersImporter', () => {
     expect(placed.properties.ItemNames).toStrictEqual(['Product p-1', 'Product p-3']);
     const products = klaviyo.requests.flat().filter((event) => event.metric === 'Ordered Product' && event.uniqueId.startsWith(orderId(2)));
     expect(products.map((event) => event.properties.Categories)).toStrictEqual([['Women', 'Women > Pants', 'Women > Pants > Jeans'], []]);
+  });
+
+  it('sends Refunded Order from the payments expanded in the order query itself, never a query per order', async () => {
+    const refund = (centAmount: number, state: string, timestamp: string) => ({
+      type: 'Refund',
+      state,
+      timestamp,
+      amount: { type: 'centPrecision', currencyCode: 'EUR', centAmount, fractionDigits: 2 },
+    });
+    const payment = (id: string, ...transactions: unknown[]) => ({ typeId: 'payment', id, obj: { id, transactions } });
+    const orders = Array.from({ length: 30 }, (_, index) => order(index));
+    orders[4] = order(4, { paymentInfo: { payments: [payment('pay-4', refund(500, 'Success', '2024-02-01T00:00:00.000Z'))] } } as Partial<Order>);
+    orders[9] = order(9, {
+      paymentInfo: { payments: [payment('pay-9a', refund(250, 'Success', '2024-02-03T00:00:00.000Z')), payment('pay-9b', refund(100, 'Success', '2024-02-02T00:00:00.000Z'), refund(900, 'Failure', '2024-02-04T00:00:00.000Z'))] },
+    } as Partial<Order>);
+    orders[12] = order(12, { paymentInfo: { payments: [payment('pay-12', refund(2000, 'Pending', '2024-02-01T00:00:00.000Z'))] } } as Partial<Order>);
+
+    for (const request of [{ mode: 'all' }, { mode: 'ids', ids: orders.map((candidate) => candidate.id) }, { mode: 'startId', startId: orderId(0) }] as EffectiveRequest[]) {
+      const { importer, klaviyo, commercetools } = setup(orders);
+      const run = importRun(importer, request);
+
+      await importer.run(run);
+
+      const refunded = klaviyo.requests.flat().filter((event) => event.metric === 'Refunded Order').sort((a, b) => (a.uniqueId < b.uniqueId ? -1 : 1));
+      expect(refunded.map((event) => [event.uniqueId, event.properties.paymentInfo])).toStrictEqual([
+        [orderId(4), { payments: [{ typeId: 'payment', id: 'pay-4' }] }],
+        [orderId(9), { payments: [{ typeId: 'payment', id: 'pay-9a' }, { typeId: 'payment', id: 'pay-9b' }] }],
+      ]);
+      expect(run.progress.counters).toMatchObject({ read: 30, failed: 0, sent: 30 * 3 + 2 });
+      const orderQueries = commercetools.queries.filter((query) => query.resource === 'orders');
+      expect(orderQueries.length).toBeLessThanOrEqual(run.ranges.length * 2);
+      expect(orderQueries.every((query) => JSON.stringify(query.expand) === JSON.stringify(['paymentInfo.payments[*]']))).toBe(true);
+      expect(commercetools.queries.filter((query) => query.resource === 'payments')).toStrictEqual([]);
+    }
+  });
+
+  it('warns once per run when commercetools leaves payments unexpanded, and still sends every other event', async () => {
+    const unexpanded = { paymentInfo: { payments: [{ typeId: 'payment', id: 'pay-hidden' }] } } as Partial<Order>;
+    const orders = Array.from({ length: 40 }, (_, index) => order(index, index % 5 === 0 ? unexpanded : {}));
+    const { importer, klaviyo } = setup(orders);
+    const run = importRun(importer, { mode: 'all' });
+    const warnings: unknown[][] = [];
+    run.logger.warn = ((...args: unknown[]) => warnings.push(args)) as typeof run.logger.warn;
+
+    await importer.run(run);
+
+    expect(warnings).toStrictEqual([[{ orderId: expect.any(String) }, expect.stringContaining('view_payments')]]);
+    expect(run.progress.counters).toMatchObject({ read: 40, failed: 0, sent: 40 * 3 });
+    expect(sentIds(klaviyo.requests, 'Refunded Order')).toStrictEqual([]);
+  });
+
+  it('sends every event of an order whose product is gone from commercetools, with the line item\'s own name and variant', async () => {
+    const gone: LineItem = {
+      ...lineItem(`${orderId(7)}-li-gone`, 'p-deleted'),
+      name: { en: 'Discontinued Parka' },
+      variant: { id: 3, sku: 'SKU-GONE-3', images: [{ url: 'https://images.example.com/parka.jpg', dimensions: { w: 10, h: 10 } }], prices: [] },
+    } as unknown as LineItem;
+    const orders = Array.from({ length: 12 }, (_, index) => order(index));
+    orders[7] = order(7, { orderState: 'Complete', lineItems: [gone, lineItem(`${orderId(7)}-li-1`, 'p-1')] });
+    const { importer, klaviyo, commercetools } = setup(orders);
+    const run = importRun(importer, { mode: 'all' });
+
+    await importer.run(run);
+
+    expect(run.progress.counters).toMatchObject({ read: 12, failed: 0, skipped: 0, sent: 12 * 3 + 1 });
+    const ofOrder7 = klaviyo.requests.flat().filter((event) => event.uniqueId.startsWith(orderId(7)));
+    expect(ofOrder7.map((event) => `${event.metric} ${event.uniqueId}`).sort()).toStrictEqual(
+      [`Placed Order ${orderId(7)}`, `Ordered Product ${orderId(7)}-li-gone`, `Ordered Product ${orderId(7)}-li-1`, `Fulfilled Order ${orderId(7)}`].sort(),
+    );
+    const placed = ofOrder7.find((event) => event.metric === 'Placed Order')!;
+    // Categories from the product that remains; the gone one adds none but keeps its name.
+    expect(placed.properties.Categories).toStrictEqual(['Women', 'Women > Pants', 'Women > Pants > Jeans']);
+    expect(placed.properties.ItemNames).toStrictEqual(['Discontinued Parka', 'Product p-1']);
+    const orderedGone = ofOrder7.find((event) => event.uniqueId === `${orderId(7)}-li-gone`)!;
+    expect(orderedGone.properties).toMatchObject({ productId: 'p-deleted', name: { en: 'Discontinued Parka' }, variant: { sku: 'SKU-GONE-3', images: [{ url: 'https://images.example.com/parka.jpg' }] }, Categories: [] });
+    // The gone product was asked for like the others (once), and its absence failed nothing.
+    const askedProductIds = commercetools.queries
+      .filter((query) => query.resource === 'products')
+      .flatMap((query) => JSON.parse(`[${/^id in \((.*)\)$/.exec(query.where[0])![1]}]`) as string[]);
+    expect(askedProductIds.filter((id) => id === 'p-deleted')).toHaveLength(1);
   });
 
   it('splits the events into requests of at most 1,000', async () => {

@@ -1,4 +1,4 @@
-import type { CentPrecisionMoney, CustomLineItem, LineItem, LocalizedString, Order } from '@commercetools/platform-sdk';
+import type { CentPrecisionMoney, CustomLineItem, LineItem, LocalizedString, Order, Payment, PaymentReference, Transaction, TypedMoney } from '@commercetools/platform-sdk';
 import { defaultMappingSettings, type MappingSettings } from '../../../src/config/mapping-settings';
 import type { CategoryLike } from '../../../src/mappers/category-paths';
 import {
@@ -193,9 +193,21 @@ describe('orderEvents', () => {
     expect(result.kind === 'events' && result.events[0].properties.Categories).toStrictEqual(expected);
   });
 
-  it('gives a line whose product is missing no categories', () => {
-    const result = orderEvents(order({ lineItems: [lineItem('li-1', 'p-deleted', { en: 'Gone' }, eur(100))] }), context());
-    expect(result.kind === 'events' && result.events[1].properties.Categories).toStrictEqual([]);
+  it('maps every event of an order whose product is gone, the line item giving its own name and variant', () => {
+    const variant = { id: 2, sku: 'SKU-GONE-2', images: [{ url: 'https://images.example.com/gone.jpg', dimensions: { w: 10, h: 10 } }], prices: [], attributes: [] };
+    const gone = { ...lineItem('li-gone', 'p-deleted', { en: 'Gone' }, eur(100)), variant } as LineItem;
+    const result = orderEvents(order({ orderState: 'Complete', lineItems: [gone, jeansLine] }), context());
+    if (result.kind !== 'events') throw new Error('expected events');
+    expect(result.events.map((event) => `${event.metricName} ${event.uniqueId}`)).toStrictEqual([
+      'Placed Order o-1',
+      'Ordered Product li-gone',
+      'Ordered Product li-1',
+      'Fulfilled Order o-1',
+    ]);
+    expect(result.events[1].properties).toStrictEqual({ ...gone, Categories: [] });
+    expect(result.events[1].properties).toMatchObject({ name: { en: 'Gone' }, variant: { sku: 'SKU-GONE-2', images: variant.images } });
+    // Placed Order's categories come from the products that remain.
+    expect(result.events[0].properties).toMatchObject({ ItemNames: ['Gone', 'Slim Jeans'], Categories: ['Women', 'Women > Pants', 'Women > Pants > Jeans', 'Women > Sale'] });
   });
 
   const timeline = (result: ReturnType<typeof orderEvents>) =>
@@ -367,5 +379,106 @@ describe('orderEvents', () => {
     });
     const result = orderEvents(withCustom, context({ settings: { ...defaultMappingSettings(), ...settings } }));
     expect(result.kind === 'events' && result.events[0].properties).toStrictEqual(expected);
+  });
+});
+
+describe('orderEvents: Refunded Order', () => {
+  const money = (currencyCode: string, centAmount: number, fractionDigits = 2): CentPrecisionMoney => ({
+    type: 'centPrecision',
+    currencyCode,
+    centAmount,
+    fractionDigits,
+  });
+  const transaction = (type: Transaction['type'], state: Transaction['state'], amount: TypedMoney, timestamp?: string): Transaction =>
+    ({ id: `t-${type}-${state}-${timestamp}`, type, state, amount, timestamp, interactionId: undefined }) as Transaction;
+  const charge = (amount: TypedMoney) => transaction('Charge', 'Success', amount, '2024-03-01T10:05:00.000Z');
+  const payment = (id: string, ...transactions: Transaction[]): PaymentReference => ({
+    typeId: 'payment',
+    id,
+    obj: { id, transactions } as unknown as Payment,
+  });
+  const withPayments = (...payments: PaymentReference[]) => order({ paymentInfo: { payments } });
+  const refundedEvent = (result: ReturnType<typeof orderEvents>) =>
+    result.kind === 'events' ? result.events.filter((event) => event.metricName === 'Refunded Order') : result;
+
+  it.each<[string, Order, Array<Pick<OrderEvent, 'value' | 'valueCurrency' | 'time'>>]>([
+    ['an order without payments', order({}), []],
+    ['payments that were only charged', withPayments(payment('pay-1', charge(eur(5997)))), []],
+    [
+      'refunds that are pending or failed',
+      withPayments(
+        payment('pay-1', charge(eur(5997)), transaction('Refund', 'Pending', eur(1000), '2024-03-05T00:00:00.000Z'), transaction('Refund', 'Failure', eur(2000), '2024-03-06T00:00:00.000Z')),
+      ),
+      [],
+    ],
+    ['a payment reference commercetools did not expand', order({ paymentInfo: { payments: [{ typeId: 'payment', id: 'pay-1' }] } }), []],
+    [
+      'one partial refund',
+      withPayments(payment('pay-1', charge(eur(5997)), transaction('Refund', 'Success', eur(1999), '2024-03-04T12:00:00.000Z'))),
+      [{ value: 19.99, valueCurrency: 'EUR', time: at('2024-03-04T12:00:00.000Z') }],
+    ],
+    [
+      'several refunds over several payments, a failed one and a pending one among them, at the latest successful one',
+      withPayments(
+        payment('pay-1', transaction('Refund', 'Success', eur(20), '2024-03-05T00:00:00.000Z')),
+        payment('pay-2', charge(eur(3000)), transaction('Refund', 'Success', eur(1010), '2024-03-04T12:00:00.000Z'), transaction('Refund', 'Failure', eur(990), '2024-03-09T00:00:00.000Z')),
+        payment('pay-3', charge(eur(2997)), transaction('Refund', 'Success', eur(2997), '2024-03-07T08:30:00.000Z'), transaction('Refund', 'Pending', eur(1), '2024-03-10T00:00:00.000Z')),
+      ),
+      // Summed in cents: 0.20 + 10.10 + 29.97 in floating point is 40.269999999999996.
+      [{ value: 40.27, valueCurrency: 'EUR', time: at('2024-03-07T08:30:00.000Z') }],
+    ],
+    [
+      'a full refund in a currency without fraction digits',
+      order({
+        totalPrice: money('JPY', 4500, 0),
+        paymentInfo: { payments: [payment('pay-1', charge(money('JPY', 4500, 0)), transaction('Refund', 'Success', money('JPY', 4500, 0), '2024-03-04T00:00:00.000Z'))] },
+      }),
+      [{ value: 4500, valueCurrency: 'JPY', time: at('2024-03-04T00:00:00.000Z') }],
+    ],
+    [
+      'refunds in high precision and cents, summed at the finer precision',
+      withPayments(
+        payment(
+          'pay-1',
+          transaction('Refund', 'Success', { type: 'highPrecision', currencyCode: 'EUR', centAmount: 100, preciseAmount: 100125, fractionDigits: 5 }, '2024-03-04T00:00:00.000Z'),
+          transaction('Refund', 'Success', eur(250), '2024-03-03T00:00:00.000Z'),
+        ),
+      ),
+      [{ value: 3.50125, valueCurrency: 'EUR', time: at('2024-03-04T00:00:00.000Z') }],
+    ],
+    [
+      'a refund in another currency than the order, which is left out of the sum',
+      withPayments(payment('pay-1', transaction('Refund', 'Success', eur(500), '2024-03-04T00:00:00.000Z'), transaction('Refund', 'Success', money('USD', 700), '2024-03-08T00:00:00.000Z'))),
+      [{ value: 5, valueCurrency: 'EUR', time: at('2024-03-04T00:00:00.000Z') }],
+    ],
+    [
+      'only refunds in another currency than the order',
+      withPayments(payment('pay-1', transaction('Refund', 'Success', money('USD', 700), '2024-03-08T00:00:00.000Z'))),
+      [],
+    ],
+    [
+      'a successful refund without a timestamp, at the order\'s last modification',
+      withPayments(payment('pay-1', transaction('Refund', 'Success', eur(100)))),
+      [{ value: 1, valueCurrency: 'EUR', time: at('2024-03-02T08:00:00.000Z') }],
+    ],
+  ])('%s', (_case, refundedOrder, expected) => {
+    const events = refundedEvent(orderEvents(refundedOrder, context()));
+    expect(Array.isArray(events) && events.map(({ value, valueCurrency, time }) => ({ value, valueCurrency, time }))).toStrictEqual(expected);
+  });
+
+  it('comes last, under the order id, with the properties of Placed Order and the payments as references', () => {
+    const refunded = order({
+      orderState: 'Complete',
+      lineItems: [jeansLine],
+      paymentInfo: { payments: [payment('pay-1', charge(eur(5997)), transaction('Refund', 'Success', eur(5997), '2024-03-04T00:00:00.000Z'))] },
+    });
+    const result = orderEvents(refunded, context({ settings: { ...defaultMappingSettings(), metrics: { ...defaultMappingSettings().metrics, refundedOrder: 'CT Refunded' } } }));
+    if (result.kind !== 'events') throw new Error('expected events');
+    expect(result.events.map((event) => event.metricName)).toStrictEqual(['Placed Order', 'Ordered Product', 'Fulfilled Order', 'CT Refunded']);
+    const [placed, , , refundedEvent] = result.events;
+    expect(refundedEvent).toStrictEqual({ ...placed, metricName: 'CT Refunded', time: at('2024-03-04T00:00:00.000Z') });
+    expect(placed.properties.paymentInfo).toStrictEqual({ payments: [{ typeId: 'payment', id: 'pay-1' }] });
+    // The order itself keeps its expanded payments: the mapper changes nothing it is given.
+    expect(refunded.paymentInfo!.payments[0].obj).toBeDefined();
   });
 });
