@@ -56,6 +56,8 @@ export function readinessChecker(commercetools: CommercetoolsClient, klaviyo: Kl
     ctQuery('orders', 'queryOrders', () => ct.orders().get(firstPage).execute()),
     ctQuery('products', 'queryProducts', () => ct.products().get(firstPage).execute()),
     ctQuery('categories', 'queryCategories', () => ct.categories().get(firstPage).execute()),
+    // The orders import expands each order's payments (Refunded Order), which needs view_payments.
+    ctQuery('payments', 'queryPayments', () => ct.payments().get(firstPage).execute()),
     ctQuery('custom objects (locks and checkpoints)', 'queryCustomObjects', () =>
       ct.customObjects().withContainer({ container: lockContainer }).get({ queryArgs: { limit: 1 } }).execute(),
     ),

@@ -19,6 +19,7 @@ const commercetoolsScopes: Record<string, string> = {
   queryOrders: 'view_orders',
   queryProducts: 'view_products',
   queryCategories: 'view_categories (or view_products)',
+  queryPayments: 'view_payments',
   queryCustomObjects: 'manage_key_value_documents',
   getCustomObject: 'manage_key_value_documents',
   writeCustomObject: 'manage_key_value_documents',

@@ -35,6 +35,7 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
       'commercetools orders',
       'commercetools products',
       'commercetools categories',
+      'commercetools payments',
       'commercetools custom objects (locks and checkpoints)',
       'klaviyo profiles',
       'klaviyo events',

@@ -23,7 +23,12 @@ const cases: Array<[PlatformError, 502 | 503, string]> = [
     [
       new PlatformError('commercetools', 'queryPayments', 403, 'insufficient_scope'),
       502,
-      'commercetools answered 403 insufficient_scope: the API client needs the scope that queryPayments takes (see CT_SCOPE)',
+      'commercetools answered 403 insufficient_scope: the API client needs the scope view_payments',
+    ],
+    [
+      new PlatformError('commercetools', 'queryShippingMethods', 403, 'insufficient_scope'),
+      502,
+      'commercetools answered 403 insufficient_scope: the API client needs the scope that queryShippingMethods takes (see CT_SCOPE)',
     ],
     [
       new PlatformError('commercetools', 'queryCustomers', 400, 'invalid_scope'),
