@@ -1,0 +1,70 @@
+import { EngineRefusal } from '../../../src/engine/job-engine';
+import type { createApp } from '../../../src/http/app';
+
+/** The engine as the HTTP app sees it; the fake follows whatever `createApp` asks for. */
+export type AppEngine = Parameters<typeof createApp>[0]['engine'];
+type Method = keyof AppEngine;
+type ImportType = Parameters<AppEngine['start']>[0];
+type StartRequest = Parameters<AppEngine['start']>[1];
+type Status = Awaited<ReturnType<AppEngine['status']>>;
+
+/** One call the app made, with what the route passed on. */
+export type EngineCall =
+  | { method: 'start'; type: ImportType; request: StartRequest }
+  | { method: 'stop'; type: ImportType }
+  | { method: 'status'; type: ImportType }
+  | { method: 'clearLock'; type: ImportType; force: boolean | undefined };
+
+/**
+ * The engine's refusal of a request, by why it refused: `locked` (a run holds the import) or
+ * `invalid` (nothing to stop or resume). The only place these tests build the engine's error.
+ */
+export function refusal(reason: 'locked' | 'invalid', message: string, details?: Record<string, unknown>): Error {
+  return new EngineRefusal(reason === 'locked' ? 423 : 400, message, details);
+}
+
+/**
+ * An engine that records every call and answers at once: starts get `run-<n>`, stops `stopped-run`,
+ * statuses `idle` unless set, lock clears `true` unless set. `fail` makes a method throw from then on.
+ */
+export function fakeEngine() {
+  const calls: EngineCall[] = [];
+  const failures = new Map<Method, unknown>();
+  const statuses = new Map<ImportType, Status>();
+  let cleared = true;
+
+  const failIfAsked = (method: Method) => {
+    if (failures.has(method)) throw failures.get(method);
+  };
+
+  const engine: AppEngine = {
+    start: async (type, request) => {
+      calls.push({ method: 'start', type, request });
+      failIfAsked('start');
+      return { runId: `run-${calls.length}` };
+    },
+    stop: (type) => {
+      calls.push({ method: 'stop', type });
+      failIfAsked('stop');
+      return { runId: 'stopped-run' };
+    },
+    status: async (type) => {
+      calls.push({ method: 'status', type });
+      failIfAsked('status');
+      return statuses.get(type) ?? { type, state: 'idle' };
+    },
+    clearLock: async (type, options) => {
+      calls.push({ method: 'clearLock', type, force: options?.force });
+      failIfAsked('clearLock');
+      return cleared;
+    },
+  };
+
+  return {
+    engine,
+    calls,
+    fail: (method: Method, error: unknown) => failures.set(method, error),
+    answerStatus: (status: Status) => statuses.set(status.type, status),
+    answerCleared: (value: boolean) => (cleared = value),
+  };
+}
