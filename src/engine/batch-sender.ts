@@ -7,7 +7,10 @@ export interface BatchLimits<T> {
   maxItems: number;
   /** Serialized size of the items in one request, kept below the API's payload limit. */
   maxBytes: number;
-  /** Requests in flight at once; `add` waits while they are all busy, so reading never runs ahead. */
+  /**
+   * Requests in flight at once; `add` waits while they are all busy and the batch is full, so
+   * reading never runs ahead. Infinity where something else bounds them (the catalog's job slots).
+   */
   concurrency: number;
   /** Size of one item as `maxBytes` counts it. */
   sizeOf(item: T): number;

@@ -50,7 +50,7 @@ class OrderOutcome {
   constructor(
     readonly id: string,
     private readonly run: ImportRun,
-    /** The page the order was read in: its failure is committed with that page. */
+    /** The page the order was read in: its events' counts and its failure are committed with that page. */
     readonly page: PageCounts,
   ) {}
 
