@@ -1,62 +1,90 @@
 import type { CommitTracker, PageTicket } from './checkpoints';
 
-export interface BatchEntry<T> {
-  item: T;
-  /** The commercetools record this item came from, for failures. */
-  recordId: string;
-  /** The page this item counts toward; one item is one unit of its ticket. */
-  ticket: PageTicket;
-}
+/** What became of one item: undefined when the API took it, else why not. */
+export type ItemFailure = string | undefined;
 
-interface BatchLimits {
+export interface BatchLimits<T> {
   maxItems: number;
   /** Serialized size of the items in one request, kept below the API's payload limit. */
   maxBytes: number;
-  /** Requests in flight at once; `add` waits while they are all busy, so reading never runs ahead. */
+  /**
+   * Requests in flight at once; `add` waits while they are all busy and the batch is full, so
+   * reading never runs ahead. Infinity where something else bounds them (the catalog's job slots).
+   */
   concurrency: number;
+  /** Size of one item as `maxBytes` counts it. */
+  sizeOf(item: T): number;
+  /**
+   * A batch that is not full goes out this long after its first item came in. For senders fed by
+   * other batches' outcomes (an item's variants), which no reader ends with a `flush`.
+   */
+  lingerMs?: number;
+  /** Hears the error that stopped the sender, so those waiting elsewhere for its items stop waiting. */
+  onStop?(error: unknown): void;
+}
+
+/** An item taken into a batch: `outcome` answers once its request is answered. */
+export interface AddedItem {
+  outcome: Promise<ItemFailure>;
+}
+
+interface PendingItem<T> {
+  item: T;
+  resolve(failure: ItemFailure): void;
+  reject(error: unknown): void;
 }
 
 /**
- * Groups items into requests of at most `maxItems` and `maxBytes`, sends up to `concurrency` of
- * them at once, and settles each item's page ticket when its request went through. A request that
- * fails for good stops the sender: the next `add` or `flush` throws, and nothing past it commits.
+ * The one way bulk requests are sent. Groups items into requests of at most `maxItems` and
+ * `maxBytes`, sends up to `concurrency` of them at once, and answers each item's outcome as `send`
+ * answers it: accepted, or refused with its reason. An error `send` throws (fatal, retries
+ * exhausted, a stop) stops the sender: the items of that request and those gathered reject with
+ * it, and so do every later `add` and `flush`, so nothing past it commits.
  */
 export class BatchSender<T> {
-  private batch: BatchEntry<T>[] = [];
+  private batch: PendingItem<T>[] = [];
   private batchBytes = 0;
+  private lingerTimer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
-  private failure: unknown;
+  private stopped?: { error: unknown };
 
   constructor(
-    private readonly limits: BatchLimits,
-    private readonly tracker: CommitTracker,
-    private readonly send: (batch: BatchEntry<T>[]) => Promise<void>,
-    private readonly sizeOf: (item: T) => number,
+    private readonly limits: BatchLimits<T>,
+    /** Sends one request; answers the outcome of each item, in the order given. */
+    private readonly send: (items: T[]) => Promise<ItemFailure[]>,
   ) {}
 
-  async add(entry: BatchEntry<T>): Promise<void> {
-    this.throwIfFailed();
-    const bytes = this.sizeOf(entry.item);
+  /**
+   * Takes the item into a batch once there is room for it; rejects once the sender stopped. Await
+   * it before adding more (backpressure); its `outcome` answers later.
+   */
+  async add(item: T): Promise<AddedItem> {
+    const bytes = this.limits.sizeOf(item);
     // Several readers can find the same batch full and wait for room together: only the first to
     // get room sends it, the others then see a new batch and add to it. (Each sending whatever
     // batch was there when it got room sent requests of a few items, each spending one request of
     // the operation's rate limit.)
     while (this.batch.length > 0 && !this.fits(bytes)) {
-      await this.roomInFlight();
-      if (this.batch.length > 0 && !this.fits(bytes)) this.dispatch();
+      this.throwIfStopped();
+      if (this.hasRoom()) this.dispatch();
+      else await Promise.race(this.inFlight);
     }
-    this.batch.push(entry);
+    this.throwIfStopped();
+    const outcome = new Promise<ItemFailure>((resolve, reject) => this.batch.push({ item, resolve, reject }));
     this.batchBytes += bytes;
+    if (this.batch.length >= this.limits.maxItems && this.hasRoom()) this.dispatch();
+    else if (this.batch.length === 1 && this.limits.lingerMs !== undefined) this.startLinger(this.batch, this.limits.lingerMs);
+    return { outcome };
   }
 
-  /** Sends what is left and waits for every request in flight. */
+  /** Sends what is gathered, waits for every request in flight, then rejects if the sender stopped. */
   async flush(): Promise<void> {
-    if (this.batch.length > 0) {
-      await this.roomInFlight();
-      this.dispatch();
+    for (;;) {
+      if (!this.stopped && this.batch.length > 0 && this.hasRoom()) this.dispatch();
+      else if (this.inFlight.size > 0) await Promise.race(this.inFlight);
+      else break;
     }
-    await this.drain();
-    this.throwIfFailed();
+    this.throwIfStopped();
   }
 
   /**
@@ -72,31 +100,69 @@ export class BatchSender<T> {
     return this.batch.length < this.limits.maxItems && this.batchBytes + bytes <= this.limits.maxBytes;
   }
 
-  /** Resolves once fewer than `concurrency` requests are in flight; throws once a request failed for good. */
-  private async roomInFlight(): Promise<void> {
-    while (this.inFlight.size >= this.limits.concurrency) await Promise.race(this.inFlight);
-    this.throwIfFailed();
+  private hasRoom(): boolean {
+    return this.inFlight.size < this.limits.concurrency;
+  }
+
+  /** Sends `batch` once it lingered, unless it went out already; waits for room if there is none. */
+  private startLinger(batch: PendingItem<T>[], delayMs: number): void {
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      if (this.batch !== batch || this.stopped) return;
+      if (this.hasRoom()) this.dispatch();
+      else void Promise.race(this.inFlight).then(() => this.startLinger(batch, 0));
+    }, delayMs);
   }
 
   /** Starts the request of the current batch (if any); the caller made sure there is room. */
   private dispatch(): void {
-    if (this.batch.length === 0) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.batch.length === 0 || this.stopped) return;
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    const request = this.send(batch).then(
-      () => {
-        for (const entry of batch) this.tracker.settle(entry.ticket);
-      },
-      (error: unknown) => {
-        this.failure ??= error;
-      },
+    const request = this.send(batch.map((pending) => pending.item)).then(
+      (failures) => batch.forEach((pending, index) => pending.resolve(failures[index])),
+      (error: unknown) => this.stop(error, batch),
     );
     const tracked = request.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure;
+  private stop(error: unknown, batch: PendingItem<T>[]): void {
+    if (!this.stopped) {
+      this.stopped = { error };
+      this.limits.onStop?.(error);
+    }
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    for (const pending of [...batch, ...this.batch.splice(0)]) pending.reject(this.stopped.error);
+    this.batchBytes = 0;
   }
+
+  private throwIfStopped(): void {
+    if (this.stopped) throw this.stopped.error;
+  }
+}
+
+/**
+ * Settles one unit of the item's page once the item is answered, after `countFailure` counted a
+ * refusal (with the page, so the count commits with it). An item whose request failed stays
+ * unsettled, so the checkpoint stays before it; that failure surfaces through `add` and `flush`.
+ */
+export function settleWhenAnswered(added: AddedItem, tracker: CommitTracker, ticket: PageTicket, countFailure: (reason: string) => void): void {
+  added.outcome.then(
+    (failure) => {
+      if (failure !== undefined) countFailure(failure);
+      tracker.settle(ticket);
+    },
+    () => undefined,
+  );
+}
+
+/** Each item's failure in the order given, from refusals that name the items themselves. */
+export function failuresInOrder<T>(items: readonly T[], refused: ReadonlyArray<{ record: T; reason: string }>): ItemFailure[] {
+  const reasons = new Map(refused.map(({ record, reason }) => [record, reason]));
+  return items.map((item) => reasons.get(item));
 }

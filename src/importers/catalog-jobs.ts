@@ -9,18 +9,12 @@ import {
   type SubmittedCatalogJob,
 } from '../clients/klaviyo/catalog';
 import type { ImportRun } from '../engine/importer';
-import { sendSplittingRefusals, type SplitOutcome } from '../engine/send-splitting-refusals';
+import { BatchSender, type ItemFailure } from '../engine/batch-sender';
+import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { unfinishedJobReason } from './unfinished-job';
 
 /** What became of a catalog record: undefined when Klaviyo took it, else why not. */
-export type RecordFailure = string | undefined;
-
-interface QueuedRecord<R> {
-  record: R;
-  bytes: number;
-  resolve(failure: RecordFailure): void;
-  reject(error: unknown): void;
-}
+export type RecordFailure = ItemFailure;
 
 export interface CatalogJobQueueOptions {
   /** A batch that is not full goes out this long after its first record came in. */
@@ -42,122 +36,82 @@ const defaultQueueOptions: CatalogJobQueueOptions = { lingerMs: 200, envelopeByt
  * record not settled yet, and every later `send` and `drain`, reject with it, which fails the run.
  */
 export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
-  private batch: QueuedRecord<CatalogJobRecord<K, A>>[] = [];
-  private batchBytes = 0;
-  private lingerTimer?: NodeJS.Timeout;
-  private readonly running = new Set<Promise<void>>();
-  private fatal: unknown;
+  private readonly jobs: BatchSender<CatalogJobRecord<K, A>>;
 
   constructor(
     private readonly catalog: KlaviyoCatalog,
     readonly kind: K,
     readonly action: A,
     private readonly run: ImportRun,
-    private readonly options: CatalogJobQueueOptions = defaultQueueOptions,
-  ) {}
+    options: CatalogJobQueueOptions = defaultQueueOptions,
+  ) {
+    this.jobs = new BatchSender(
+      {
+        maxItems: catalogJobLimits.records,
+        maxBytes: catalogJobLimits.bytes - options.envelopeBytes,
+        // The account's job slots (in the catalog client) bound the jobs in progress, and the
+        // backlog of the records' readers bounds what waits for them.
+        concurrency: Infinity,
+        sizeOf: (record) => Buffer.byteLength(JSON.stringify(record)),
+        lingerMs: options.lingerMs,
+        onStop: options.onFatal,
+      },
+      (records) => this.runJob(records),
+    );
+  }
 
   /** Resolves once Klaviyo has the record (undefined) or refused it (why); rejects once the queue stopped. */
-  send(record: CatalogJobRecord<K, A>): Promise<RecordFailure> {
-    if (this.fatal !== undefined) return Promise.reject(this.fatal);
-    const bytes = Buffer.byteLength(JSON.stringify(record));
-    if (this.batch.length > 0 && !fitsInJob(this.batch.length, this.batchBytes, bytes, this.options.envelopeBytes)) {
-      this.dispatch();
-    }
-    const outcome = new Promise<RecordFailure>((resolve, reject) => this.batch.push({ record, bytes, resolve, reject }));
-    this.batchBytes += bytes;
-    if (this.batch.length >= catalogJobLimits.records) this.dispatch();
-    else this.lingerTimer ??= setTimeout(() => this.dispatch(), this.options.lingerMs);
-    return outcome;
+  async send(record: CatalogJobRecord<K, A>): Promise<RecordFailure> {
+    return (await this.jobs.add(record)).outcome;
   }
 
   /** Sends what is gathered and waits for every job; rejects once the queue stopped. */
-  async drain(): Promise<void> {
-    this.dispatch();
-    while (this.running.size > 0) {
-      await Promise.race(this.running);
-      this.dispatch();
-    }
-    this.throwIfStopped();
-  }
-
-  private dispatch(): void {
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
-    if (this.batch.length === 0 || this.fatal !== undefined) return;
-    const batch = this.batch;
-    this.batch = [];
-    this.batchBytes = 0;
-    const job = this.runJob(batch).finally(() => this.running.delete(job));
-    this.running.add(job);
-  }
-
-  private async runJob(batch: QueuedRecord<CatalogJobRecord<K, A>>[]): Promise<void> {
-    const { progress, logger, signal } = this.run;
-    let outcome: SplitOutcome<QueuedRecord<CatalogJobRecord<K, A>>, SubmittedCatalogJob>;
-    try {
-      outcome = await sendSplittingRefusals(
-        batch,
-        async (part) => {
-          const job = await this.catalog.submit(this.kind, this.action, part.map((queued) => queued.record), signal);
-          progress.sent(part.length);
-          return job;
-        },
-        { recordIndexesOfPointer: catalogRecordIndexesOfPointer, refusedWhat: `Klaviyo refused the ${this.kind} ${this.action}` },
-      );
-    } catch (error) {
-      this.stop(error, batch);
-      return;
-    }
-    if (outcome.refused.length > 0) {
-      logger.warn({ kind: this.kind, action: this.action, records: batch.length, refused: outcome.refused.length }, 'Klaviyo refused catalog records of a job; the others were sent again');
-    }
-    for (const { record, reason } of outcome.refused) record.resolve(reason);
-    await Promise.all(outcome.accepted.map(({ records, result }) => this.settleJob(records, result)));
-  }
-
-  /** Tells each record of a submitted job its outcome once the job is finished. */
-  private async settleJob(batch: QueuedRecord<CatalogJobRecord<K, A>>[], job: SubmittedCatalogJob): Promise<void> {
-    const { progress, logger } = this.run;
-    let outcome: CatalogJobOutcome;
-    try {
-      outcome = await job.finished;
-    } catch (error) {
-      this.stop(error, batch);
-      return;
-    }
-    const failures = jobFailures(outcome, batch.length, `${this.kind} ${this.action}`);
-    progress.succeeded(batch.length - failures.size);
-    if (outcome.timedOut) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: batch.length }, 'Klaviyo did not finish a catalog job in time');
-    } else if (failures.size > 0) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: batch.length, refused: failures.size }, 'Catalog job refused records');
-    }
-    batch.forEach((queued, index) => queued.resolve(failures.get(index)));
+  drain(): Promise<void> {
+    return this.jobs.flush();
   }
 
   /**
-   * Stopped, Klaviyo out of reach, or an answer every request would get (401, 403 …): the records
-   * of `batch` and those gathered reject, so no commercetools record behind them settles and the
-   * checkpoint stays before them, and the run ends with the error.
+   * Submits the records as jobs and follows each to its end. Stopped, Klaviyo out of reach, or an
+   * answer every request would get (401, 403 …) is thrown: the queue stops, no commercetools
+   * record behind its records settles, so the checkpoint stays before them, and the run ends with it.
    */
-  private stop(error: unknown, batch: QueuedRecord<CatalogJobRecord<K, A>>[]): void {
-    if (this.fatal === undefined) {
-      this.fatal = error;
-      this.options.onFatal?.(error);
+  private async runJob(records: CatalogJobRecord<K, A>[]): Promise<RecordFailure[]> {
+    const { progress, logger, signal } = this.run;
+    const outcome = await sendSplittingRefusals(
+      records,
+      async (part) => {
+        const job = await this.catalog.submit(this.kind, this.action, part, signal);
+        progress.sent(part.length);
+        return job;
+      },
+      { recordIndexesOfPointer: catalogRecordIndexesOfPointer, refusedWhat: `Klaviyo refused the ${this.kind} ${this.action}` },
+    );
+    if (outcome.refused.length > 0) {
+      logger.warn({ kind: this.kind, action: this.action, records: records.length, refused: outcome.refused.length }, 'Klaviyo refused catalog records of a job; the others were sent again');
     }
-    clearTimeout(this.lingerTimer);
-    for (const queued of [...batch, ...this.batch.splice(0)]) queued.reject(this.fatal);
-    this.batchBytes = 0;
+    const failures = new Map(outcome.refused.map(({ record, reason }) => [record, reason]));
+    await Promise.all(
+      outcome.accepted.map(async ({ records: jobRecords, result: job }) => {
+        const jobRecordFailures = await this.finishedJobFailures(job, jobRecords.length);
+        for (const [index, failure] of jobRecordFailures) failures.set(jobRecords[index], failure);
+      }),
+    );
+    return records.map((record) => failures.get(record));
   }
 
-  private throwIfStopped(): void {
-    if (this.fatal !== undefined) throw this.fatal;
+  /** The failure of each record of a submitted job, by position, once the job is finished. */
+  private async finishedJobFailures(job: SubmittedCatalogJob, recordCount: number): Promise<Map<number, string>> {
+    const { progress, logger } = this.run;
+    const outcome = await job.finished;
+    const failures = jobFailures(outcome, recordCount, `${this.kind} ${this.action}`);
+    progress.succeeded(recordCount - failures.size);
+    if (outcome.timedOut) {
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: recordCount }, 'Klaviyo did not finish a catalog job in time');
+    } else if (failures.size > 0) {
+      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: recordCount, refused: failures.size }, 'Catalog job refused records');
+    }
+    return failures;
   }
-}
-
-/** True when one more record of `bytes` keeps a job of `count` records and `batchBytes` within Klaviyo's limits. */
-export function fitsInJob(count: number, batchBytes: number, bytes: number, envelopeBytes: number): boolean {
-  return count < catalogJobLimits.records && batchBytes + bytes <= catalogJobLimits.bytes - envelopeBytes;
 }
 
 /**
@@ -231,7 +185,7 @@ export class Backlog {
  */
 export class CatalogQueues {
   readonly backlog: Backlog;
-  private readonly queues = new Map<string, CatalogJobQueue<CatalogKind, CatalogAction>>();
+  private readonly queues = new Map<string, Pick<CatalogJobQueue<CatalogKind, CatalogAction>, 'drain'>>();
 
   constructor(
     private readonly catalog: KlaviyoCatalog,
@@ -247,7 +201,7 @@ export class CatalogQueues {
 
   of<K extends CatalogKind, A extends CatalogAction>(kind: K, action: A): CatalogJobQueue<K, A> {
     const key = `${kind} ${action}`;
-    let queue = this.queues.get(key);
+    let queue = this.queues.get(key) as CatalogJobQueue<K, A> | undefined;
     if (!queue) {
       queue = new CatalogJobQueue(this.catalog, kind, action, this.run, {
         ...defaultQueueOptions,
@@ -256,7 +210,7 @@ export class CatalogQueues {
       });
       this.queues.set(key, queue);
     }
-    return queue as unknown as CatalogJobQueue<K, A>;
+    return queue;
   }
 
   /** Waits until every tracked record has settled; rejects with the error that stopped a queue. */

@@ -7,7 +7,7 @@ import {
   submitProfileImportJob,
   type ProfileImportEntry,
 } from '../clients/klaviyo/profiles';
-import { BatchSender } from '../engine/batch-sender';
+import { BatchSender, failuresInOrder, settleWhenAnswered, type ItemFailure } from '../engine/batch-sender';
 import type { PageTicket } from '../engine/checkpoints';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
@@ -52,20 +52,19 @@ export class CustomersImporter implements Importer {
       (ids) => this.resendWithoutPhone(run, ids),
       (unfinishedJobs) => (run.importerState = unfinishedJobs.length > 0 ? { unfinishedJobs } : undefined),
     );
-    const sender = new BatchSender<ProfileImportEntry>(
+    const sender = new BatchSender<CustomerProfile>(
       {
         maxItems: profilesPerJob,
         maxBytes: profileImportMaxBytes - envelopeBytes,
         concurrency: jobsInFlight,
+        sizeOf: (profile) => Buffer.byteLength(JSON.stringify(profile.entry)),
       },
-      run.tracker,
-      async (batch) => {
-        const profiles = batch.map((entry) => ({ entry: entry.item, customerId: entry.recordId, page: entry.ticket }));
-        for (const job of await this.submit(run, profiles, false)) await follower.follow(job);
+      async (profiles) => {
+        const { jobs, failures } = await this.submit(run, profiles, false);
+        for (const job of jobs) await follower.follow(job);
+        return failures;
       },
-      (entry) => Buffer.byteLength(JSON.stringify(entry)),
     );
-
 
     // Jobs a stopped run submitted but did not follow to the end are followed first.
     for (const job of carriedOverJobs(run.importerState)) await follower.follow({ ...job, customerIds: [] });
@@ -78,7 +77,10 @@ export class CustomersImporter implements Importer {
         const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
         for (const customer of customers) {
           const entry = this.toEntry(run, customer, existingIds, ticket);
-          if (entry) await sender.add({ item: entry, recordId: customer.id, ticket });
+          if (entry) {
+            const added = await sender.add({ entry, customerId: customer.id, page: ticket });
+            settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(customer.id, reason, ticket));
+          }
           else run.tracker.settle(ticket);
         }
       });
@@ -106,22 +108,22 @@ export class CustomersImporter implements Importer {
   }
 
   /**
-   * Submits the profiles as import jobs: a profile Klaviyo refuses is failed with Klaviyo's reason
-   * and the others are submitted again without it.
+   * Submits the profiles as import jobs: a profile Klaviyo refuses is answered with Klaviyo's
+   * reason (in the order given) and the others are submitted again without it.
    */
-  private async submit(run: ImportRun, profiles: CustomerProfile[], withoutPhone: boolean): Promise<SubmittedProfileJob[]> {
+  private async submit(run: ImportRun, profiles: CustomerProfile[], withoutPhone: boolean): Promise<{ jobs: SubmittedProfileJob[]; failures: ItemFailure[] }> {
     const { accepted, refused } = await sendSplittingRefusals(
       profiles,
       (part) => submitProfileImportJob(this.deps.klaviyo, part.map((profile) => profile.entry), run.signal),
       { recordIndexesOfPointer: profileIndexesOfPointer, refusedWhat: 'Klaviyo refused the profile' },
     );
     if (refused.length > 0) run.logger.warn({ profiles: profiles.length, refused: refused.length }, 'Klaviyo refused profiles of an import job; the others were sent again');
-    for (const { record, reason } of refused) run.progress.failed(record.customerId, reason, record.page);
-    return accepted.map(({ records, result: jobId }) => {
+    const jobs = accepted.map(({ records, result: jobId }) => {
       // A resend is the same customers again: they were counted as sent the first time.
       if (!withoutPhone) run.progress.sent(records.length, pagesOf(records));
       return { jobId, customerIds: records.map((profile) => profile.customerId), withoutPhone };
     });
+    return { jobs, failures: failuresInOrder(profiles, refused) };
   }
 
   /** The original module's fallback: a profile refused for its phone number goes again without it. */
@@ -133,7 +135,12 @@ export class CustomersImporter implements Importer {
         profiles.push({ entry: { attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) }, customerId: customer.id });
       }
     }
-    return profiles.length > 0 ? this.submit(run, profiles, true) : [];
+    if (profiles.length === 0) return [];
+    const { jobs, failures } = await this.submit(run, profiles, true);
+    failures.forEach((failure, index) => {
+      if (failure !== undefined) run.progress.failed(profiles[index].customerId, failure);
+    });
+    return jobs;
   }
 }
 

@@ -9,7 +9,7 @@ import {
   submitEventBulkCreateJob,
   type ProfileEvent,
 } from '../clients/klaviyo/events';
-import { BatchSender, type BatchEntry } from '../engine/batch-sender';
+import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { EngineRefusal } from '../engine/job-engine';
 import { readRanges } from '../engine/read-ranges';
@@ -50,8 +50,8 @@ class OrderOutcome {
   constructor(
     readonly id: string,
     private readonly run: ImportRun,
-    /** The page the order was read in: its failure is committed with that page. */
-    private readonly page: PageCounts,
+    /** The page the order was read in: its events' counts and its failure are committed with that page. */
+    readonly page: PageCounts,
   ) {}
 
   fail(reason: string): void {
@@ -93,28 +93,22 @@ export class OrdersImporter implements Importer {
     const productCategories = new ProductCategories(commercetools);
     run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
 
-    const sendBatch = async (batch: BatchEntry<SizedEvent>[]) => {
-      const { accepted, refused } = await sendSplittingRefusals(
-        batch,
-        (part) => submitEventBulkCreateJob(klaviyo, part.map((entry) => entry.item), { backfill: settings.backfillEvents, signal: run.signal }),
-        {
-          recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part.map((entry) => entry.item), pointer),
-          refusedWhat: 'Klaviyo refused the event',
-        },
-      );
-      const pages = accepted.flatMap((part) => part.records.map((entry) => entry.ticket));
-      run.progress.sent(pages.length, pages);
-      run.progress.succeeded(pages.length, pages);
-      if (refused.length > 0) {
-        run.logger.warn({ events: batch.length, refused: refused.length }, 'Klaviyo refused events of a bulk request; the others were sent again');
-      }
-      for (const { record, reason } of refused) record.item.order.fail(reason);
-    };
     const sender = new BatchSender<SizedEvent>(
-      { maxItems: eventBulkCreateLimits.events, maxBytes: maxRequestBytes, concurrency: requestsInFlight },
-      run.tracker,
-      sendBatch,
-      (event) => event.bytes,
+      { maxItems: eventBulkCreateLimits.events, maxBytes: maxRequestBytes, concurrency: requestsInFlight, sizeOf: (event) => event.bytes },
+      async (events) => {
+        const { accepted, refused } = await sendSplittingRefusals(
+          events,
+          (part) => submitEventBulkCreateJob(klaviyo, part, { backfill: settings.backfillEvents, signal: run.signal }),
+          { recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part, pointer), refusedWhat: 'Klaviyo refused the event' },
+        );
+        const pages = accepted.flatMap((part) => part.records.map((event) => event.order.page));
+        run.progress.sent(pages.length, pages);
+        run.progress.succeeded(pages.length, pages);
+        if (refused.length > 0) {
+          run.logger.warn({ events: events.length, refused: refused.length }, 'Klaviyo refused events of a bulk request; the others were sent again');
+        }
+        return failuresInOrder(events, refused);
+      },
     );
 
     let warnedOfUnexpandedPayments = false;
@@ -140,9 +134,9 @@ export class OrdersImporter implements Importer {
         // One unit per event, and one for each order without events, so the page commits when all are settled.
         const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
         const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
-        for (const [index, events] of eventsPerOrder.entries()) {
+        for (const events of eventsPerOrder) {
           if (events.length === 0) run.tracker.settle(ticket);
-          for (const event of events) await sender.add({ item: event, recordId: orders[index].id, ticket });
+          for (const event of events) settleWhenAnswered(await sender.add(event), run.tracker, ticket, (reason) => event.order.fail(reason));
         }
       });
       await sender.flush();

@@ -2,7 +2,7 @@ import { JobSlots, KlaviyoCatalog, recordIndexOf, type CatalogJobOutcome } from 
 import { PlatformError } from '../../../src/clients/platform-error';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
-import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures } from '../../../src/importers/catalog-jobs';
+import { Backlog, CatalogJobQueue, CatalogQueues, jobFailures } from '../../../src/importers/catalog-jobs';
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import { createLogger } from '../../../src/logging/logger';
 import { startKlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
@@ -149,18 +149,6 @@ describe('jobFailures', () => {
     const failures = jobFailures(outcome({ refused: new Map([[0, 'bad price']]), unattributed: ['boom'] }), 2, 'item create');
     expect(failures.get(0)).toBe('Klaviyo refused the item create: bad price');
     expect(failures.get(1)).toBe('the item create job reported failures without naming the record: boom');
-  });
-});
-
-describe('fitsInJob', () => {
-  it.each([
-    [0, 0, 10, true],
-    [99, 0, 10, true],
-    [100, 0, 10, false],
-    [1, 4_900_000, 50_000, true],
-    [1, 4_900_000, 50_001, false],
-  ])('%i records of %i bytes and one of %i bytes: %s', (count, batchBytes, bytes, fits) => {
-    expect(fitsInJob(count, batchBytes, bytes, 50_000)).toBe(fits);
   });
 });
 
