@@ -34,18 +34,20 @@ module.exports = {
       'The shipped service never imports the sandbox, the tests or the benchmark.',
     ),
     below('sandbox-below-bench', '^sandbox/', '^(bench|test)/', 'The sandbox serves tests, demo and bench; it imports none of them.'),
+    below('tests-apart-from-bench', '^test/', '^bench/', 'Tests and the benchmark both use the sandbox; neither imports the other.'),
     below(
       'foundation-imports-nothing',
       '^src/(config|logging)/',
       '^src/(?!config/|logging/)',
       'config/ and logging/ are the bottom layer: they import only each other.',
     ),
-    below(
-      'mappers-are-pure',
-      layer('mappers'),
-      '^src/(?!mappers/|config/)',
-      'Mappers are pure functions: they import only other mappers and config (types included).',
-    ),
+    {
+      name: 'mappers-are-pure',
+      comment: 'Mappers are pure functions: they import only other mappers, config, and types (such as the shape a client sends).',
+      severity: 'error',
+      from: { path: layer('mappers') },
+      to: { path: '^src/(?!mappers/|config/)', dependencyTypesNot: ['type-only'] },
+    },
     below(
       'platform-below-clients',
       layer('platform'),

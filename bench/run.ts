@@ -19,8 +19,6 @@ import {
   type KlaviyoEmulatorStats,
   PROJECT_ROOT,
   commercetoolsStats,
-  cpuSeconds,
-  residentMemoryMiB,
   runMain,
   settledKlaviyoStats,
   startImport,
@@ -29,7 +27,8 @@ import {
   stopAllChildren,
   stopChildrenOnSignals,
   waitForImport,
-} from './service-driver';
+} from '../sandbox/service-driver';
+import { cpuSeconds, residentMemoryMiB } from './process-metrics';
 
 const USAGE = `Usage: npm run bench -- [options]
 

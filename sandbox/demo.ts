@@ -24,7 +24,7 @@ import {
   stopAllChildren,
   stopChildrenOnSignals,
   waitForImport,
-} from '../bench/service-driver';
+} from './service-driver';
 
 const USAGE = `Usage: npm run demo -- [options]
 

@@ -10,7 +10,7 @@ import { loadMappingSettings, type MappingSettings } from './config/mapping-sett
 import { CheckpointStore } from './engine/checkpoints';
 import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
-import type { RetryPolicy } from './engine/retry';
+import type { RetryPolicy } from './platform/retry';
 import { createApp } from './http/app';
 import { CategoriesImporter } from './importers/categories-importer';
 import { CustomersImporter } from './importers/customers-importer';

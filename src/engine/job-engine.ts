@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IdRange } from '../clients/commercetools/keyset-pages';
-import { PlatformError } from '../clients/platform-error';
+import { PlatformError } from '../platform/platform-error';
 import type { Logger } from '../logging/logger';
 import { CheckpointStore, CommitTracker } from './checkpoints';
 import { isLive, type HeldLock, type ImportLocks, type LockHolder } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
-import { backoffDelayMs, sleep } from './retry';
+import { backoffDelayMs, sleep } from '../platform/retry';
 import { RunProgress } from './run-progress';
 import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunRequest, RunState } from './run-types';
 

@@ -1,4 +1,4 @@
-import { PlatformError, type RefusalProblem } from '../clients/platform-error';
+import { PlatformError, type RefusalProblem } from '../platform/platform-error';
 
 /** A record Klaviyo refused, with its reason. */
 export interface RefusedRecord<T> {

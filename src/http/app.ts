@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-fields';
-import { PlatformError } from '../clients/platform-error';
+import { PlatformError } from '../platform/platform-error';
 import { EngineRefusal, type JobEngine } from '../engine/job-engine';
 import { importTypes, type ImportType } from '../engine/run-types';
 import type { Readiness } from '../readiness';

@@ -1,7 +1,11 @@
 import type { Product } from '@commercetools/platform-sdk';
-import type { ProductLike } from '../../mappers/order-events';
 import type { CommercetoolsClient } from './commercetools-client';
 import { idListPages } from './keyset-pages';
+
+/** The part of a product the events need; a commercetools Product fits. */
+export interface ProductLike {
+  masterData: { current: { categories: ReadonlyArray<{ id: string }> } };
+}
 
 /** Products remembered per run; about 150 bytes each, so the cap keeps memory in the tens of MB. */
 const defaultMaxProducts = 100_000;

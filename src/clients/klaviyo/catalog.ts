@@ -11,7 +11,7 @@ import type {
   CatalogVariantUpdateQueryResourceObject,
   PostCatalogItemCreateJobResponse,
 } from 'klaviyo-api';
-import { JobFollower, type JobFollowerOptions } from '../../engine/job-follower';
+import { JobFollower, type JobFollowerOptions } from '../../platform/job-follower';
 import type { KlaviyoClient } from './klaviyo-client';
 import type { KlaviyoOperation } from './operation-limits';
 import { nextPageCursor } from './pagination';

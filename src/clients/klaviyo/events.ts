@@ -1,6 +1,21 @@
 import type { EventsBulkCreateQueryResourceObject } from 'klaviyo-api';
-import type { OrderEvent, OrderEventProfile } from '../../mappers/order-events';
 import type { KlaviyoClient } from './klaviyo-client';
+
+/** An event as the orders import sends it (the SDK's camelCase attributes). */
+export interface OrderEvent {
+  metricName: string;
+  time: Date;
+  value?: number;
+  valueCurrency?: string;
+  uniqueId: string;
+  properties: Record<string, unknown>;
+}
+
+/** Who an event belongs to. */
+export interface OrderEventProfile {
+  email?: string;
+  externalId?: string;
+}
 
 /** One event and the profile it belongs to: the unit a bulk create request is built from. */
 export interface ProfileEvent {

@@ -1,10 +1,10 @@
 import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
-import { OperationRateLimiter } from '../../engine/rate-limiter';
-import { withRetry, type RetryPolicy } from '../../engine/retry';
-import { PlatformError, retryAfterMs } from '../platform-error';
-import { CallScope, underDeadline, unansweredError } from '../request-scope';
+import { OperationRateLimiter } from '../../platform/rate-limiter';
+import { withRetry, type RetryPolicy } from '../../platform/retry';
+import { PlatformError, retryAfterMs } from '../../platform/platform-error';
+import { CallScope, underDeadline, unansweredError } from '../../platform/request-scope';
 import { klaviyoOperationLimits, type KlaviyoOperation } from './operation-limits';
 
 export interface KlaviyoClientOptions {

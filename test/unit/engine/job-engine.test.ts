@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import { CheckpointStore, checkpointContainer } from '../../../src/engine/checkpoints';
 import { ImportLocks, lockContainer, lockKeys, type LockValue } from '../../../src/engine/import-lock';
 import type { Importer, ImportRun } from '../../../src/engine/importer';

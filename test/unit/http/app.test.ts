@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import type { RunRequest } from '../../../src/engine/run-types';
 import { createApp } from '../../../src/http/app';
 import { createLogger } from '../../../src/logging/logger';

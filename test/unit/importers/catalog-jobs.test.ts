@@ -1,5 +1,5 @@
 import { JobSlots, KlaviyoCatalog, recordIndexOf, type CatalogJobOutcome } from '../../../src/clients/klaviyo/catalog';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
 import { Backlog, CatalogJobQueue, CatalogQueues, fitsInJob, jobFailures } from '../../../src/importers/catalog-jobs';

@@ -2,7 +2,7 @@ import type { Category, LineItem, Order, Product } from '@commercetools/platform
 import { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
 import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages';
 import type { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import type { Config } from '../../../src/config/env';
 import { defaultMappingSettings } from '../../../src/config/mapping-settings';
 import { CommitTracker } from '../../../src/engine/checkpoints';
