@@ -6,19 +6,9 @@ import { CheckpointStore, CommitTracker } from './checkpoints';
 import { isLive, type HeldLock, type ImportLocks, type LockHolder } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
 import { backoffDelayMs, sleep } from '../platform/retry';
+import { EngineRefusal } from './refusal';
 import { RunProgress } from './run-progress';
 import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunRequest, RunState } from './run-types';
-
-/** A start, stop or lock request the engine refuses, with the HTTP status that says why. */
-export class EngineRefusal extends Error {
-  constructor(
-    readonly status: 400 | 404 | 423 | 501,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
 
 export interface RunStatus {
   type: ImportType;
@@ -122,7 +112,7 @@ interface Run {
 }
 
 export interface JobEngineOptions {
-  importers: Partial<Record<ImportType, Importer>>;
+  importers: Record<ImportType, Importer>;
   locks: ImportLocks;
   checkpoints: CheckpointStore;
   logger: Logger;
@@ -154,7 +144,6 @@ export class JobEngine {
    */
   async start(type: ImportType, request: RunRequest): Promise<{ runId: string }> {
     const importer = this.options.importers[type];
-    if (!importer) throw new EngineRefusal(501, `The ${type} import is not available in this version.`);
     this.refuseIfActive(type);
     const runId = randomUUID();
     let tookLock = false;
@@ -162,7 +151,7 @@ export class JobEngine {
       return await withDeadline(this.timing.startDeadlineMs, 'startImport', async (signal) => {
         const acquired = await this.options.locks.acquire(type, runId, signal);
         if (!acquired.acquired) {
-          throw new EngineRefusal(423, `The ${type} import is locked by another run.`, { lock: this.describeLock(acquired.holder) });
+          throw new EngineRefusal('locked', `The ${type} import is locked by another run.`, { lock: this.describeLock(acquired.holder) });
         }
         tookLock = true;
         const { effective, checkpoint } = await this.resolve(type, request, signal);
@@ -181,7 +170,7 @@ export class JobEngine {
   /** Asks the running import of `type` to stop after the requests in flight. */
   stop(type: ImportType): { runId: string } {
     const run = this.runs.get(type);
-    if (!run || run.state !== 'running') throw new EngineRefusal(400, `No ${type} import is running in this instance.`);
+    if (!run || run.state !== 'running') throw new EngineRefusal('not-running', `No ${type} import is running in this instance.`);
     this.abort(run, 'stop');
     return { runId: run.context.runId };
   }
@@ -246,7 +235,7 @@ export class JobEngine {
    * run's lock is live (renewed and not expired) unless `force` is set.
    */
   async clearLock(type: ImportType, options: { force?: boolean } = {}): Promise<boolean> {
-    if (this.isActive(type)) throw new EngineRefusal(423, `A ${type} import is running in this instance; stop it instead.`);
+    if (this.isActive(type)) throw new EngineRefusal('running-here', `A ${type} import is running in this instance; stop it instead.`);
     const force = options.force === true;
     const result = await withDeadline(this.timing.startDeadlineMs, 'clearLock', (signal) =>
       this.options.locks.clear(type, { force, signal }),
@@ -254,7 +243,7 @@ export class JobEngine {
     if ('refused' in result) {
       const lock = this.describeLock(result.refused);
       throw new EngineRefusal(
-        423,
+        'locked',
         `The ${type} lock is live: instance ${String(lock.owner)} renews it and holds it until ${String(lock.expiresAt)}. ` +
           'Stop the import there, or wait for the lock to expire; force=true removes it anyway.',
         { lock },
@@ -301,7 +290,7 @@ export class JobEngine {
 
   private refuseIfActive(type: ImportType): void {
     if (!this.isActive(type)) return;
-    throw new EngineRefusal(423, `A ${type} import is already running in this instance.`, { runId: this.runs.get(type)!.context.runId });
+    throw new EngineRefusal('running-here', `A ${type} import is already running in this instance.`, { runId: this.runs.get(type)!.context.runId });
   }
 
   /** Turns `resume` into the request it continues, with that run's checkpoint. */
@@ -312,9 +301,9 @@ export class JobEngine {
   ): Promise<{ effective: EffectiveRequest; checkpoint?: Checkpoint }> {
     if (request.mode !== 'resume') return { effective: request };
     const checkpoint = await this.options.checkpoints.load(type, signal);
-    if (!checkpoint) throw new EngineRefusal(400, `There is no ${type} run to resume.`);
+    if (!checkpoint) throw new EngineRefusal('nothing-to-resume', `There is no ${type} run to resume.`);
     if (checkpoint.state === 'completed') {
-      throw new EngineRefusal(400, `The last ${type} run completed; there is nothing to resume.`, { runId: checkpoint.runId });
+      throw new EngineRefusal('nothing-to-resume', `The last ${type} run completed; there is nothing to resume.`, { runId: checkpoint.runId });
     }
     return { effective: checkpoint.request, checkpoint };
   }

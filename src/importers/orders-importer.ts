@@ -11,7 +11,7 @@ import {
 } from '../clients/klaviyo/events';
 import { BatchSender, type BatchEntry } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
-import { EngineRefusal } from '../engine/job-engine';
+import { EngineRefusal } from '../engine/refusal';
 import { readRanges } from '../engine/read-ranges';
 import type { PageCounts } from '../engine/run-progress';
 import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
@@ -79,7 +79,7 @@ export class OrdersImporter implements Importer {
   }
 
   initialRanges(request: EffectiveRequest): IdRange[] {
-    if (request.mode === 'deleteAll') throw new EngineRefusal(400, 'Orders cannot be deleted from Klaviyo by this service.');
+    if (request.mode === 'deleteAll') throw new EngineRefusal('not-supported', 'Orders cannot be deleted from Klaviyo by this service.');
     if (request.mode === 'ids') return [{}];
     const ranges = splitIdSpace(this.readers);
     if (request.mode === 'all') return ranges;
