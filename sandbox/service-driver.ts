@@ -279,13 +279,10 @@ export function freePort(): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // Imports over the HTTP API
 
-export type StartAnswer = { started: true; runId: string } | { started: false; reason: string };
-
-/** POST /sync/<type>. A 501 (importer not in this build) is an answer, not an error. */
-export async function startImport(serviceUrl: string, type: ImportType): Promise<StartAnswer> {
+/** POST /sync/<type>: the run's id, or an error naming the answer when the start was refused. */
+export async function startImport(serviceUrl: string, type: ImportType): Promise<{ runId: string }> {
   const { status, body } = await requestJson('POST', `${serviceUrl}/sync/${type}`, {});
-  if (status === 202) return { started: true, runId: body.runId };
-  if (status === 501) return { started: false, reason: body?.message ?? 'not available in this version' };
+  if (status === 202) return { runId: body.runId };
   throw new Error(`POST /sync/${type} answered ${status}: ${body?.message ?? JSON.stringify(body)}`);
 }
 
