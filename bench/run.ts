@@ -10,7 +10,7 @@ import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunStatus } from '../src/engine/job-engine';
+import type { RunStatus } from '../src/engine/run-status';
 import { type ImportType, importTypes } from '../src/engine/run-types';
 import { serviceNodeFlags } from '../src/runtime/memory-policy';
 import {

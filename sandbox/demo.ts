@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defaultMappingSettings } from '../src/config/mapping-settings';
-import type { RunStatus } from '../src/engine/job-engine';
+import type { RunStatus } from '../src/engine/run-status';
 import type { ImportType } from '../src/engine/run-types';
 import {
   type KlaviyoEmulatorStats,

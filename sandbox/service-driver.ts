@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { RequestStats } from './commercetools/server';
 import type { EmulatorStats as KlaviyoEmulatorStats } from './klaviyo-emulator';
-import type { RunStatus } from '../src/engine/job-engine';
+import type { RunStatus } from '../src/engine/run-status';
 import type { ImportType } from '../src/engine/run-types';
 import { serviceNodeFlags } from '../src/runtime/memory-policy';
 

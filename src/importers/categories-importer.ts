@@ -31,7 +31,7 @@ export class CategoriesImporter implements Importer {
     return readerRanges(request, readerCount);
   }
 
-  async run(run: ImportRun): Promise<void> {
+  async importRecords(run: ImportRun): Promise<void> {
     const { commercetools, config } = this.deps;
     const { catalog } = this;
     if (run.request.mode === 'deleteAll') return deleteAllCategories(catalog, run);

@@ -87,7 +87,7 @@ export class OrdersImporter implements Importer {
     return ranges.filter((range) => range.beforeId === undefined || range.beforeId > request.startId);
   }
 
-  async run(run: ImportRun): Promise<void> {
+  async importRecords(run: ImportRun): Promise<void> {
     const { commercetools, klaviyo, settings, config } = this.deps;
     const categories = await CategoryCache.load(commercetools, run.signal);
     const productCategories = new ProductCategories(commercetools);

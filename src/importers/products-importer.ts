@@ -40,7 +40,7 @@ export class ProductsImporter implements Importer {
     return readerRanges(request, readerCount);
   }
 
-  async run(run: ImportRun): Promise<void> {
+  async importRecords(run: ImportRun): Promise<void> {
     const { commercetools } = this.deps;
     const { catalog } = this;
     if (run.request.mode === 'deleteAll') return deleteAllItems(catalog, run);

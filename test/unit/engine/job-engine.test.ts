@@ -3,7 +3,9 @@ import { PlatformError } from '../../../src/platform/platform-error';
 import { CheckpointStore, checkpointContainer } from '../../../src/engine/checkpoints';
 import { ImportLocks, lockContainer, lockKeys, type LockValue } from '../../../src/engine/import-lock';
 import type { Importer, ImportRun } from '../../../src/engine/importer';
-import { JobEngine, type EngineTiming, type RunStatus } from '../../../src/engine/job-engine';
+import type { EngineTiming } from '../../../src/engine/engine-timing';
+import { JobEngine } from '../../../src/engine/job-engine';
+import type { RunStatus } from '../../../src/engine/run-status';
 import { EngineRefusal } from '../../../src/engine/refusal';
 import type { Checkpoint, ImportType } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
@@ -54,7 +56,7 @@ class FakeImporter implements Importer {
   initialRanges() {
     return [{}];
   }
-  run(run: ImportRun): Promise<void> {
+  importRecords(run: ImportRun): Promise<void> {
     this.runs.push(run);
     return this.behaviour(run);
   }
