@@ -8,7 +8,7 @@ import { importTypes, type ImportType } from '../engine/run-types';
 import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
 import { describePlatformError } from './platform-problem';
-import { BodyError, parseStartRequest } from './request-schemas';
+import { InvalidRequest, parseStartRequest } from './request-schemas';
 
 interface AppOptions {
   engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock'>;
@@ -74,7 +74,7 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   sync.delete('/:type/lock', async (request, response) => {
     const type = importTypeOf(request);
     if (request.query.confirm !== type) {
-      throw new BodyError([{ field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` }]);
+      throw new InvalidRequest([{ field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` }]);
     }
     const cleared = await engine.clearLock(type, { force: request.query.force === 'true' });
     response.json({ type, cleared });
@@ -134,7 +134,7 @@ const refusalStatus: Record<RefusalReason, 400 | 423> = {
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response: Response, _next) => {
-    if (error instanceof BodyError) {
+    if (error instanceof InvalidRequest) {
       response.status(400).json({ error: 'invalid_body', message: error.message, problems: error.problems });
     } else if (error instanceof EngineRefusal) {
       const status = refusalStatus[error.reason];

@@ -6,7 +6,7 @@ import {
   eventBulkCreateLimits,
   eventIndexesOfPointer,
   eventLimitViolation,
-  submitEventBulkCreateJob,
+  bulkCreateEvents,
   type ProfileEvent,
 } from '../clients/klaviyo/events';
 import { BatchSender, type BatchEntry } from '../engine/batch-sender';
@@ -96,7 +96,7 @@ export class OrdersImporter implements Importer {
     const sendBatch = async (batch: BatchEntry<SizedEvent>[]) => {
       const { accepted, refused } = await sendSplittingRefusals(
         batch,
-        (part) => submitEventBulkCreateJob(klaviyo, part.map((entry) => entry.item), { backfill: settings.backfillEvents, signal: run.signal }),
+        (part) => bulkCreateEvents(klaviyo, part.map((entry) => entry.item), { backfill: settings.backfillEvents, signal: run.signal }),
         {
           recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part.map((entry) => entry.item), pointer),
           refusedWhat: 'Klaviyo refused the event',

@@ -39,7 +39,7 @@ export interface EventBulkCreateOptions {
  * Sends events in one bulk create request. Klaviyo answers 202 with no job to follow: acceptance
  * is the last word the API gives, and unique_id makes sending the same event again harmless.
  */
-export async function submitEventBulkCreateJob(
+export async function bulkCreateEvents(
   client: KlaviyoClient,
   events: ProfileEvent[],
   options: EventBulkCreateOptions,

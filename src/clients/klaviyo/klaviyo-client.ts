@@ -10,10 +10,10 @@ import { klaviyoOperationLimits, type KlaviyoOperation } from './operation-limit
 export interface KlaviyoClientOptions {
   apiKey: string;
   apiUrl: string;
-  /** How long a submitted bulk job is followed before its records count as failed (default 1 hour). */
-  jobTimeoutMs?: number;
-  /** Deadline of one HTTP request (default 60 s); a request past it is retried. */
-  timeoutMs?: number;
+  /** How long a submitted bulk job is followed before its records count as failed. */
+  jobTimeoutMs: number;
+  /** Deadline of one HTTP request; a request past it is retried. */
+  timeoutMs: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
 }
@@ -61,8 +61,8 @@ export class KlaviyoClient {
   private readonly limiters = new Map<KlaviyoOperation, OperationRateLimiter>();
 
   constructor(private readonly options: KlaviyoClientOptions) {
-    this.jobTimeoutMs = options.jobTimeoutMs ?? 3_600_000;
-    const session = new DeadlineSession(options.apiKey, options.timeoutMs ?? 60_000);
+    this.jobTimeoutMs = options.jobTimeoutMs;
+    const session = new DeadlineSession(options.apiKey, options.timeoutMs);
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);
     this.catalogs = new CatalogsApi(session);

@@ -21,6 +21,7 @@ function clientFor(apiUrl: string, options: { timeoutMs?: number; retryPolicy?: 
     apiKey: options.apiKey ?? 'pk_test',
     apiUrl,
     timeoutMs: options.timeoutMs ?? 200,
+    jobTimeoutMs: 60_000,
     logger: createLogger(logLines ? 'warn' : 'silent', destination),
     retryPolicy: options.retryPolicy ?? quickRetries,
   });

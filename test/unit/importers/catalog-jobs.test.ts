@@ -228,7 +228,7 @@ describe('CatalogJobQueue against the Klaviyo emulator', () => {
   it('gives up on a job Klaviyo has not finished by the deadline: its records fail with the reason', async () => {
     const emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 60_000 });
     try {
-      const client = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), jobTimeoutMs: 300 });
+      const client = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 300 });
       const catalog = new KlaviyoCatalog(client);
       const run = fakeRun();
       const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 3);
