@@ -1,9 +1,9 @@
 /**
  * The layers of src/ and the rules between them (docs/ARCHITECTURE.md explains them). `npm test`
- * runs this check first, so an import against a rule fails the tests naming the rule.
+ * runs this check before jest, so an import against a rule fails the tests naming the rule.
  * Each layer may import only from layers below it:
  *   config, logging  <  platform  <  clients  <  engine  <  importers  <  http  <  service, server
- * mappers sit beside platform: pure, they import only other mappers and config.
+ * Mappers stand apart: pure, they import only other mappers, config and types; importers use them.
  */
 const layer = (name) => `^src/${name}/`;
 
