@@ -18,12 +18,8 @@ import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
 import type { ImporterDeps } from './importer-deps';
 
-export interface OrdersImporterOptions {
-  /** Parallel readers over the id space for `all` and `startId`. */
-  readers?: number;
-}
-
-const defaultReaders = 4;
+/** Parallel readers over the id space for `all` and `startId`. */
+const readerCount = 4;
 /** Bulk requests in flight; Klaviyo's 10/s and 150/min for the operation pace them anyway. */
 const requestsInFlight = 3;
 /**
@@ -69,19 +65,13 @@ class OrderOutcome {
  */
 export class OrdersImporter implements Importer {
   readonly type = 'orders';
-  private readonly readers: number;
 
-  constructor(
-    private readonly deps: ImporterDeps,
-    options: OrdersImporterOptions = {},
-  ) {
-    this.readers = options.readers ?? defaultReaders;
-  }
+  constructor(private readonly deps: ImporterDeps) {}
 
   initialRanges(request: EffectiveRequest): IdRange[] {
     if (request.mode === 'deleteAll') throw new EngineRefusal('not-supported', 'Orders cannot be deleted from Klaviyo by this service.');
     if (request.mode === 'ids') return [{}];
-    const ranges = splitIdSpace(this.readers);
+    const ranges = splitIdSpace(readerCount);
     if (request.mode === 'all') return ranges;
     // A range that ends before the start id holds nothing to import.
     return ranges.filter((range) => range.beforeId === undefined || range.beforeId > request.startId);
