@@ -7,8 +7,8 @@
  */
 const layer = (name) => `^src/${name}/`;
 
-/** A layer may not import from the layers named (which are above it or beside it). */
-const below = (name, from, notTo, comment) => ({
+/** Rule `name`: modules whose path matches `from` may not import modules whose path matches `notTo`. */
+const forbid = (name, from, notTo, comment) => ({
   name,
   comment,
   severity: 'error',
@@ -27,15 +27,15 @@ module.exports = {
       from: { pathNot: '^sandbox/klaviyo-emulator/' },
       to: { circular: true },
     },
-    below(
+    forbid(
       'src-stands-alone',
       '^src/',
       '^(sandbox|test|bench)/',
       'The shipped service never imports the sandbox, the tests or the benchmark.',
     ),
-    below('sandbox-below-bench', '^sandbox/', '^(bench|test)/', 'The sandbox serves tests, demo and bench; it imports none of them.'),
-    below('tests-apart-from-bench', '^test/', '^bench/', 'Tests and the benchmark both use the sandbox; neither imports the other.'),
-    below(
+    forbid('sandbox-below-bench', '^sandbox/', '^(bench|test)/', 'The sandbox serves tests, demo and bench; it imports none of them.'),
+    forbid('tests-apart-from-bench', '^test/', '^bench/', 'Tests and the benchmark both use the sandbox; neither imports the other.'),
+    forbid(
       'foundation-imports-nothing',
       '^src/(config|logging)/',
       '^src/(?!config/|logging/)',
@@ -48,32 +48,32 @@ module.exports = {
       from: { path: layer('mappers') },
       to: { path: '^src/(?!mappers/|config/)', dependencyTypesNot: ['type-only'] },
     },
-    below(
+    forbid(
       'platform-below-clients',
       layer('platform'),
       '^src/(?!platform/|config/|logging/)',
       'platform/ (retry, rate limiting, request scope, platform errors, job following) serves clients and engine; it imports neither.',
     ),
-    below(
+    forbid(
       'clients-below-engine',
       layer('clients'),
       '^src/(?!clients/|platform/|config/|logging/)',
       'Clients are thin: they import platform/, config and logging, never the engine, importers, mappers or http.',
     ),
-    below(
+    forbid(
       'engine-below-importers',
       layer('engine'),
       '^src/(?!engine/|clients/|platform/|config/|logging/)',
       'The engine runs any importer: it never imports importers, mappers or http.',
     ),
-    below('importers-below-http', layer('importers'), '^src/(http/|runtime/|service|server|readiness)', 'Importers know nothing of HTTP or of how the service is put together.'),
-    below(
+    forbid('importers-below-http', layer('importers'), '^src/(http/|runtime/|service|server|readiness)', 'Importers know nothing of HTTP or of how the service is put together.'),
+    forbid(
       'http-through-engine',
       layer('http'),
       '^src/(clients|importers|mappers|runtime)/|^src/(service|server)\\.ts$',
       'http/ talks to the engine (and readiness), never to clients, importers or mappers.',
     ),
-    below('runtime-alone', layer('runtime'), '^src/(?!runtime/|logging/|config/)', 'runtime/ holds process concerns; it imports only logging and config.'),
+    forbid('runtime-alone', layer('runtime'), '^src/(?!runtime/|logging/|config/)', 'runtime/ holds process concerns; it imports only logging and config.'),
     {
       name: 'composition-root-on-top',
       comment: 'service.ts puts the service together and server.ts starts it; nothing else in src/ imports them.',
