@@ -10,7 +10,7 @@ import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunStatus } from '../src/engine/job-engine';
+import type { RunStatus } from '../src/engine/run-status';
 import { type ImportType, importTypes } from '../src/engine/run-types';
 import { serviceNodeFlags } from '../src/runtime/memory-policy';
 import {
@@ -19,8 +19,6 @@ import {
   type KlaviyoEmulatorStats,
   PROJECT_ROOT,
   commercetoolsStats,
-  cpuSeconds,
-  residentMemoryMiB,
   runMain,
   settledKlaviyoStats,
   startImport,
@@ -29,7 +27,8 @@ import {
   stopAllChildren,
   stopChildrenOnSignals,
   waitForImport,
-} from './service-driver';
+} from '../sandbox/service-driver';
+import { cpuSeconds, residentMemoryMiB } from './process-metrics';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -93,7 +92,7 @@ interface BenchResult {
   import: ImportType;
   size: number;
   dataset: DatasetSizes;
-  /** completed | failed | stopped | interrupted | not available | error */
+  /** completed | failed | stopped | interrupted | error */
   outcome: string;
   error?: string;
   /** The run's duration as the service measured it (start to finish). */
@@ -207,7 +206,7 @@ async function main(): Promise<number> {
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
   log(`JSON written to ${path.relative(process.cwd(), options.out)}`);
-  return results.every((result) => ['completed', 'not available'].includes(result.outcome)) ? 0 : 1;
+  return results.every((result) => result.outcome === 'completed') ? 0 : 1;
 }
 
 /** Compiles the service once, as `npm run build` does, into a directory of the benchmark's own. */
@@ -260,8 +259,7 @@ async function benchOne(
     const idleMiB = residentMemoryMiB(service.child.pid).current;
     for (const prerequisite of PREREQUISITES[type]) {
       log(`${type} × ${size}: ${prerequisite} import first (not measured)`);
-      const first = await startImport(service.url, prerequisite);
-      if (!first.started) throw new Error(`the ${prerequisite} import, needed first, is not available: ${first.reason}`);
+      await startImport(service.url, prerequisite);
       const { status: done } = await waitForImport(service.url, prerequisite, { timeoutMs: options.timeoutMs, stallMs: options.stallMs, pollMs: STATUS_POLL_MS });
       if (done.state !== 'completed') throw new Error(`the ${prerequisite} import, needed first, ended ${done.state}: ${done.error ?? ''}`);
     }
@@ -270,12 +268,7 @@ async function benchOne(
 
     const cpuBefore = { service: cpuSeconds(service.child.pid), sandbox: cpuSeconds(sandbox.child.pid) };
     const postedAt = performance.now();
-    const answer = await startImport(service.url, type);
-    if (!answer.started) {
-      result.outcome = 'not available';
-      result.error = answer.reason;
-      return result;
-    }
+    await startImport(service.url, type);
     const { status, polls } = await waitForImport(service.url, type, { timeoutMs: options.timeoutMs, stallMs: options.stallMs, pollMs: STATUS_POLL_MS });
     result.wallSeconds = round((performance.now() - postedAt) / 1000, 1);
     // VmHWM is the peak over the process's life; it is read before the process stops.

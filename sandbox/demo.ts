@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { defaultMappingSettings } from '../src/config/mapping-settings';
-import type { RunStatus } from '../src/engine/job-engine';
+import type { RunStatus } from '../src/engine/run-status';
 import type { ImportType } from '../src/engine/run-types';
 import {
   type KlaviyoEmulatorStats,
@@ -24,7 +24,7 @@ import {
   stopAllChildren,
   stopChildrenOnSignals,
   waitForImport,
-} from '../bench/service-driver';
+} from './service-driver';
 
 const USAGE = `Usage: npm run demo -- [options]
 
@@ -74,7 +74,11 @@ function parseOptions() {
 const say = (message: string) => process.stdout.write(`${message}\n`);
 const note = (message: string) => process.stderr.write(`[demo] ${message}\n`);
 
-type ImportOutcome = { type: ImportType; available: false; reason: string } | { type: ImportType; available: true; status: RunStatus; klaviyoAfter: KlaviyoEmulatorStats };
+interface ImportOutcome {
+  type: ImportType;
+  status: RunStatus;
+  klaviyoAfter: KlaviyoEmulatorStats;
+}
 
 async function main(): Promise<number> {
   const options = parseOptions();
@@ -102,13 +106,8 @@ async function main(): Promise<number> {
   const commercetools = await countCommercetools(sandbox);
   const outcomes: ImportOutcome[] = [];
   for (const type of IMPORT_ORDER) {
-    const answer = await startImport(service.url, type);
-    if (!answer.started) {
-      note(`${type}: not available yet (${answer.reason})`);
-      outcomes.push({ type, available: false, reason: answer.reason });
-      continue;
-    }
-    note(`${type}: started run ${answer.runId}`);
+    const { runId } = await startImport(service.url, type);
+    note(`${type}: started run ${runId}`);
     let lastReport = 0;
     const { status } = await waitForImport(service.url, type, {
       timeoutMs: options.timeoutMs,
@@ -120,14 +119,14 @@ async function main(): Promise<number> {
     });
     note(`${type}: ${status.state} in ${status.elapsedSeconds} s, ${describeCounters(status)}`);
     // Snapshot per import: later imports add records too (order events create guest profiles).
-    outcomes.push({ type, available: true, status, klaviyoAfter: await settledKlaviyoStats(sandbox.klaviyoUrl) });
+    outcomes.push({ type, status, klaviyoAfter: await settledKlaviyoStats(sandbox.klaviyoUrl) });
   }
 
   const eventsByMetric = await countEventsByMetric(sandbox.klaviyoUrl);
   const klaviyo = await settledKlaviyoStats(sandbox.klaviyoUrl);
   printSummary({ commercetools, outcomes, eventsByMetric, klaviyo });
   await stopAllChildren();
-  return outcomes.every((outcome) => !outcome.available || outcome.status.state === 'completed') ? 0 : 1;
+  return outcomes.every((outcome) => outcome.status.state === 'completed') ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,10 +201,7 @@ function printSummary(input: {
 }): void {
   const { commercetools: ct, outcomes, eventsByMetric, klaviyo } = input;
   const outcomeOf = (type: ImportType) => outcomes.find((outcome) => outcome.type === type)!;
-  const landed = (type: ImportType, count: (outcome: Extract<ImportOutcome, { available: true }>) => number) => {
-    const outcome = outcomeOf(type);
-    return outcome.available ? count(outcome).toLocaleString('en-US') : 'not available yet';
-  };
+  const landed = (type: ImportType, count: (outcome: ImportOutcome) => number) => count(outcomeOf(type)).toLocaleString('en-US');
   // The service runs with the default mapping settings, so its events carry the default metric names.
   const { placedOrder, orderedProduct } = defaultMappingSettings().metrics;
   const eventCount = (name: string) => () => eventsByMetric.get(name) ?? 0;
@@ -232,10 +228,6 @@ function printSummary(input: {
   say('');
   say('Imports');
   for (const outcome of outcomes) {
-    if (!outcome.available) {
-      say(`  ${outcome.type.padEnd(11)} not available yet: ${outcome.reason}`);
-      continue;
-    }
     const { status } = outcome;
     say(`  ${outcome.type.padEnd(11)} ${status.state} in ${status.elapsedSeconds} s: ${describeCounters(status)}${status.error ? `; error: ${status.error}` : ''}`);
     for (const [label, list] of [['failed', status.recentFailures], ['skipped', status.recentSkips]] as const) {

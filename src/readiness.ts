@@ -2,7 +2,7 @@ import type { ClientResponse } from '@commercetools/ts-client';
 import type { CommercetoolsClient } from './clients/commercetools/commercetools-client';
 import type { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
 import type { KlaviyoOperation } from './clients/klaviyo/operation-limits';
-import { PlatformError } from './clients/platform-error';
+import { PlatformError } from './platform/platform-error';
 import { lockContainer } from './engine/import-lock';
 
 /** One read that shows a platform accepts the configured credentials and scopes. */

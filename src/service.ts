@@ -4,13 +4,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CommercetoolsClient } from './clients/commercetools/commercetools-client';
 import { CustomObjectStore } from './clients/commercetools/custom-objects';
+import { KlaviyoCatalog } from './clients/klaviyo/catalog';
 import { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
 import type { Config } from './config/env';
 import { loadMappingSettings, type MappingSettings } from './config/mapping-settings';
 import { CheckpointStore } from './engine/checkpoints';
 import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
-import type { RetryPolicy } from './engine/retry';
+import type { RetryPolicy } from './platform/retry';
 import { createApp } from './http/app';
 import { CategoriesImporter } from './importers/categories-importer';
 import { CustomersImporter } from './importers/customers-importer';
@@ -49,13 +50,15 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     config,
     now: () => new Date(),
   };
+  // One catalog for both catalog imports: they share Klaviyo's cap on catalog jobs in progress.
+  const catalog = new KlaviyoCatalog(klaviyo);
   const store = new CustomObjectStore(commercetools);
   const engine = new JobEngine({
     importers: {
       customers: new CustomersImporter(deps),
       orders: new OrdersImporter(deps),
-      categories: new CategoriesImporter(deps),
-      products: new ProductsImporter(deps),
+      categories: new CategoriesImporter(deps, catalog),
+      products: new ProductsImporter(deps, catalog),
     },
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),

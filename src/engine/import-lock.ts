@@ -76,7 +76,7 @@ export class ImportLocks {
         expectedVersion = 0;
         continue;
       }
-      const holder = describeHolder(existing.value);
+      const holder = lockHolderOf(existing.value);
       if (this.isOurs(holder, runId)) return { acquired: true, lock: { type, value: holder.value } };
       if (holder.kind === 'legacy' || isLive(holder, this.now())) return { acquired: false, holder };
       // Expired: its owner died. Taking it over is version-checked like any other write.
@@ -92,7 +92,7 @@ export class ImportLocks {
     for (let round = 0; round < maxRounds; round++) {
       const current = await this.store.get<unknown>(lockContainer, key, signal);
       if (current) {
-        const holder = describeHolder(current.value);
+        const holder = lockHolderOf(current.value);
         if (!this.isOurs(holder, lock.value.runId)) return false;
         lock.value = holder.value;
         // A write of this heartbeat went through and only its answer was lost.
@@ -115,7 +115,7 @@ export class ImportLocks {
     const key = lockKeys[type];
     for (let round = 0; round < maxRounds; round++) {
       const current = await this.store.get<unknown>(lockContainer, key, signal);
-      if (!current || !this.isOurs(describeHolder(current.value), runId)) return;
+      if (!current || !this.isOurs(lockHolderOf(current.value), runId)) return;
       const outcome = await this.store.delete(lockContainer, key, current.version, signal);
       if (outcome !== 'changed') return;
     }
@@ -124,7 +124,7 @@ export class ImportLocks {
 
   async holder(type: ImportType, signal?: AbortSignal): Promise<LockHolder | undefined> {
     const existing = await this.store.get<unknown>(lockContainer, lockKeys[type], signal);
-    return existing ? describeHolder(existing.value) : undefined;
+    return existing ? lockHolderOf(existing.value) : undefined;
   }
 
   /**
@@ -136,7 +136,7 @@ export class ImportLocks {
     for (let round = 0; round < maxRounds; round++) {
       const existing = await this.store.get<unknown>(lockContainer, key, options.signal);
       if (!existing) return { cleared: false };
-      const holder = describeHolder(existing.value);
+      const holder = lockHolderOf(existing.value);
       if (!options.force && isLive(holder, this.now())) return { refused: holder };
       const outcome = await this.store.delete(lockContainer, key, existing.version, options.signal);
       if (outcome !== 'changed') return { cleared: outcome === 'deleted' };
@@ -154,7 +154,8 @@ export class ImportLocks {
   }
 }
 
-function describeHolder(value: unknown): LockHolder {
+/** Who holds a lock, read from its stored value: a run of this service, or the original module. */
+function lockHolderOf(value: unknown): LockHolder {
   const candidate = value as Partial<LockValue> | undefined;
   if (
     candidate &&

@@ -32,5 +32,6 @@ export interface Importer {
   readonly type: ImportType;
   /** The readers' starting ranges for a fresh run of this request. */
   initialRanges(request: EffectiveRequest): IdRange[];
-  run(run: ImportRun): Promise<void>;
+  /** Imports the records of `run.ranges`; resolves once every page read is settled or the run is aborted. */
+  importRecords(run: ImportRun): Promise<void>;
 }

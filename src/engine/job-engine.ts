@@ -1,128 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IdRange } from '../clients/commercetools/keyset-pages';
-import { PlatformError } from '../clients/platform-error';
+import { PlatformError } from '../platform/platform-error';
 import type { Logger } from '../logging/logger';
+import { backoffDelayMs, sleep } from '../platform/retry';
+import { CheckpointWriter } from './checkpoint-writer';
 import { CheckpointStore, CommitTracker } from './checkpoints';
-import { isLive, type HeldLock, type ImportLocks, type LockHolder } from './import-lock';
+import { defaultEngineTiming, type EngineTiming } from './engine-timing';
+import { isLive, type HeldLock, type ImportLocks } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
-import { backoffDelayMs, sleep } from './retry';
+import { EngineRefusal } from './refusal';
 import { RunProgress } from './run-progress';
-import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunRequest, RunState } from './run-types';
-
-/** A start, stop or lock request the engine refuses, with the HTTP status that says why. */
-export class EngineRefusal extends Error {
-  constructor(
-    readonly status: 400 | 404 | 423 | 501,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
-
-export interface RunStatus {
-  type: ImportType;
-  /** `unknown`: no run of this instance, and the checkpoint could not be read. */
-  state: RunState | 'idle' | 'unknown';
-  runId?: string;
-  /** `resume` for a run that continues an earlier one; `resumes` then names that one's mode. */
-  mode?: RunMode;
-  resumes?: EffectiveRequest['mode'];
-  startedAt?: string;
-  finishedAt?: string;
-  elapsedSeconds?: number;
-  recordsPerSecond?: number;
-  counters?: RunCounters;
-  lastProcessedId?: string;
-  positions?: IdRange[];
-  recentFailures?: RecordFailure[];
-  recentSkips?: RecordFailure[];
-  error?: string;
-  /** What the run could not do as it ended: save its final checkpoint, release its lock, wind down. */
-  warnings?: string[];
-  /** The instance running this import, when it is another one. */
-  runningOn?: string;
-  lock?: Record<string, unknown>;
-  /** What could not be read from commercetools in time for this answer, and why. */
-  unavailable?: Array<'lock' | 'checkpoint'>;
-  unavailableReason?: string;
-}
-
-/**
- * Every deadline and interval of the engine. Production values come from `defaultEngineTiming`;
- * tests shorten them.
- */
-export interface EngineTiming {
-  /**
-   * From the end of one heartbeat to the start of the next. A heartbeat may take until the lock
-   * would expire (at least one interval): a slow answer that still lands in time keeps the lock.
-   */
-  heartbeatIntervalMs: number;
-  /** After a failed heartbeat the next comes this soon, so a few failures do not let the lock expire. */
-  heartbeatRetryMs: number;
-  /** Lock acquisition and checkpoint read of a start, together. */
-  startDeadlineMs: number;
-  /** Releasing the lock of a start that failed. */
-  startCleanupMs: number;
-  /** Each checkpoint write while a run goes on. */
-  checkpointWriteDeadlineMs: number;
-  /** The final checkpoint, and the lock release, each. */
-  finalWriteDeadlineMs: number;
-  /** Each read (lock, checkpoint) of a status. */
-  statusReadDeadlineMs: number;
-  /**
-   * How long an aborted importer gets to finish its requests in flight before the run ends without
-   * it. Short enough that on SIGTERM the final checkpoint and the release still fit in Cloud Run's
-   * 10 s; records of requests cut off are not committed, so a resume sends them again.
-   */
-  windDownMs: number;
-  /** Auto-resume: the first and the longest wait between tries while commercetools fails. */
-  resumeRetryMinMs: number;
-  resumeRetryMaxMs: number;
-  /** Auto-resume: how long past a live lock's expiry it tries again. */
-  resumeExpiryMarginMs: number;
-}
-
-export function defaultEngineTiming(lockTtlMs: number): EngineTiming {
-  return {
-    heartbeatIntervalMs: Math.max(1_000, lockTtlMs / 3),
-    heartbeatRetryMs: Math.max(500, lockTtlMs / 12),
-    startDeadlineMs: 8_000,
-    startCleanupMs: 1_500,
-    checkpointWriteDeadlineMs: 10_000,
-    finalWriteDeadlineMs: 5_000,
-    statusReadDeadlineMs: 1_000,
-    windDownMs: 4_000,
-    resumeRetryMinMs: 1_000,
-    resumeRetryMaxMs: 60_000,
-    resumeExpiryMarginMs: 1_000,
-  };
-}
-
-interface Run {
-  /** What the importer got: id, type, request, progress and commit tracker of the run. */
-  context: ImportRun;
-  lock: HeldLock;
-  /** Continues an earlier run's checkpoint. */
-  resumed: boolean;
-  state: RunState;
-  startedAt: Date;
-  /** Set together with the end state, never before. */
-  finishedAt?: Date;
-  controller: AbortController;
-  /** Why the run was aborted: a user's stop, the process shutting down, or another run taking the lock. */
-  abortReason?: 'stop' | 'shutdown' | 'lock lost';
-  /** Another run holds the lock: this one writes nothing more, neither checkpoint nor release. */
-  lockLost: boolean;
-  /** The version of the checkpoint this run wrote last; undefined until its first write. */
-  checkpointVersion?: number;
-  error?: string;
-  warnings: string[];
-  done: Promise<void>;
-}
+import { lockInStatus, modeOf, runSnapshot, stateOfCheckpoint, type RunStatus } from './run-status';
+import type { Checkpoint, ImportType, RunRequest, RunState } from './run-types';
+import { endStateOf, isInProgress, wasInterrupted, type TrackedRun } from './tracked-run';
 
 export interface JobEngineOptions {
-  importers: Partial<Record<ImportType, Importer>>;
+  importers: Record<ImportType, Importer>;
   locks: ImportLocks;
   checkpoints: CheckpointStore;
   logger: Logger;
@@ -137,7 +30,7 @@ export interface JobEngineOptions {
  * error, a lost lock) leaves it running: it ends in a final state and gives its lock back.
  */
 export class JobEngine {
-  private readonly runs = new Map<ImportType, Run>();
+  private readonly runs = new Map<ImportType, TrackedRun>();
   private readonly timing: EngineTiming;
   private readonly now: () => Date;
   /** Aborted on shutdown: ends the auto-resume loops. */
@@ -154,7 +47,6 @@ export class JobEngine {
    */
   async start(type: ImportType, request: RunRequest): Promise<{ runId: string }> {
     const importer = this.options.importers[type];
-    if (!importer) throw new EngineRefusal(501, `The ${type} import is not available in this version.`);
     this.refuseIfActive(type);
     const runId = randomUUID();
     let tookLock = false;
@@ -162,7 +54,7 @@ export class JobEngine {
       return await withDeadline(this.timing.startDeadlineMs, 'startImport', async (signal) => {
         const acquired = await this.options.locks.acquire(type, runId, signal);
         if (!acquired.acquired) {
-          throw new EngineRefusal(423, `The ${type} import is locked by another run.`, { lock: this.describeLock(acquired.holder) });
+          throw new EngineRefusal('locked', `The ${type} import is locked by another run.`, { lock: lockInStatus(acquired.holder, this.now()) });
         }
         tookLock = true;
         const { effective, checkpoint } = await this.resolve(type, request, signal);
@@ -181,7 +73,7 @@ export class JobEngine {
   /** Asks the running import of `type` to stop after the requests in flight. */
   stop(type: ImportType): { runId: string } {
     const run = this.runs.get(type);
-    if (!run || run.state !== 'running') throw new EngineRefusal(400, `No ${type} import is running in this instance.`);
+    if (!run || run.state !== 'running') throw new EngineRefusal('not-running', `No ${type} import is running in this instance.`);
     this.abort(run, 'stop');
     return { runId: run.context.runId };
   }
@@ -194,7 +86,7 @@ export class JobEngine {
     const run = this.runs.get(type);
     // While this instance runs the import it holds the lock: no need to ask commercetools, so
     // polling the status of a running import costs no commercetools request.
-    if (run && this.isActive(type)) return { ...snapshot(run, this.now()), lock: this.describeLock({ kind: 'run', value: run.lock.value }) };
+    if (run && this.isActive(type)) return { ...runSnapshot(run, this.now()), lock: lockInStatus({ kind: 'run', value: run.lock.value }, this.now()) };
 
     const unavailable: Array<'lock' | 'checkpoint'> = [];
     let unavailableReason: string | undefined;
@@ -213,10 +105,10 @@ export class JobEngine {
     ]);
     const holder = holderRead?.value;
     const known = {
-      lock: holder ? this.describeLock(holder) : undefined,
+      lock: holder ? lockInStatus(holder, this.now()) : undefined,
       ...(unavailable.length > 0 ? { unavailable, unavailableReason } : {}),
     };
-    if (run) return { ...snapshot(run, this.now()), ...known };
+    if (run) return { ...runSnapshot(run, this.now()), ...known };
 
     const checkpoint = checkpointRead?.value;
     if (isLive(holder, this.now()) && holder.value.runId !== checkpoint?.runId) {
@@ -246,15 +138,15 @@ export class JobEngine {
    * run's lock is live (renewed and not expired) unless `force` is set.
    */
   async clearLock(type: ImportType, options: { force?: boolean } = {}): Promise<boolean> {
-    if (this.isActive(type)) throw new EngineRefusal(423, `A ${type} import is running in this instance; stop it instead.`);
+    if (this.isActive(type)) throw new EngineRefusal('running-here', `A ${type} import is running in this instance; stop it instead.`);
     const force = options.force === true;
     const result = await withDeadline(this.timing.startDeadlineMs, 'clearLock', (signal) =>
       this.options.locks.clear(type, { force, signal }),
     );
     if ('refused' in result) {
-      const lock = this.describeLock(result.refused);
+      const lock = lockInStatus(result.refused, this.now());
       throw new EngineRefusal(
-        423,
+        'locked',
         `The ${type} lock is live: instance ${String(lock.owner)} renews it and holds it until ${String(lock.expiresAt)}. ` +
           'Stop the import there, or wait for the lock to expire; force=true removes it anyway.',
         { lock },
@@ -301,7 +193,7 @@ export class JobEngine {
 
   private refuseIfActive(type: ImportType): void {
     if (!this.isActive(type)) return;
-    throw new EngineRefusal(423, `A ${type} import is already running in this instance.`, { runId: this.runs.get(type)!.context.runId });
+    throw new EngineRefusal('running-here', `A ${type} import is already running in this instance.`, { runId: this.runs.get(type)!.context.runId });
   }
 
   /** Turns `resume` into the request it continues, with that run's checkpoint. */
@@ -312,9 +204,9 @@ export class JobEngine {
   ): Promise<{ effective: EffectiveRequest; checkpoint?: Checkpoint }> {
     if (request.mode !== 'resume') return { effective: request };
     const checkpoint = await this.options.checkpoints.load(type, signal);
-    if (!checkpoint) throw new EngineRefusal(400, `There is no ${type} run to resume.`);
+    if (!checkpoint) throw new EngineRefusal('nothing-to-resume', `There is no ${type} run to resume.`);
     if (checkpoint.state === 'completed') {
-      throw new EngineRefusal(400, `The last ${type} run completed; there is nothing to resume.`, { runId: checkpoint.runId });
+      throw new EngineRefusal('nothing-to-resume', `The last ${type} run completed; there is nothing to resume.`, { runId: checkpoint.runId });
     }
     return { effective: checkpoint.request, checkpoint };
   }
@@ -421,7 +313,7 @@ export class JobEngine {
       logger,
       importerState: resumed?.importerState,
     };
-    const run: Run = {
+    const run: TrackedRun = {
       context,
       lock,
       resumed: resumed !== undefined,
@@ -442,7 +334,7 @@ export class JobEngine {
     });
   }
 
-  private async execute(run: Run, importer: Importer, checkpointWriter: CheckpointWriter): Promise<void> {
+  private async execute(run: TrackedRun, importer: Importer, checkpointWriter: CheckpointWriter): Promise<void> {
     const heartbeat = this.startHeartbeat(run);
     let endState: RunState;
     try {
@@ -453,7 +345,7 @@ export class JobEngine {
         (signal) => this.saveCheckpoint(run, 'running', signal),
         run.controller.signal,
       );
-      await this.untilWoundDown(run, importer.run(run.context));
+      await this.untilWoundDown(run, importer.importRecords(run.context));
       endState = run.abortReason ? endStateOf(run) : 'completed';
     } catch (error) {
       endState = run.abortReason ? endStateOf(run) : 'failed';
@@ -469,7 +361,7 @@ export class JobEngine {
    * The importer's promise, given up `windDownMs` after the run was aborted: an importer that does
    * not return (a request that ignores the signal) must not keep the run from ending.
    */
-  private untilWoundDown(run: Run, work: Promise<void>): Promise<void> {
+  private untilWoundDown(run: TrackedRun, work: Promise<void>): Promise<void> {
     const { signal, logger } = run.context;
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -503,7 +395,7 @@ export class JobEngine {
    * One heartbeat at a time: the next is scheduled once the previous has settled. A heartbeat that
    * finds another run holding the lock ends the run.
    */
-  private startHeartbeat(run: Run): { stop(): void } {
+  private startHeartbeat(run: TrackedRun): { stop(): void } {
     const { logger } = run.context;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -543,7 +435,7 @@ export class JobEngine {
    * shows the end state: a client that sees "completed" can start the next run at once. What could
    * not be done is logged and listed in the status; a lock left behind expires by itself.
    */
-  private async finish(run: Run, endState: RunState): Promise<void> {
+  private async finish(run: TrackedRun, endState: RunState): Promise<void> {
     const { logger } = run.context;
     if (!run.lockLost) {
       try {
@@ -570,7 +462,7 @@ export class JobEngine {
   }
 
   /** Writes the run's checkpoint with its committed position and counters; nothing once the lock is lost. */
-  private async saveCheckpoint(run: Run, state: RunState, signal: AbortSignal): Promise<void> {
+  private async saveCheckpoint(run: TrackedRun, state: RunState, signal: AbortSignal): Promise<void> {
     const { context } = run;
     // A deletion has nothing to resume, and must not overwrite the import's checkpoint.
     if (context.request.mode === 'deleteAll' || run.lockLost) return;
@@ -595,7 +487,7 @@ export class JobEngine {
   }
 
   /** Another run holds the lock (or wrote the checkpoint): stop at once and write nothing more. */
-  private loseLock(run: Run, otherRunId?: string): void {
+  private loseLock(run: TrackedRun, otherRunId?: string): void {
     if (run.lockLost) return;
     run.lockLost = true;
     run.error = `the lock was taken over by another run${otherRunId ? ` (${otherRunId})` : ''}; this run stopped without saving`;
@@ -603,64 +495,14 @@ export class JobEngine {
     this.abort(run, 'lock lost');
   }
 
-  private abort(run: Run, reason: NonNullable<Run['abortReason']>): void {
+  private abort(run: TrackedRun, reason: NonNullable<TrackedRun['abortReason']>): void {
     if (run.abortReason) return;
     run.abortReason = reason;
     if (run.state === 'running') run.state = 'stopping';
     run.controller.abort(new Error(`import ${reason === 'stop' ? 'stopped' : reason}`));
   }
-
-  private describeLock(holder: LockHolder): Record<string, unknown> {
-    if (holder.kind === 'legacy') {
-      return { legacy: true, note: 'set by the original module; it never expires, clear it with DELETE /sync/<type>/lock' };
-    }
-    const { owner, runId, startedAt, expiresAt } = holder.value;
-    return { owner, runId, startedAt, expiresAt, live: isLive(holder, this.now()) };
-  }
 }
 
-/**
- * Writes the run's checkpoint whenever asked, one write at a time: requests made while a write is
- * under way are folded into one more write after it. A failed write is logged; the next carries its
- * position.
- */
-class CheckpointWriter {
-  private writing?: Promise<void>;
-  private requestedAgain = false;
-  private readonly controller = new AbortController();
-
-  constructor(
-    private readonly write: (signal: AbortSignal) => Promise<void>,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  request(): void {
-    if (this.controller.signal.aborted) return;
-    if (this.writing) {
-      this.requestedAgain = true;
-      return;
-    }
-    this.writing = this.writeUntilCurrent();
-  }
-
-  /** Stops writing and waits for the write under way, which is cut short: the final checkpoint follows. */
-  async close(): Promise<void> {
-    this.controller.abort(new Error('the run ended'));
-    await this.writing;
-  }
-
-  private async writeUntilCurrent(): Promise<void> {
-    do {
-      this.requestedAgain = false;
-      try {
-        await this.write(this.controller.signal);
-      } catch (error) {
-        if (!this.controller.signal.aborted) this.onError(error);
-      }
-    } while (this.requestedAgain && !this.controller.signal.aborted);
-    this.writing = undefined;
-  }
-}
 
 /**
  * Runs a commercetools call with a deadline: its signal aborts after `ms` (or with `outer`), and
@@ -686,61 +528,6 @@ async function withDeadline<T>(ms: number, operation: string, call: (signal: Abo
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A run still going (or winding down after a stop): it holds the lock and writes checkpoints. */
-function isInProgress(state: RunState | undefined): boolean {
-  return state === 'running' || state === 'stopping';
-}
-
-/** A saved state of a run that did not end by itself: its process died, or was shut down. */
-function wasInterrupted(state: RunState): boolean {
-  return isInProgress(state) || state === 'interrupted';
-}
-
-/**
- * The state a checkpoint stands for: a run that was going when it was saved is still running when
- * its live lock names it, and interrupted when the lock shows it is not (when the lock could not be
- * read, the saved state is all there is).
- */
-function stateOfCheckpoint(checkpoint: Checkpoint, heldByItsRun: boolean, lockKnown: boolean): RunState {
-  if (!wasInterrupted(checkpoint.state)) return checkpoint.state;
-  if (heldByItsRun) return checkpoint.state === 'stopping' ? 'stopping' : 'running';
-  return lockKnown ? 'interrupted' : checkpoint.state;
-}
-
-function endStateOf(run: Run): RunState {
-  if (run.lockLost) return 'failed';
-  if (run.abortReason === 'stop') return 'stopped';
-  if (run.abortReason === 'shutdown') return 'interrupted';
-  return 'failed';
-}
-
-function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'mode' | 'resumes'> {
-  return resumed ? { mode: 'resume', resumes: request.mode } : { mode: request.mode };
-}
-
-function snapshot(run: Run, now: Date): RunStatus {
-  const { context } = run;
-  const end = run.finishedAt ?? now;
-  const elapsedSeconds = Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000);
-  return {
-    type: context.type,
-    state: run.state,
-    runId: context.runId,
-    ...modeOf(context.request, run.resumed),
-    startedAt: run.startedAt.toISOString(),
-    finishedAt: run.finishedAt?.toISOString(),
-    elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
-    recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
-    counters: { ...context.progress.counters },
-    lastProcessedId: context.progress.lastProcessedId,
-    positions: context.tracker.positions(),
-    recentFailures: [...context.progress.recentFailures],
-    recentSkips: [...context.progress.recentSkips],
-    error: run.error,
-    ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
-  };
 }
 
 function messageOf(error: unknown): string {

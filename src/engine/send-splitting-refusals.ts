@@ -1,4 +1,4 @@
-import { PlatformError, type RefusalProblem } from '../clients/platform-error';
+import { PlatformError, type RefusalProblem } from '../platform/platform-error';
 
 /** A record Klaviyo refused, with its reason. */
 export interface RefusedRecord<T> {
@@ -25,8 +25,6 @@ export interface SplitOptions<T> {
   recordIndexesOfPointer(pointer: string, records: T[]): number[];
   /** Starts a refusal reason: "Klaviyo refused the profile". */
   refusedWhat: string;
-  /** Most requests for these records; defaults to `requestBudget(records.length)`. */
-  maxRequests?: number;
 }
 
 /**
@@ -44,8 +42,9 @@ export function requestBudget(recordCount: number): number {
  * its errors point at are set aside, each with Klaviyo's code and detail, and the rest are sent
  * again. A refusal that names no record is bisected: each half is sent on its own, down to the
  * single record, which is then refused with the request's reason. So a bad record fails alone and
- * every other record is sent. Once `maxRequests` were sent, the records not sent yet fail with the
- * last refusal. Any other error (retries exhausted, fatal, a stop) is thrown.
+ * every other record is sent. Once `requestBudget(records.length)` requests were sent, the
+ * records not sent yet fail with the last refusal. Any other error (retries exhausted, fatal, a
+ * stop) is thrown.
  */
 export async function sendSplittingRefusals<T, R>(
   records: T[],
@@ -53,7 +52,7 @@ export async function sendSplittingRefusals<T, R>(
   options: SplitOptions<T>,
 ): Promise<SplitOutcome<T, R>> {
   const outcome: SplitOutcome<T, R> = { accepted: [], refused: [] };
-  const maxRequests = options.maxRequests ?? requestBudget(records.length);
+  const maxRequests = requestBudget(records.length);
   let requests = 0;
   let lastRefusal: RefusalProblem | undefined;
   // Parts still to send; each pass either accepts a part, removes at least one record, or halves it.

@@ -1,13 +1,14 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-fields';
-import { PlatformError } from '../clients/platform-error';
-import { EngineRefusal, type JobEngine } from '../engine/job-engine';
+import { PlatformError } from '../platform/platform-error';
+import type { JobEngine } from '../engine/job-engine';
+import { EngineRefusal, type RefusalReason } from '../engine/refusal';
 import { importTypes, type ImportType } from '../engine/run-types';
 import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
 import { describePlatformError } from './platform-problem';
-import { BodyError, parseStartRequest } from './request-schemas';
+import { InvalidRequest, parseStartRequest } from './request-schemas';
 
 interface AppOptions {
   engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock'>;
@@ -73,7 +74,7 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   sync.delete('/:type/lock', async (request, response) => {
     const type = importTypeOf(request);
     if (request.query.confirm !== type) {
-      throw new BodyError([{ field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` }]);
+      throw new InvalidRequest([{ field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` }]);
     }
     const cleared = await engine.clearLock(type, { force: request.query.force === 'true' });
     response.json({ type, cleared });
@@ -122,12 +123,22 @@ function failureInWords(platform: string, check: string, error: unknown, logger:
   return `the ${platform} ${check} check failed unexpectedly; see the service log`;
 }
 
+/** A lock in the way answers 423 (try again later); a request that cannot succeed as sent, 400. */
+const refusalStatus: Record<RefusalReason, 400 | 423> = {
+  locked: 423,
+  'running-here': 423,
+  'not-running': 400,
+  'nothing-to-resume': 400,
+  'not-supported': 400,
+};
+
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response: Response, _next) => {
-    if (error instanceof BodyError) {
+    if (error instanceof InvalidRequest) {
       response.status(400).json({ error: 'invalid_body', message: error.message, problems: error.problems });
     } else if (error instanceof EngineRefusal) {
-      response.status(error.status).json({ error: error.status === 423 ? 'locked' : 'refused', message: error.message, ...error.details });
+      const status = refusalStatus[error.reason];
+      response.status(status).json({ error: status === 423 ? 'locked' : 'refused', message: error.message, ...error.details });
     } else if (error instanceof UnknownImportType) {
       response.status(404).json({ error: 'not_found', message: error.message });
     } else if (error instanceof UnsupportedBody) {

@@ -1,4 +1,4 @@
-import type { PlatformError } from '../clients/platform-error';
+import type { PlatformError } from '../platform/platform-error';
 
 /** How the HTTP API answers a failed call to commercetools or Klaviyo, in words a user acts on. */
 export interface PlatformProblem {

@@ -15,12 +15,13 @@ const ordersBody = z.strictObject({ ids: ids.optional(), startId: recordId.optio
 const catalogBody = z.strictObject({
   deleteAll: z.boolean().optional(),
   confirmDeletion: z.string().optional(),
-  // The user's documentation spells it this way.
+  // A misspelling found in the module's documentation, accepted as well.
   confirmDeletetion: z.string().optional(),
   resume: resume.optional(),
 });
 
-export class BodyError extends Error {
+/** A request whose body or query parameters the API does not take; each problem names its field. */
+export class InvalidRequest extends Error {
   constructor(readonly problems: Array<{ field: string; message: string }>) {
     super(problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
   }
@@ -40,7 +41,7 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
     case 'orders': {
       const parsed = parse(ordersBody, input);
       if (parsed.ids && parsed.startId) {
-        throw new BodyError([{ field: 'startId', message: 'cannot be combined with ids' }]);
+        throw new InvalidRequest([{ field: 'startId', message: 'cannot be combined with ids' }]);
       }
       const partial: RunRequest | undefined = parsed.ids
         ? { mode: 'ids', ids: parsed.ids }
@@ -55,12 +56,12 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
       const confirmation = parsed.confirmDeletion ?? parsed.confirmDeletetion;
       if (!parsed.deleteAll) {
         if (confirmation !== undefined) {
-          throw new BodyError([{ field: 'confirmDeletion', message: 'only goes with "deleteAll": true' }]);
+          throw new InvalidRequest([{ field: 'confirmDeletion', message: 'only goes with "deleteAll": true' }]);
         }
         return exclusive(parsed.resume, undefined);
       }
       if (confirmation !== type) {
-        throw new BodyError([
+        throw new InvalidRequest([
           {
             field: 'confirmDeletion',
             message: `must be "${type}" to delete all ${type} from the Klaviyo catalog. This deletes every ${type === 'products' ? 'catalog item and its variants' : 'catalog category'}, whatever created them, not only those this tool imported.`,
@@ -73,18 +74,18 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
 }
 
 function exclusive(resumeFlag: true | undefined, partial: RunRequest | undefined): RunRequest {
-  if (resumeFlag && partial) throw new BodyError([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);
+  if (resumeFlag && partial) throw new InvalidRequest([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);
   if (resumeFlag) return { mode: 'resume' };
   return partial ?? { mode: 'all' };
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new BodyError([{ field: '(body)', message: 'must be a JSON object' }]);
+    throw new InvalidRequest([{ field: '(body)', message: 'must be a JSON object' }]);
   }
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new BodyError(
+  throw new InvalidRequest(
     parsed.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
         ? issue.keys.map((key) => ({ field: key, message: 'is not a known field' }))

@@ -1,13 +1,6 @@
-import {
-  catalogJobLimits,
-  catalogRecordIndexesOfPointer,
-  type CatalogAction,
-  type CatalogJobOutcome,
-  type CatalogJobRecord,
-  type CatalogKind,
-  type KlaviyoCatalog,
-  type SubmittedCatalogJob,
-} from '../clients/klaviyo/catalog';
+import type { KlaviyoCatalog, SubmittedCatalogJob } from '../clients/klaviyo/catalog';
+import { catalogJobLimits, type CatalogAction, type CatalogJobRecord, type CatalogKind } from '../clients/klaviyo/catalog-endpoints';
+import { catalogRecordIndexesOfPointer, type CatalogJobOutcome } from '../clients/klaviyo/catalog-job-outcome';
 import type { ImportRun } from '../engine/importer';
 import { BatchSender, type ItemFailure } from '../engine/batch-sender';
 import { sendSplittingRefusals } from '../engine/send-splitting-refusals';

@@ -1,4 +1,5 @@
-import type { CatalogJobRecord, ExistingCatalogItem } from '../clients/klaviyo/catalog';
+import type { ExistingCatalogItem } from '../clients/klaviyo/catalog';
+import type { CatalogJobRecord } from '../clients/klaviyo/catalog-endpoints';
 import type { CatalogCategoryMapping } from '../mappers/catalog-category';
 import type { CatalogProductMapping } from '../mappers/catalog-product';
 

@@ -1,5 +1,5 @@
 import { CategoryCache } from '../clients/commercetools/category-cache';
-import { KlaviyoCatalog } from '../clients/klaviyo/catalog';
+import type { KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
 import { mapCatalogCategory } from '../mappers/catalog-category';
@@ -22,15 +22,18 @@ const backlogLimit = 5_000;
 export class CategoriesImporter implements Importer {
   readonly type = 'categories';
 
-  constructor(private readonly deps: ImporterDeps) {}
+  constructor(
+    private readonly deps: ImporterDeps,
+    private readonly catalog: KlaviyoCatalog,
+  ) {}
 
   initialRanges(request: EffectiveRequest) {
     return readerRanges(request, readerCount);
   }
 
-  async run(run: ImportRun): Promise<void> {
-    const { commercetools, klaviyo, config } = this.deps;
-    const catalog = KlaviyoCatalog.of(klaviyo);
+  async importRecords(run: ImportRun): Promise<void> {
+    const { commercetools, config } = this.deps;
+    const { catalog } = this;
     if (run.request.mode === 'deleteAll') return deleteAllCategories(catalog, run);
 
     // Every ancestor's name is needed for a path, whichever range it falls in.

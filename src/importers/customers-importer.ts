@@ -42,7 +42,7 @@ export class CustomersImporter implements Importer {
     return readerRanges(request, readerCount);
   }
 
-  async run(run: ImportRun): Promise<void> {
+  async importRecords(run: ImportRun): Promise<void> {
     const { klaviyo, settings } = this.deps;
     // Jobs submitted but not yet followed to the end go into every checkpoint, so a resumed run
     // still counts what they did.

@@ -6,24 +6,20 @@ import {
   eventBulkCreateLimits,
   eventIndexesOfPointer,
   eventLimitViolation,
-  submitEventBulkCreateJob,
+  bulkCreateEvents,
   type ProfileEvent,
 } from '../clients/klaviyo/events';
 import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
-import { EngineRefusal } from '../engine/job-engine';
+import { EngineRefusal } from '../engine/refusal';
 import { readRanges } from '../engine/read-ranges';
 import type { PageCounts } from '../engine/run-progress';
 import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
 import type { ImporterDeps } from './importer-deps';
 
-export interface OrdersImporterOptions {
-  /** Parallel readers over the id space for `all` and `startId`. */
-  readers?: number;
-}
-
-const defaultReaders = 4;
+/** Parallel readers over the id space for `all` and `startId`. */
+const readerCount = 4;
 /** Bulk requests in flight; Klaviyo's 10/s and 150/min for the operation pace them anyway. */
 const requestsInFlight = 3;
 /**
@@ -69,25 +65,19 @@ class OrderOutcome {
  */
 export class OrdersImporter implements Importer {
   readonly type = 'orders';
-  private readonly readers: number;
 
-  constructor(
-    private readonly deps: ImporterDeps,
-    options: OrdersImporterOptions = {},
-  ) {
-    this.readers = options.readers ?? defaultReaders;
-  }
+  constructor(private readonly deps: ImporterDeps) {}
 
   initialRanges(request: EffectiveRequest): IdRange[] {
-    if (request.mode === 'deleteAll') throw new EngineRefusal(400, 'Orders cannot be deleted from Klaviyo by this service.');
+    if (request.mode === 'deleteAll') throw new EngineRefusal('not-supported', 'Orders cannot be deleted from Klaviyo by this service.');
     if (request.mode === 'ids') return [{}];
-    const ranges = splitIdSpace(this.readers);
+    const ranges = splitIdSpace(readerCount);
     if (request.mode === 'all') return ranges;
     // A range that ends before the start id holds nothing to import.
     return ranges.filter((range) => range.beforeId === undefined || range.beforeId > request.startId);
   }
 
-  async run(run: ImportRun): Promise<void> {
+  async importRecords(run: ImportRun): Promise<void> {
     const { commercetools, klaviyo, settings, config } = this.deps;
     const categories = await CategoryCache.load(commercetools, run.signal);
     const productCategories = new ProductCategories(commercetools);
@@ -98,7 +88,7 @@ export class OrdersImporter implements Importer {
       async (events) => {
         const { accepted, refused } = await sendSplittingRefusals(
           events,
-          (part) => submitEventBulkCreateJob(klaviyo, part, { backfill: settings.backfillEvents, signal: run.signal }),
+          (part) => bulkCreateEvents(klaviyo, part, { backfill: settings.backfillEvents, signal: run.signal }),
           { recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part, pointer), refusedWhat: 'Klaviyo refused the event' },
         );
         const pages = accepted.flatMap((part) => part.records.map((event) => event.order.page));

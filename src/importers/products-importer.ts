@@ -1,7 +1,7 @@
 import type { Product } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
 import type { PageQuery } from '../clients/commercetools/keyset-pages';
-import { KlaviyoCatalog, type ExistingCatalogItem } from '../clients/klaviyo/catalog';
+import type { ExistingCatalogItem, KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
 import { catalogId } from '../mappers/catalog-ids';
@@ -31,15 +31,18 @@ const backlogLimit = 500;
 export class ProductsImporter implements Importer {
   readonly type = 'products';
 
-  constructor(private readonly deps: ImporterDeps) {}
+  constructor(
+    private readonly deps: ImporterDeps,
+    private readonly catalog: KlaviyoCatalog,
+  ) {}
 
   initialRanges(request: EffectiveRequest) {
     return readerRanges(request, readerCount);
   }
 
-  async run(run: ImportRun): Promise<void> {
-    const { commercetools, klaviyo } = this.deps;
-    const catalog = KlaviyoCatalog.of(klaviyo);
+  async importRecords(run: ImportRun): Promise<void> {
+    const { commercetools } = this.deps;
+    const { catalog } = this;
     if (run.request.mode === 'deleteAll') return deleteAllItems(catalog, run);
 
     // Products name their categories by id; relationships need each category's ancestors too.

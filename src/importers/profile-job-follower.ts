@@ -1,7 +1,7 @@
 import type { KlaviyoClient } from '../clients/klaviyo/klaviyo-client';
 import { getProfileImportJob, profileImportErrors, type ProfileImportError, type ProfileImportJob } from '../clients/klaviyo/profiles';
 import type { ImportRun } from '../engine/importer';
-import { JobFollower } from '../engine/job-follower';
+import { JobFollower } from '../platform/job-follower';
 import { unfinishedJobReason } from './unfinished-job';
 
 /** A submitted job and the customers in it, in the order they were sent. */

@@ -1,34 +1,17 @@
 import type { LineItem, Order, Transaction, TypedMoney } from '@commercetools/platform-sdk';
+import type { ProductLike } from '../clients/commercetools/product-categories';
+import type { OrderEvent, OrderEventProfile } from '../clients/klaviyo/events';
 import type { MappingSettings } from '../config/mapping-settings';
 import { categoryPathNames, type CategoryLookup } from './category-paths';
 import { applyFieldFilter } from './field-filter';
 import { localizedText } from './localized-text';
 import { moneyAmount } from './price';
 
-/** The part of a product the events need; a commercetools Product fits. */
-export interface ProductLike {
-  masterData: { current: { categories: ReadonlyArray<{ id: string }> } };
-}
-
 export interface OrderEventsContext {
   settings: MappingSettings;
   preferredLocale?: string;
   productById: (id: string) => ProductLike | undefined;
   categoryById: CategoryLookup;
-}
-
-export interface OrderEvent {
-  metricName: string;
-  time: Date;
-  value?: number;
-  valueCurrency?: string;
-  uniqueId: string;
-  properties: Record<string, unknown>;
-}
-
-export interface OrderEventProfile {
-  email?: string;
-  externalId?: string;
 }
 
 export type OrderEventsResult =

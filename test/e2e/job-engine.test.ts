@@ -3,7 +3,7 @@ import { checkpointContainer } from '../../src/engine/checkpoints';
 import { lockContainer, lockKeys } from '../../src/engine/import-lock';
 import { emulatorInspector, http, startService, waitForState, waitForStatus, type RunningService } from '../support/service-harness';
 import { commercetoolsRequest, seed, startSandbox, type RunningSandbox } from '../support/sandbox-process';
-import { freePort } from '../../bench/service-driver';
+import { freePort } from '../../sandbox/service-driver';
 import { spawnService, waitUntilListening } from '../support/service-process';
 
 // More customers than four import jobs hold, so a stop lands while jobs are still to be sent.

@@ -3,7 +3,7 @@
  * a restart with auto-resume, and a SIGTERM while a Klaviyo request hangs. The one time bound is
  * the one the service promises (it exits within 10 s of SIGTERM), measured from the signal.
  */
-import { freePort } from '../../bench/service-driver';
+import { freePort } from '../../sandbox/service-driver';
 import { checkpointContainer } from '../../src/engine/checkpoints';
 import { lockContainer, lockKeys } from '../../src/engine/import-lock';
 import { pollUntil, waitForState, waitForStatus } from '../support/service-harness';

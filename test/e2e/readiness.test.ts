@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { freePort } from '../../bench/service-driver';
+import { freePort } from '../../sandbox/service-driver';
 import { emulatorInspector, http, startService, type RunningService } from '../support/service-harness';
 import { startSandbox, type RunningSandbox } from '../support/sandbox-process';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../bench/service-driver';
+import { freePort } from '../../sandbox/service-driver';
 import { startSandbox, type RunningSandbox } from '../support/sandbox-process';
 import { spawnService, waitUntilListening, type ServiceProcess } from '../support/service-process';
 

@@ -1,5 +1,5 @@
 /** The commercetools sandbox's faults, over HTTP as a client meets them. */
-import { fetchToken } from '../../bench/service-driver';
+import { fetchToken } from '../../sandbox/service-driver';
 import {
   clearCommercetoolsFaults,
   commercetoolsFaults,

@@ -1,6 +1,6 @@
 /**
  * Runs the sandbox (`sandbox/cli.ts`) as a child process for jest tests, through the driver that
- * `npm run demo` and `npm run bench` use (bench/service-driver.ts): the commercetools mock
+ * `npm run demo` and `npm run bench` use (sandbox/service-driver.ts): the commercetools mock
  * underneath is ESM-only, which jest's CommonJS runtime cannot load, so tests reach it over
  * HTTP. Always `await sandbox.stop()` in afterAll; the child also stops by itself when this test
  * process dies (it watches its stdin).
@@ -11,7 +11,7 @@ import {
   fetchToken,
   readAllRecords as readAllRecordsWithToken,
   startSandbox as startSandboxProcess,
-} from '../../bench/service-driver';
+} from '../../sandbox/service-driver';
 import type { CommercetoolsFaultOptions, FaultState } from '../../sandbox/commercetools/faults';
 import type { SeedResult } from '../../sandbox/commercetools/server';
 

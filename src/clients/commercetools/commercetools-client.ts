@@ -9,9 +9,9 @@ import {
 import { ClientBuilder, type ClientResponse } from '@commercetools/ts-client';
 import type { Config } from '../../config/env';
 import type { Logger } from '../../logging/logger';
-import { withRetry, type RetryPolicy } from '../../engine/retry';
-import { PlatformError, retryAfterMs } from '../platform-error';
-import { CallScope, underDeadline, unansweredError } from '../request-scope';
+import { withRetry, type RetryPolicy } from '../../platform/retry';
+import { PlatformError, retryAfterMs } from '../../platform/platform-error';
+import { CallScope, underDeadline, unansweredError } from '../../platform/request-scope';
 import type { PageQuery } from './keyset-pages';
 
 /** The resources read page by page, with their record type. */

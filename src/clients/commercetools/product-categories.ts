@@ -1,10 +1,14 @@
 import type { Product } from '@commercetools/platform-sdk';
-import type { ProductLike } from '../../mappers/order-events';
 import type { CommercetoolsClient } from './commercetools-client';
 import { idListPages } from './keyset-pages';
 
+/** The part of a product the events need; a commercetools Product fits. */
+export interface ProductLike {
+  masterData: { current: { categories: ReadonlyArray<{ id: string }> } };
+}
+
 /** Products remembered per run; about 150 bytes each, so the cap keeps memory in the tens of MB. */
-const defaultMaxProducts = 100_000;
+const maxProducts = 100_000;
 
 /**
  * The categories of products, read by id in queries of 100 and remembered for the run: orders
@@ -14,10 +18,7 @@ const defaultMaxProducts = 100_000;
 export class ProductCategories {
   private readonly known = new Map<string, Promise<ProductLike | undefined>>();
 
-  constructor(
-    private readonly client: CommercetoolsClient,
-    private readonly maxProducts = defaultMaxProducts,
-  ) {}
+  constructor(private readonly client: CommercetoolsClient) {}
 
   /**
    * The products with these ids; a product deleted since (absent in commercetools) is absent here.
@@ -25,7 +26,7 @@ export class ProductCategories {
    */
   async byIds(ids: Iterable<string>, signal?: AbortSignal): Promise<Map<string, ProductLike>> {
     const wanted = [...new Set(ids)];
-    if (this.known.size + wanted.length > this.maxProducts) this.known.clear();
+    if (this.known.size + wanted.length > maxProducts) this.known.clear();
     const unknown = wanted.filter((id) => !this.known.has(id));
     if (unknown.length > 0) {
       const fetched = this.fetch(unknown, signal);

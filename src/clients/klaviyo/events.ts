@@ -1,6 +1,21 @@
 import type { EventsBulkCreateQueryResourceObject } from 'klaviyo-api';
-import type { OrderEvent, OrderEventProfile } from '../../mappers/order-events';
 import type { KlaviyoClient } from './klaviyo-client';
+
+/** An event as the orders import sends it (the SDK's camelCase attributes). */
+export interface OrderEvent {
+  metricName: string;
+  time: Date;
+  value?: number;
+  valueCurrency?: string;
+  uniqueId: string;
+  properties: Record<string, unknown>;
+}
+
+/** Who an event belongs to. */
+export interface OrderEventProfile {
+  email?: string;
+  externalId?: string;
+}
 
 /** One event and the profile it belongs to: the unit a bulk create request is built from. */
 export interface ProfileEvent {
@@ -24,7 +39,7 @@ export interface EventBulkCreateOptions {
  * Sends events in one bulk create request. Klaviyo answers 202 with no job to follow: acceptance
  * is the last word the API gives, and unique_id makes sending the same event again harmless.
  */
-export async function submitEventBulkCreateJob(
+export async function bulkCreateEvents(
   client: KlaviyoClient,
   events: ProfileEvent[],
   options: EventBulkCreateOptions,

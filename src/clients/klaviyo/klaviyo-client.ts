@@ -1,19 +1,19 @@
 import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
-import { OperationRateLimiter } from '../../engine/rate-limiter';
-import { withRetry, type RetryPolicy } from '../../engine/retry';
-import { PlatformError, retryAfterMs } from '../platform-error';
-import { CallScope, underDeadline, unansweredError } from '../request-scope';
+import { OperationRateLimiter } from '../../platform/rate-limiter';
+import { withRetry, type RetryPolicy } from '../../platform/retry';
+import { PlatformError, retryAfterMs } from '../../platform/platform-error';
+import { CallScope, underDeadline, unansweredError } from '../../platform/request-scope';
 import { klaviyoOperationLimits, type KlaviyoOperation } from './operation-limits';
 
 export interface KlaviyoClientOptions {
   apiKey: string;
   apiUrl: string;
-  /** How long a submitted bulk job is followed before its records count as failed (default 1 hour). */
-  jobTimeoutMs?: number;
-  /** Deadline of one HTTP request (default 60 s); a request past it is retried. */
-  timeoutMs?: number;
+  /** How long a submitted bulk job is followed before its records count as failed. */
+  jobTimeoutMs: number;
+  /** Deadline of one HTTP request; a request past it is retried. */
+  timeoutMs: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
 }
@@ -61,8 +61,8 @@ export class KlaviyoClient {
   private readonly limiters = new Map<KlaviyoOperation, OperationRateLimiter>();
 
   constructor(private readonly options: KlaviyoClientOptions) {
-    this.jobTimeoutMs = options.jobTimeoutMs ?? 3_600_000;
-    const session = new DeadlineSession(options.apiKey, options.timeoutMs ?? 60_000);
+    this.jobTimeoutMs = options.jobTimeoutMs;
+    const session = new DeadlineSession(options.apiKey, options.timeoutMs);
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);
     this.catalogs = new CatalogsApi(session);

@@ -1,4 +1,4 @@
-import type { RateLimit } from '../../engine/rate-limiter';
+import type { RateLimit } from '../../platform/rate-limiter';
 
 /**
  * Klaviyo's published limits (x-klaviyo-ratelimit, revision 2026-07-15) for the operations this

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
 import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages';
-import { PlatformError } from '../../../src/clients/platform-error';
-import { stopGraceMs } from '../../../src/clients/request-scope';
+import { PlatformError } from '../../../src/platform/platform-error';
+import { stopGraceMs } from '../../../src/platform/request-scope';
 import type { Config } from '../../../src/config/env';
-import type { RetryPolicy } from '../../../src/engine/retry';
+import type { RetryPolicy } from '../../../src/platform/retry';
 import { createLogger } from '../../../src/logging/logger';
 import { startSandbox, type RunningSandbox } from '../../support/sandbox-process';
 import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } from '../../support/local-server';

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
-import { PlatformError } from '../../../src/clients/platform-error';
-import type { RetryPolicy } from '../../../src/engine/retry';
+import { PlatformError } from '../../../src/platform/platform-error';
+import type { RetryPolicy } from '../../../src/platform/retry';
 import { createLogger } from '../../../src/logging/logger';
 import { startKlaviyoEmulator, type KlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
 import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } from '../../support/local-server';
@@ -21,6 +21,7 @@ function clientFor(apiUrl: string, options: { timeoutMs?: number; retryPolicy?: 
     apiKey: options.apiKey ?? 'pk_test',
     apiUrl,
     timeoutMs: options.timeoutMs ?? 200,
+    jobTimeoutMs: 60_000,
     logger: createLogger(logLines ? 'warn' : 'silent', destination),
     retryPolicy: options.retryPolicy ?? quickRetries,
   });

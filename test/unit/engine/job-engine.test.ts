@@ -1,10 +1,13 @@
 import { Writable } from 'node:stream';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import { CheckpointStore, checkpointContainer } from '../../../src/engine/checkpoints';
 import { ImportLocks, lockContainer, lockKeys, type LockValue } from '../../../src/engine/import-lock';
 import type { Importer, ImportRun } from '../../../src/engine/importer';
-import { EngineRefusal, JobEngine, type EngineTiming, type RunStatus } from '../../../src/engine/job-engine';
-import type { Checkpoint } from '../../../src/engine/run-types';
+import type { EngineTiming } from '../../../src/engine/engine-timing';
+import { JobEngine } from '../../../src/engine/job-engine';
+import type { RunStatus } from '../../../src/engine/run-status';
+import { EngineRefusal } from '../../../src/engine/refusal';
+import type { Checkpoint, ImportType } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
 import { delay, hang, MemoryStore, unreachable, type StoreCall } from './memory-store';
 
@@ -45,13 +48,15 @@ function pagesOf(pages: number, size: number): Behaviour {
 }
 
 class FakeImporter implements Importer {
-  readonly type = 'customers' as const;
   readonly runs: ImportRun[] = [];
-  constructor(public behaviour: Behaviour) {}
+  constructor(
+    public behaviour: Behaviour,
+    readonly type: ImportType = 'customers',
+  ) {}
   initialRanges() {
     return [{}];
   }
-  run(run: ImportRun): Promise<void> {
+  importRecords(run: ImportRun): Promise<void> {
     this.runs.push(run);
     return this.behaviour(run);
   }
@@ -66,7 +71,10 @@ function setup(behaviour: Behaviour, options: { store?: MemoryStore; owner?: str
   );
   const importer = new FakeImporter(behaviour);
   const locks = new ImportLocks(store, options.owner ?? 'instance-a', ttlMs);
-  const engine = new JobEngine({ importers: { customers: importer }, locks, checkpoints: new CheckpointStore(store), logger, timing });
+  // The tests run the customers import; the others are there because the engine runs every type.
+  const idle = (type: ImportType) => new FakeImporter(untilAborted, type);
+  const importers = { customers: importer, orders: idle('orders'), categories: idle('categories'), products: idle('products') };
+  const engine = new JobEngine({ importers, locks, checkpoints: new CheckpointStore(store), logger, timing });
   return { store, engine, importer, logLines };
 }
 
@@ -304,7 +312,7 @@ describe('JobEngine', () => {
 
     it('gives the lock back when a resume finds nothing to resume', async () => {
       const { engine, store } = track(setup(untilAborted));
-      await expect(engine.start('customers', { mode: 'resume' })).rejects.toMatchObject({ status: 400 });
+      await expect(engine.start('customers', { mode: 'resume' })).rejects.toMatchObject({ reason: 'nothing-to-resume' });
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
     });
   });
@@ -362,7 +370,7 @@ describe('JobEngine', () => {
       store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b'));
       const refused = engine.clearLock('customers');
       await expect(refused).rejects.toBeInstanceOf(EngineRefusal);
-      await expect(refused).rejects.toMatchObject({ status: 423, details: { lock: { owner: 'instance-b', live: true } } });
+      await expect(refused).rejects.toMatchObject({ reason: 'locked', details: { lock: { owner: 'instance-b', live: true } } });
       expect(store.value(lockContainer, lockKey)).toBeDefined();
       expect(await engine.clearLock('customers', { force: true })).toBe(true);
       expect(store.value(lockContainer, lockKey)).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { DeleteOutcome, StoredObject, VersionedStore } from '../../../src/clients/commercetools/custom-objects';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 
 export type StoreOperation = 'get' | 'write' | 'delete';
 

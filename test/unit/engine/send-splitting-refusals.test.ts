@@ -1,4 +1,4 @@
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import { requestBudget, sendSplittingRefusals } from '../../../src/engine/send-splitting-refusals';
 
 const pointerOf = (index: number) => `/data/attributes/profiles/data/${index}/attributes/email`;

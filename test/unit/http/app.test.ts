@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
+import { EngineRefusal, type RefusalReason } from '../../../src/engine/refusal';
 import type { RunRequest } from '../../../src/engine/run-types';
 import { createApp } from '../../../src/http/app';
 import { createLogger } from '../../../src/logging/logger';
@@ -161,6 +162,18 @@ describe('HTTP API edges', () => {
     api.failStartWith(error);
     const answer = await send(`${api.url()}/sync/customers`, { method: 'POST' });
     expect(answer).toEqual({ status, body });
+  });
+
+  it.each<[RefusalReason, number, string]>([
+    ['locked', 423, 'locked'],
+    ['running-here', 423, 'locked'],
+    ['not-running', 400, 'refused'],
+    ['nothing-to-resume', 400, 'refused'],
+    ['not-supported', 400, 'refused'],
+  ])('answers an engine refusal for the reason %s with %i', async (reason, status, error) => {
+    api.failStartWith(new EngineRefusal(reason, 'refused as the test asks', { runId: 'run-0' }));
+    const answer = await send(`${api.url()}/sync/customers`, { method: 'POST' });
+    expect(answer).toEqual({ status, body: { error, message: 'refused as the test asks', runId: 'run-0' } });
   });
 
   it('answers a bug with 500 and logs where it happened, without the data its message quotes', async () => {

@@ -1,4 +1,4 @@
-import { EngineRefusal } from '../../../src/engine/job-engine';
+import { EngineRefusal, type RefusalReason } from '../../../src/engine/refusal';
 import type { createApp } from '../../../src/http/app';
 
 /** The engine as the HTTP app sees it; the fake follows whatever `createApp` asks for. */
@@ -15,12 +15,9 @@ export type EngineCall =
   | { method: 'status'; type: ImportType }
   | { method: 'clearLock'; type: ImportType; force: boolean | undefined };
 
-/**
- * The engine's refusal of a request, by why it refused: `locked` (a run holds the import) or
- * `invalid` (nothing to stop or resume). The only place these tests build the engine's error.
- */
-export function refusal(reason: 'locked' | 'invalid', message: string, details?: Record<string, unknown>): Error {
-  return new EngineRefusal(reason === 'locked' ? 423 : 400, message, details);
+/** The engine's refusal of a request, by why it refused. The only place these tests build the engine's error. */
+export function refusal(reason: RefusalReason, message: string, details?: Record<string, unknown>): Error {
+  return new EngineRefusal(reason, message, details);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import { describePlatformError } from '../../../src/http/platform-problem';
 
 const klaviyoRefusal = (operation: string, status: number, code: string) =>

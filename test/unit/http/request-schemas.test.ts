@@ -1,4 +1,4 @@
-import { BodyError, parseStartRequest } from '../../../src/http/request-schemas';
+import { InvalidRequest, parseStartRequest } from '../../../src/http/request-schemas';
 
 describe('parseStartRequest', () => {
   it.each([
@@ -35,8 +35,8 @@ describe('parseStartRequest', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(BodyError);
-    const problem = (caught as BodyError).problems.find((entry) => entry.field === field);
+    expect(caught).toBeInstanceOf(InvalidRequest);
+    const problem = (caught as InvalidRequest).problems.find((entry) => entry.field === field);
     expect(problem).toBeDefined();
     expect(problem!.message).toContain(message);
   });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import request from 'supertest';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { PlatformError } from '../../../src/platform/platform-error';
 import { createApp } from '../../../src/http/app';
 import { fakeEngine, refusal } from './fake-engine';
 
@@ -153,7 +153,7 @@ describe('POST /sync/{type}', () => {
 
   it('answers 423 with the run that holds the import in this instance', async () => {
     const { http, fail } = api();
-    fail('start', refusal('locked', 'A customers import is already running in this instance.', { runId: 'run-a' }));
+    fail('start', refusal('running-here', 'A customers import is already running in this instance.', { runId: 'run-a' }));
     const answer = await http.post('/sync/customers');
     expect(answer.status).toBe(423);
     expect(answer.body).toEqual({ error: 'locked', message: 'A customers import is already running in this instance.', runId: 'run-a' });
@@ -170,7 +170,7 @@ describe('POST /sync/{type}', () => {
 
   it('answers 400 with the reason when there is nothing to resume', async () => {
     const { http, fail } = api();
-    fail('start', refusal('invalid', 'There is no orders run to resume.'));
+    fail('start', refusal('nothing-to-resume', 'There is no orders run to resume.'));
     const answer = await http.post('/sync/orders').send({ resume: true });
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ error: 'refused', message: 'There is no orders run to resume.' });
@@ -188,7 +188,7 @@ describe('POST /sync/{type}/stop', () => {
 
   it('answers 400 when nothing runs', async () => {
     const { http, fail } = api();
-    fail('stop', refusal('invalid', 'No orders import is running in this instance.'));
+    fail('stop', refusal('not-running', 'No orders import is running in this instance.'));
     const answer = await http.post('/sync/orders/stop');
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ error: 'refused', message: 'No orders import is running in this instance.' });

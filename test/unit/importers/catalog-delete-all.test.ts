@@ -1,4 +1,5 @@
-import type { CatalogJobOutcome, ExistingCatalogItem, KlaviyoCatalog } from '../../../src/clients/klaviyo/catalog';
+import type { ExistingCatalogItem, KlaviyoCatalog } from '../../../src/clients/klaviyo/catalog';
+import type { CatalogJobOutcome } from '../../../src/clients/klaviyo/catalog-job-outcome';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
 import { deleteAllItems } from '../../../src/importers/catalog-delete-all';

@@ -1,5 +1,6 @@
-import { JobSlots, KlaviyoCatalog, recordIndexOf, type CatalogJobOutcome } from '../../../src/clients/klaviyo/catalog';
-import { PlatformError } from '../../../src/clients/platform-error';
+import { KlaviyoCatalog } from '../../../src/clients/klaviyo/catalog';
+import type { CatalogJobOutcome } from '../../../src/clients/klaviyo/catalog-job-outcome';
+import { PlatformError } from '../../../src/platform/platform-error';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
 import { Backlog, CatalogJobQueue, CatalogQueues, jobFailures } from '../../../src/importers/catalog-jobs';
@@ -211,57 +212,12 @@ describe('CatalogQueues', () => {
   });
 });
 
-describe('JobSlots', () => {
-  it('never lets more than its capacity hold a slot, and serves waiters in order', async () => {
-    const slots = new JobSlots(2);
-    const order: number[] = [];
-    await slots.acquire();
-    await slots.acquire();
-    const third = slots.acquire().then(() => order.push(3));
-    const fourth = slots.acquire().then(() => order.push(4));
-    await new Promise(setImmediate);
-    expect(order).toStrictEqual([]);
-    slots.release();
-    await third;
-    expect(slots.taken).toBe(2);
-    slots.release();
-    await fourth;
-    expect(order).toStrictEqual([3, 4]);
-    slots.release();
-    slots.release();
-    expect(slots.taken).toBe(0);
-  });
-
-  it('lets a waiter give up when the run stops', async () => {
-    const slots = new JobSlots(1);
-    await slots.acquire();
-    const controller = new AbortController();
-    const waiting = slots.acquire(controller.signal);
-    controller.abort(new Error('stopped'));
-    await expect(waiting).rejects.toThrow('stopped');
-    slots.release();
-    expect(slots.taken).toBe(0);
-  });
-});
-
-describe('recordIndexOf', () => {
-  it.each([
-    ['/data/attributes/items/data/7/attributes/price', 7],
-    ['/data/attributes/categories/data/0', 0],
-    ['/data/attributes/variants/data/12/relationships/item/data/id', 12],
-    ['/data/attributes/items', undefined],
-    [undefined, undefined],
-  ])('%s → %s', (pointer, index) => {
-    expect(recordIndexOf(pointer)).toBe(index);
-  });
-});
-
 describe('CatalogJobQueue against the Klaviyo emulator', () => {
   it('gives up on a job Klaviyo has not finished by the deadline: its records fail with the reason', async () => {
     const emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 60_000 });
     try {
-      const client = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), jobTimeoutMs: 300 });
-      const catalog = KlaviyoCatalog.of(client, { firstPollMs: 20, maxPollMs: 50 });
+      const client = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 300 });
+      const catalog = new KlaviyoCatalog(client);
       const run = fakeRun();
       const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 3);
 

@@ -13,7 +13,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
 
   beforeAll(async () => {
     emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 20 });
-    klaviyo = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent') });
+    klaviyo = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 60_000 });
   });
   afterAll(() => emulator.close());
 
@@ -68,7 +68,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
   it('gives up on jobs Klaviyo has not finished by the deadline: their customers fail with the reason, nothing waits forever', async () => {
     emulator.configure({ jobProcessingMs: 60_000 });
     try {
-      const impatient = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), jobTimeoutMs: 300 });
+      const impatient = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 300 });
       const run = runContext();
       const unfinished: string[][] = [];
       const follower = new ProfileJobFollower(impatient, run, async () => [], (jobs) => unfinished.push(jobs.map((job) => job.jobId)));

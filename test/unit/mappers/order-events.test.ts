@@ -1,12 +1,9 @@
 import type { CentPrecisionMoney, CustomLineItem, LineItem, LocalizedString, Order, Payment, PaymentReference, Transaction, TypedMoney } from '@commercetools/platform-sdk';
 import { defaultMappingSettings, type MappingSettings } from '../../../src/config/mapping-settings';
 import type { CategoryLike } from '../../../src/mappers/category-paths';
-import {
-  orderEvents,
-  type OrderEvent,
-  type OrderEventsContext,
-  type ProductLike,
-} from '../../../src/mappers/order-events';
+import type { ProductLike } from '../../../src/clients/commercetools/product-categories';
+import type { OrderEvent } from '../../../src/clients/klaviyo/events';
+import { orderEvents, type OrderEventsContext } from '../../../src/mappers/order-events';
 
 const eur = (centAmount: number): CentPrecisionMoney => ({
   type: 'centPrecision',

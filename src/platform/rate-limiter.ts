@@ -43,7 +43,8 @@ export class OperationRateLimiter {
   private readonly steady: SlidingWindow;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(limit: RateLimit, marginMs = { burst: 300, steady: 2_000 }) {
+  /** `marginMs`: how much longer than 1 s (burst) and 60 s (steady) the windows count. */
+  constructor(limit: RateLimit, marginMs: { burst: number; steady: number }) {
     this.burst = new SlidingWindow(limit.burstPerSecond, 1_000 + marginMs.burst);
     this.steady = new SlidingWindow(limit.steadyPerMinute, 60_000 + marginMs.steady);
   }

@@ -1,4 +1,4 @@
-import { PlatformError } from '../clients/platform-error';
+import { PlatformError } from './platform-error';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isCallerDeadline } from '../engine/retry';
+import { isCallerDeadline } from './retry';
 import { describeNetworkFailure, noAnswerWithin, PlatformError } from './platform-error';
 
 /** A request given up because no answer came within the request deadline. */

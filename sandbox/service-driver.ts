@@ -1,5 +1,5 @@
 /**
- * Drives the service the way a user does, for `npm run demo` and `npm run bench`: starts the
+ * Drives the service the way a user does, for `npm run demo`, `npm run bench` and the tests: starts the
  * sandbox (commercetools sandbox + Klaviyo emulator) and the service as child processes, starts
  * imports over the service's HTTP API and polls their status, and reads the sandbox's counters.
  *
@@ -8,12 +8,11 @@
  * does the work (no tsx wrapper in between): signals reach it and /proc/<pid> describes it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { RequestStats } from '../sandbox/commercetools/server';
-import type { EmulatorStats as KlaviyoEmulatorStats } from '../sandbox/klaviyo-emulator';
-import type { RunStatus } from '../src/engine/job-engine';
+import type { RequestStats } from './commercetools/server';
+import type { EmulatorStats as KlaviyoEmulatorStats } from './klaviyo-emulator';
+import type { RunStatus } from '../src/engine/run-status';
 import type { ImportType } from '../src/engine/run-types';
 import { serviceNodeFlags } from '../src/runtime/memory-policy';
 
@@ -277,32 +276,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Peak and current resident memory of a process in MiB, from /proc/<pid>/status (Linux). */
-export function residentMemoryMiB(pid: number): { peak: number; current: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
-}
-
-/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat (Linux). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces: state is field 3,
-  // utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Imports over the HTTP API
 
-export type StartAnswer = { started: true; runId: string } | { started: false; reason: string };
-
-/** POST /sync/<type>. A 501 (importer not in this build) is an answer, not an error. */
-export async function startImport(serviceUrl: string, type: ImportType): Promise<StartAnswer> {
+/** POST /sync/<type>: the run's id, or an error naming the answer when the start was refused. */
+export async function startImport(serviceUrl: string, type: ImportType): Promise<{ runId: string }> {
   const { status, body } = await requestJson('POST', `${serviceUrl}/sync/${type}`, {});
-  if (status === 202) return { started: true, runId: body.runId };
-  if (status === 501) return { started: false, reason: body?.message ?? 'not available in this version' };
+  if (status === 202) return { runId: body.runId };
   throw new Error(`POST /sync/${type} answered ${status}: ${body?.message ?? JSON.stringify(body)}`);
 }
 

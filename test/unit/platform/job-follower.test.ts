@@ -1,4 +1,4 @@
-import { JobFollower } from '../../../src/engine/job-follower';
+import { JobFollower } from '../../../src/platform/job-follower';
 
 /** Jobs that finish after being asked about `pollsToFinish[jobId]` times; every status request is kept. */
 function fakeJobs(pollsToFinish: Record<string, number>) {

@@ -1,4 +1,4 @@
-import { OperationRateLimiter } from '../../../src/engine/rate-limiter';
+import { OperationRateLimiter } from '../../../src/platform/rate-limiter';
 
 describe('OperationRateLimiter', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));

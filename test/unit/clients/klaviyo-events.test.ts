@@ -1,6 +1,5 @@
 import { ObjectSerializer } from 'klaviyo-api';
-import { eventIndexesOfPointer, eventLimitViolation, eventsPerProfile, type ProfileEvent } from '../../../src/clients/klaviyo/events';
-import type { OrderEvent } from '../../../src/mappers/order-events';
+import { eventIndexesOfPointer, eventLimitViolation, eventsPerProfile, type OrderEvent, type ProfileEvent } from '../../../src/clients/klaviyo/events';
 
 const event = (uniqueId: string, properties: Record<string, unknown> = {}): OrderEvent => ({
   metricName: 'Placed Order',

@@ -1,5 +1,5 @@
-import { PlatformError } from '../../../src/clients/platform-error';
-import { backoffDelayMs, withRetry } from '../../../src/engine/retry';
+import { PlatformError } from '../../../src/platform/platform-error';
+import { backoffDelayMs, withRetry } from '../../../src/platform/retry';
 
 const policy = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
 
