@@ -32,6 +32,20 @@ const redactedPaths = [
 ];
 
 /**
+ * pino's levels as the severities Google Cloud Logging knows (DEFAULT, DEBUG, INFO, NOTICE,
+ * WARNING, ERROR, CRITICAL, ALERT, EMERGENCY): pino's own labels WARN, FATAL and TRACE are not
+ * among them, and Cloud Logging would show those lines at the wrong level.
+ */
+export const cloudLoggingSeverity: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/**
  * JSON logs with the level under `severity`, the field Google Cloud Logging reads.
  * `destination` lets tests capture the output.
  */
@@ -42,7 +56,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       messageKey: 'message',
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ severity: label.toUpperCase() }) },
+      formatters: { level: (label) => ({ severity: cloudLoggingSeverity[label] ?? 'DEFAULT' }) },
       redact: { paths: redactedPaths, censor: '[redacted]' },
     },
     destination,

@@ -247,7 +247,7 @@ describe('JobEngine', () => {
       };
       await engine.start('customers', { mode: 'all' });
       await until(() => engine.status('customers'), ended);
-      expect(logLines.some((line) => line.severity === 'WARN' && String(line.message).startsWith('Could not save the checkpoint'))).toBe(true);
+      expect(logLines.some((line) => line.severity === 'WARNING' && String(line.message).startsWith('Could not save the checkpoint'))).toBe(true);
       expect(store.value<Checkpoint>(checkpointContainer, 'customers')).toMatchObject({
         state: 'completed',
         ranges: [{ afterId: 'id-0006' }],

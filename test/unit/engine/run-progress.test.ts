@@ -16,7 +16,7 @@ describe('RunProgress', () => {
     expect(progress.recentSkips).toEqual([{ id: 'o-1', reason: 'order has neither customerEmail nor customerId' }]);
     const logged = lines.map((line) => JSON.parse(line));
     expect(logged.filter((entry) => entry.message === 'Record failed')).toHaveLength(60);
-    expect(logged[0]).toMatchObject({ severity: 'WARN', id: 'c-0', reason: 'Klaviyo refused the profile' });
+    expect(logged[0]).toMatchObject({ severity: 'WARNING', id: 'c-0', reason: 'Klaviyo refused the profile' });
     expect(logged[60]).toMatchObject({ severity: 'DEBUG', id: 'o-1', message: 'Record skipped' });
   });
 

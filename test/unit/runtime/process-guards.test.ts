@@ -52,7 +52,7 @@ describe('guardProcess', () => {
       await until(() => exits.length > 0);
       expect(close).toHaveBeenCalledTimes(1);
       expect(exits[0]).toBe(1);
-      expect(logLines[0]).toMatchObject({ severity: 'FATAL', error: 'SyntaxError', frames: expect.any(Array) });
+      expect(logLines[0]).toMatchObject({ severity: 'CRITICAL', error: 'SyntaxError', frames: expect.any(Array) });
       expect(JSON.stringify(logLines)).not.toContain('someone@example.com');
     },
   );
