@@ -89,7 +89,7 @@ describe('ImportLocks', () => {
     const locks = new ImportLocks(store, 'instance-a', ttlMs);
     await new ImportLocks(store, 'instance-b', ttlMs).acquire('customers', 'run-b');
     expect(await locks.clear('customers')).toMatchObject({ refused: { kind: 'run', value: { owner: 'instance-b' } } });
-    expect(lockOf(store)).toBeDefined();
+    expect(lockOf(store)).toMatchObject({ owner: 'instance-b', runId: 'run-b' });
     expect(await locks.clear('customers', { force: true })).toEqual({ cleared: true });
     expect(lockOf(store)).toBeUndefined();
 

@@ -371,7 +371,7 @@ describe('JobEngine', () => {
       const refused = engine.clearLock('customers');
       await expect(refused).rejects.toBeInstanceOf(EngineRefusal);
       await expect(refused).rejects.toMatchObject({ reason: 'locked', details: { lock: { owner: 'instance-b', live: true } } });
-      expect(store.value(lockContainer, lockKey)).toBeDefined();
+      expect(store.value(lockContainer, lockKey)).toMatchObject({ owner: 'instance-b', runId: 'run-b' });
       expect(await engine.clearLock('customers', { force: true })).toBe(true);
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
     });
