@@ -7,16 +7,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
-
-const share = z.number().min(0).max(1);
-const milliseconds = z.number().int().min(0);
+import { milliseconds, serverErrorStatuses, share } from '../fault-options';
 
 export const commercetoolsFaultsSchema = z
   .object({
     /** Share of API requests answered with a server error, its status drawn from `errorStatuses`. */
     errorRate: share,
     /** Statuses a server error is drawn from, equally often; default 503 only. */
-    errorStatuses: z.array(z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)])).min(1),
+    errorStatuses: serverErrorStatuses,
     /** Share of API requests held without an answer until the client gives up. */
     hangRate: share,
     /** Custom-object writes (POST, DELETE: locks and checkpoints) are handled this much later. */

@@ -5,17 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { milliseconds, serverErrorStatuses, share } from '../fault-options';
 import { ApiError } from './errors';
-
-const share = z.number().min(0).max(1);
-const milliseconds = z.number().int().min(0);
 
 export const faultOptionsSchema = z
   .object({
     /** Share of requests answered with a server error, its status drawn from `errorStatuses`. */
     errorRate: share,
     /** Statuses a server error is drawn from (equally often); default 503 only. */
-    errorStatuses: z.array(z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)])).min(1),
+    errorStatuses: serverErrorStatuses,
     /** Added before every request is handled. */
     latencyMs: milliseconds,
     /** Share of requests whose connection is destroyed before anything is handled or answered. */
