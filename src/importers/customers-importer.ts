@@ -77,11 +77,12 @@ export class CustomersImporter implements Importer {
         const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
         for (const customer of customers) {
           const entry = this.toEntry(run, customer, existingIds, ticket);
-          if (entry) {
-            const added = await sender.add({ entry, customerId: customer.id, page: ticket });
-            settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(customer.id, reason, ticket));
+          if (!entry) {
+            run.tracker.settle(ticket);
+            continue;
           }
-          else run.tracker.settle(ticket);
+          const added = await sender.add({ entry, customerId: customer.id, page: ticket });
+          settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(customer.id, reason, ticket));
         }
       });
       await sender.flush();

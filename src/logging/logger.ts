@@ -36,7 +36,7 @@ const redactedPaths = [
  * WARNING, ERROR, CRITICAL, ALERT, EMERGENCY): pino's own labels WARN, FATAL and TRACE are not
  * among them, and Cloud Logging would show those lines at the wrong level.
  */
-export const cloudLoggingSeverity: Record<string, string> = {
+const cloudLoggingSeverity: Record<string, string> = {
   trace: 'DEBUG',
   debug: 'DEBUG',
   info: 'INFO',

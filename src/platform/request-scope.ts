@@ -3,7 +3,7 @@ import { isCallerDeadline } from './retry';
 import { describeNetworkFailure, noAnswerWithin, PlatformError } from './platform-error';
 
 /** A request given up because no answer came within the request deadline. */
-export class DeadlineExceeded extends Error {
+class DeadlineExceeded extends Error {
   constructor(readonly timeoutMs: number) {
     super(noAnswerWithin(timeoutMs));
     // Not "TimeoutError" or "AbortError": the commercetools SDK swallows errors with those names.
@@ -12,7 +12,7 @@ export class DeadlineExceeded extends Error {
 }
 
 /** A request cut off because the call's signal aborted (a stop, or the caller's own deadline). */
-export class CallStopped extends Error {
+class CallStopped extends Error {
   constructor(readonly afterMs: number) {
     super(`stopped after ${afterMs} ms`);
     this.name = 'CallStopped';
