@@ -33,8 +33,18 @@ module.exports = {
       '^(sandbox|test|bench)/',
       'The shipped service never imports the sandbox, the tests or the benchmark.',
     ),
-    forbid('sandbox-below-bench', '^sandbox/', '^(bench|test)/', 'The sandbox serves tests, demo and bench; it imports none of them.'),
-    forbid('tests-apart-from-bench', '^test/', '^bench/', 'Tests and the benchmark both use the sandbox; neither imports the other.'),
+    forbid(
+      'sandbox-below-bench',
+      '^sandbox/',
+      '^(bench|test)/',
+      'The sandbox serves tests, demo and bench; it imports none of them.',
+    ),
+    forbid(
+      'tests-apart-from-bench',
+      '^test/',
+      '^bench/',
+      'Tests and the benchmark both use the sandbox; neither imports the other.',
+    ),
     forbid(
       'foundation-imports-nothing',
       '^src/(config|logging)/',
@@ -43,7 +53,8 @@ module.exports = {
     ),
     {
       name: 'mappers-are-pure',
-      comment: 'Mappers are pure functions: they import only other mappers, config, and types (such as the shape a client sends).',
+      comment:
+        'Mappers are pure functions: they import only other mappers, config, and types (such as the shape a client sends).',
       severity: 'error',
       from: { path: layer('mappers') },
       to: { path: '^src/(?!mappers/|config/)', dependencyTypesNot: ['type-only'] },
@@ -66,14 +77,24 @@ module.exports = {
       '^src/(?!engine/|clients/|platform/|config/|logging/)',
       'The engine runs any importer: it never imports importers, mappers or http.',
     ),
-    forbid('importers-below-http', layer('importers'), '^src/(http/|runtime/|service|server|readiness)', 'Importers know nothing of HTTP or of how the service is put together.'),
+    forbid(
+      'importers-below-http',
+      layer('importers'),
+      '^src/(http/|runtime/|service|server|readiness)',
+      'Importers know nothing of HTTP or of how the service is put together.',
+    ),
     forbid(
       'http-through-engine',
       layer('http'),
       '^src/(clients|importers|mappers|runtime)/|^src/(service|server)\\.ts$',
       'http/ talks to the engine (and readiness), never to clients, importers or mappers.',
     ),
-    forbid('runtime-alone', layer('runtime'), '^src/(?!runtime/|logging/|config/)', 'runtime/ holds process concerns; it imports only logging and config.'),
+    forbid(
+      'runtime-alone',
+      layer('runtime'),
+      '^src/(?!runtime/|logging/|config/)',
+      'runtime/ holds process concerns; it imports only logging and config.',
+    ),
     {
       name: 'composition-root-on-top',
       comment: 'service.ts puts the service together and server.ts starts it; nothing else in src/ imports them.',

@@ -106,7 +106,8 @@ interface BenchResult {
   /** The target's figure: the target kind's Klaviyo records per second, and the target. */
   target?: { unit: string; perSecond: number; goal: number; met: boolean };
   klaviyoRequestsPer1000: { total: number; byOperation: Record<string, number> } | undefined;
-  commercetoolsRequestsPer1000: { total: number; byResource: Record<string, number>; statusPollsExcluded: number } | undefined;
+  commercetoolsRequestsPer1000:
+    { total: number; byResource: Record<string, number>; statusPollsExcluded: number } | undefined;
   /** Status requests the benchmark made while waiting for the run to end. */
   statusPolls?: number;
   rateLimited?: number;
@@ -141,7 +142,8 @@ function parseOptions() {
   const sizes = (type: ImportType) =>
     values[type].split(',').map((text) => {
       const size = Number(text);
-      if (!Number.isInteger(size) || size <= 0) throw new Error(`--${type} takes positive integers separated by commas, got "${values[type]}"`);
+      if (!Number.isInteger(size) || size <= 0)
+        throw new Error(`--${type} takes positive integers separated by commas, got "${values[type]}"`);
       return size;
     });
   const only = values.only.split(',').map((name) => name.trim());
@@ -149,13 +151,16 @@ function parseOptions() {
   if (unknown.length) throw new Error(`--only: unknown import ${unknown.join(', ')}; use ${importTypes.join(', ')}`);
   const number = (name: 'rate-limit-speed' | 'timeout-minutes' | 'stall-minutes') => {
     const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
     return value;
   };
   const startedAt = new Date();
   return {
     help: values.help,
-    plan: importTypes.filter((type) => only.includes(type)).flatMap((type) => sizes(type).map((size) => ({ type, size }))),
+    plan: importTypes
+      .filter((type) => only.includes(type))
+      .flatMap((type) => sizes(type).map((size) => ({ type, size }))),
     rateLimitSpeed: number('rate-limit-speed'),
     seed: values.seed,
     timeoutMs: number('timeout-minutes') * 60_000,
@@ -164,7 +169,9 @@ function parseOptions() {
     serviceNodeOptions: values['service-node-options'].split(/\s+/).filter(Boolean),
     logDir: values.logs ? path.resolve(values.logs) : undefined,
     cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
-    out: values.out ?? path.join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
+    out:
+      values.out ??
+      path.join(PROJECT_ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
     startedAt,
   };
 }
@@ -184,7 +191,9 @@ async function main(): Promise<number> {
   for (const { type, size } of options.plan) {
     log(`${type} × ${size}: starting a fresh sandbox and service`);
     const result = await benchOne(type, size, serverJs, options);
-    log(`${type} × ${size}: ${result.outcome}${result.seconds !== undefined ? ` in ${result.seconds} s` : ''}${result.error ? ` (${result.error})` : ''}`);
+    log(
+      `${type} × ${size}: ${result.outcome}${result.seconds !== undefined ? ` in ${result.seconds} s` : ''}${result.error ? ` (${result.error})` : ''}`,
+    );
     results.push(result);
   }
 
@@ -202,7 +211,9 @@ async function main(): Promise<number> {
     service: `node ${path.relative(PROJECT_ROOT, serverJs)} (compiled with tsconfig.build.json), on ${process.version}`,
     results,
   };
-  process.stdout.write(`${formatTable(results)}\n\n${formatOperations(results)}\n\n${JSON.stringify(document, null, 2)}\n`);
+  process.stdout.write(
+    `${formatTable(results)}\n\n${formatOperations(results)}\n\n${JSON.stringify(document, null, 2)}\n`,
+  );
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
   log(`JSON written to ${path.relative(process.cwd(), options.out)}`);
@@ -213,10 +224,14 @@ async function main(): Promise<number> {
 function buildService(): string {
   log('compiling the service (tsconfig.build.json)');
   rmSync(BUILD_DIR, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR],
+    {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) throw new Error(`the service does not compile:\n${tsc.stdout}${tsc.stderr}`);
   return path.join(BUILD_DIR, 'server.js');
 }
@@ -225,7 +240,16 @@ async function benchOne(
   type: ImportType,
   size: number,
   serverJs: string,
-  options: { rateLimitSpeed: number; seed: string; timeoutMs: number; stallMs: number; cpuProfileDir?: string; logDir?: string; traceGc?: boolean; serviceNodeOptions?: string[] },
+  options: {
+    rateLimitSpeed: number;
+    seed: string;
+    timeoutMs: number;
+    stallMs: number;
+    cpuProfileDir?: string;
+    logDir?: string;
+    traceGc?: boolean;
+    serviceNodeOptions?: string[];
+  },
 ): Promise<BenchResult> {
   const dataset = DATASET[type](size);
   const result: BenchResult = {
@@ -239,7 +263,13 @@ async function benchOne(
   try {
     const profiling = (who: string) =>
       options.cpuProfileDir
-        ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir, '--cpu-prof-name', `${type}-${size}-${who}-${Date.now()}.cpuprofile`]
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            options.cpuProfileDir,
+            '--cpu-prof-name',
+            `${type}-${size}-${who}-${Date.now()}.cpuprofile`,
+          ]
         : [];
     const sandbox = await startSandbox({
       sizes: dataset,
@@ -255,13 +285,28 @@ async function benchOne(
       writeFileSync(file, '');
       onLog = (line) => appendFileSync(file, `${line}\n`);
     }
-    const service = await startService({ nodeArgs: [...profiling('service'), ...(options.traceGc ? ['--trace-gc'] : []), ...serviceNodeFlags, ...(options.serviceNodeOptions ?? []), serverJs], sandboxEnv: sandbox.env, onLog });
+    const service = await startService({
+      nodeArgs: [
+        ...profiling('service'),
+        ...(options.traceGc ? ['--trace-gc'] : []),
+        ...serviceNodeFlags,
+        ...(options.serviceNodeOptions ?? []),
+        serverJs,
+      ],
+      sandboxEnv: sandbox.env,
+      onLog,
+    });
     const idleMiB = residentMemoryMiB(service.child.pid).current;
     for (const prerequisite of PREREQUISITES[type]) {
       log(`${type} × ${size}: ${prerequisite} import first (not measured)`);
       await startImport(service.url, prerequisite);
-      const { status: done } = await waitForImport(service.url, prerequisite, { timeoutMs: options.timeoutMs, stallMs: options.stallMs, pollMs: STATUS_POLL_MS });
-      if (done.state !== 'completed') throw new Error(`the ${prerequisite} import, needed first, ended ${done.state}: ${done.error ?? ''}`);
+      const { status: done } = await waitForImport(service.url, prerequisite, {
+        timeoutMs: options.timeoutMs,
+        stallMs: options.stallMs,
+        pollMs: STATUS_POLL_MS,
+      });
+      if (done.state !== 'completed')
+        throw new Error(`the ${prerequisite} import, needed first, ended ${done.state}: ${done.error ?? ''}`);
     }
     const ctBefore = await commercetoolsStats(sandbox.commercetoolsUrl);
     const klaviyoBefore = await settledKlaviyoStats(sandbox.klaviyoUrl);
@@ -269,7 +314,11 @@ async function benchOne(
     const cpuBefore = { service: cpuSeconds(service.child.pid), sandbox: cpuSeconds(sandbox.child.pid) };
     const postedAt = performance.now();
     await startImport(service.url, type);
-    const { status, polls } = await waitForImport(service.url, type, { timeoutMs: options.timeoutMs, stallMs: options.stallMs, pollMs: STATUS_POLL_MS });
+    const { status, polls } = await waitForImport(service.url, type, {
+      timeoutMs: options.timeoutMs,
+      stallMs: options.stallMs,
+      pollMs: STATUS_POLL_MS,
+    });
     result.wallSeconds = round((performance.now() - postedAt) / 1000, 1);
     // VmHWM is the peak over the process's life; it is read before the process stops.
     result.memoryMiB = { idle: round(idleMiB, 0), peak: round(residentMemoryMiB(service.child.pid).peak, 0) };
@@ -300,10 +349,18 @@ async function benchOne(
     result.klaviyoRecordsPerSecond = round(klaviyoRecordCount / seconds, 0);
     const target = TARGETS[type];
     const targetRate = round((result.klaviyoRecords[target.kind] ?? 0) / seconds, 0);
-    result.target = { unit: target.unit, perSecond: targetRate, goal: target.perSecond, met: targetRate >= target.perSecond };
+    result.target = {
+      unit: target.unit,
+      perSecond: targetRate,
+      goal: target.perSecond,
+      met: targetRate >= target.perSecond,
+    };
     result.klaviyoRequestsPer1000 = {
       total: perThousand(klaviyoAfter.requests.total - klaviyoBefore.requests.total),
-      byOperation: mapValues(difference(klaviyoAfter.requests.byOperation, klaviyoBefore.requests.byOperation), perThousand),
+      byOperation: mapValues(
+        difference(klaviyoAfter.requests.byOperation, klaviyoBefore.requests.byOperation),
+        perThousand,
+      ),
     };
     result.statusPolls = polls;
     result.commercetoolsRequestsPer1000 = commercetoolsPer1000(ctBefore, ctAfter, 1, perThousand);
@@ -331,7 +388,11 @@ function commercetoolsPer1000(
   const byResource = difference(after.requests.byResource, before.requests.byResource);
   byResource['custom-objects'] = Math.max(0, (byResource['custom-objects'] ?? 0) - statusPolls);
   const total = Object.values(byResource).reduce((sum, count) => sum + count, 0);
-  return { total: perThousand(total), byResource: mapValues(byResource, perThousand), statusPollsExcluded: statusPolls };
+  return {
+    total: perThousand(total),
+    byResource: mapValues(byResource, perThousand),
+    statusPollsExcluded: statusPolls,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,10 +404,16 @@ const COLUMNS: Array<[string, (result: BenchResult) => string | number | undefin
   ['outcome', (r) => r.outcome],
   ['seconds', (r) => r.seconds],
   ['records/s', (r) => r.recordsPerSecond],
-  ['Klaviyo records', (r) => (r.klaviyoRecords ? Object.values(r.klaviyoRecords).reduce((sum, count) => sum + count, 0) : undefined)],
+  [
+    'Klaviyo records',
+    (r) => (r.klaviyoRecords ? Object.values(r.klaviyoRecords).reduce((sum, count) => sum + count, 0) : undefined),
+  ],
   ['Klaviyo rec/s', (r) => r.klaviyoRecordsPerSecond],
   ['target rec/s', (r) => (r.target ? `${r.target.perSecond.toLocaleString('en-US')} ${r.target.unit}/s` : undefined)],
-  ['target', (r) => (r.target ? `≥${r.target.goal.toLocaleString('en-US')} ${r.target.met ? 'met' : 'missed'}` : undefined)],
+  [
+    'target',
+    (r) => (r.target ? `≥${r.target.goal.toLocaleString('en-US')} ${r.target.met ? 'met' : 'missed'}` : undefined),
+  ],
   ['Klaviyo req/1k', (r) => r.klaviyoRequestsPer1000?.total],
   ['ct req/1k', (r) => r.commercetoolsRequestsPer1000?.total],
   ['429s', (r) => r.rateLimited],
@@ -362,18 +429,32 @@ const COLUMNS: Array<[string, (result: BenchResult) => string | number | undefin
 function formatTable(results: BenchResult[]): string {
   const cells = results.map((result) => COLUMNS.map(([, read]) => format(read(result))));
   const widths = COLUMNS.map(([title], index) => Math.max(title.length, ...cells.map((row) => row[index].length)));
-  const line = (row: string[]) => row.map((cell, index) => (index < 3 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');
-  return [line(COLUMNS.map(([title]) => title)), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.map(line)].join('\n');
+  const line = (row: string[]) =>
+    row.map((cell, index) => (index < 3 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');
+  return [
+    line(COLUMNS.map(([title]) => title)),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...cells.map(line),
+  ].join('\n');
 }
 
 function formatOperations(results: BenchResult[]): string {
-  const lines = ['Requests per 1,000 records read from commercetools, by Klaviyo operation | by commercetools resource:'];
+  const lines = [
+    'Requests per 1,000 records read from commercetools, by Klaviyo operation | by commercetools resource:',
+  ];
   for (const result of results) {
     if (!result.klaviyoRequestsPer1000 || !result.commercetoolsRequestsPer1000) continue;
-    const list = (counts: Record<string, number>) => Object.entries(counts).filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', ');
-    lines.push(`  ${result.import} × ${result.size}: ${list(result.klaviyoRequestsPer1000.byOperation)} | ${list(result.commercetoolsRequestsPer1000.byResource)}`);
+    const list = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .filter(([, count]) => count > 0)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', ');
+    lines.push(
+      `  ${result.import} × ${result.size}: ${list(result.klaviyoRequestsPer1000.byOperation)} | ${list(result.commercetoolsRequestsPer1000.byResource)}`,
+    );
   }
-  for (const result of results.filter((r) => r.error)) lines.push(`  ${result.import} × ${result.size}: ${result.outcome}: ${result.error}`);
+  for (const result of results.filter((r) => r.error))
+    lines.push(`  ${result.import} × ${result.size}: ${result.outcome}: ${result.error}`);
   return lines.join('\n');
 }
 

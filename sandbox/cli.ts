@@ -87,7 +87,11 @@ async function main(): Promise<void> {
   });
   const klaviyo = options.withoutKlaviyo
     ? undefined
-    : await startKlaviyoEmulator({ port: options.klaviyoPort, rateLimitSpeed: options.rateLimitSpeed, apiKey: KLAVIYO_SANDBOX_KEY });
+    : await startKlaviyoEmulator({
+        port: options.klaviyoPort,
+        rateLimitSpeed: options.rateLimitSpeed,
+        apiKey: KLAVIYO_SANDBOX_KEY,
+      });
   let stopping = false;
   const stop = async (reason: string) => {
     if (stopping) return;
@@ -103,9 +107,14 @@ async function main(): Promise<void> {
   }
 
   log(`commercetools sandbox${options.rawMock ? ' (raw mock, no corrections)' : ''} on ${commercetools.url}`);
-  if (klaviyo) log(`Klaviyo emulator on ${klaviyo.url}${klaviyo.validating ? '' : ' (spec not found: requests are not validated)'}`);
+  if (klaviyo)
+    log(
+      `Klaviyo emulator on ${klaviyo.url}${klaviyo.validating ? '' : ' (spec not found: requests are not validated)'}`,
+    );
   const seeded = await commercetools.seed({ seed: options.seed, ...options.sizes });
-  const counts = Object.entries(seeded.loaded).map(([part, count]) => `${count} ${part}`).join(', ');
+  const counts = Object.entries(seeded.loaded)
+    .map(([part, count]) => `${count} ${part}`)
+    .join(', ');
   log(`seeded ${counts} in ${seeded.durationMs} ms (seed ${options.seed})`);
 
   const env: Record<string, string> = {
@@ -118,7 +127,11 @@ async function main(): Promise<void> {
     env.KLAVIYO_AUTH_KEY = KLAVIYO_SANDBOX_KEY;
     env.KLAVIYO_API_URL = klaviyo.url;
   }
-  process.stdout.write(`${Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n')}\n`);
+  process.stdout.write(
+    `${Object.entries(env)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n')}\n`,
+  );
   log('ready; Ctrl-C stops');
 }
 

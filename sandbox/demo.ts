@@ -58,12 +58,18 @@ function parseOptions() {
   });
   const number = (name: keyof typeof values) => {
     const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
     return value;
   };
   return {
     help: values.help,
-    sizes: { customers: number('customers'), orders: number('orders'), categories: number('categories'), products: number('products') },
+    sizes: {
+      customers: number('customers'),
+      orders: number('orders'),
+      categories: number('categories'),
+      products: number('products'),
+    },
     seed: values.seed,
     rateLimitSpeed: number('rate-limit-speed'),
     timeoutMs: number('timeout-minutes') * 60_000,
@@ -151,7 +157,9 @@ async function countCommercetools(sandbox: RunningSandbox): Promise<Commercetool
   const token = await fetchToken(sandbox.env);
   const total = async (resource: string, where?: string) => {
     const params = new URLSearchParams({ limit: '1', withTotal: 'true', ...(where ? { where } : {}) });
-    const response = await fetch(`${CT_API_URL}/${CT_PROJECT_ID}/${resource}?${params}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${CT_API_URL}/${CT_PROJECT_ID}/${resource}?${params}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (!response.ok) throw new Error(`GET /${resource} answered ${response.status}`);
     return ((await response.json()) as { total?: number }).total ?? 0;
   };
@@ -201,13 +209,19 @@ function printSummary(input: {
 }): void {
   const { commercetools: ct, outcomes, eventsByMetric, klaviyo } = input;
   const outcomeOf = (type: ImportType) => outcomes.find((outcome) => outcome.type === type)!;
-  const landed = (type: ImportType, count: (outcome: ImportOutcome) => number) => count(outcomeOf(type)).toLocaleString('en-US');
+  const landed = (type: ImportType, count: (outcome: ImportOutcome) => number) =>
+    count(outcomeOf(type)).toLocaleString('en-US');
   // The service runs with the default mapping settings, so its events carry the default metric names.
   const { placedOrder, orderedProduct } = defaultMappingSettings().metrics;
   const eventCount = (name: string) => () => eventsByMetric.get(name) ?? 0;
   const rows: Array<[string, number, string, string]> = [
     ['categories', ct.categories, 'catalog categories', landed('categories', () => klaviyo.records.catalogCategories)],
-    ['published products', ct.publishedProducts, 'catalog items', landed('products', () => klaviyo.records.catalogItems)],
+    [
+      'published products',
+      ct.publishedProducts,
+      'catalog items',
+      landed('products', () => klaviyo.records.catalogItems),
+    ],
     ['their SKUs', ct.publishedSkus, 'catalog variants', landed('products', () => klaviyo.records.catalogVariants)],
     // Profiles right after the customers import: the orders import adds guest buyers later.
     ['customers', ct.customers, 'profiles', landed('customers', (outcome) => outcome.klaviyoAfter.records.profiles)],
@@ -218,7 +232,9 @@ function printSummary(input: {
   say('');
   say('What commercetools holds            What landed in Klaviyo');
   for (const [ctLabel, ctCount, klaviyoLabel, klaviyoCount] of rows) {
-    say(`  ${ctLabel.padEnd(20)} ${ctCount.toLocaleString('en-US').padStart(8)}   ${klaviyoLabel.padEnd(26)} ${klaviyoCount.padStart(8)}`);
+    say(
+      `  ${ctLabel.padEnd(20)} ${ctCount.toLocaleString('en-US').padStart(8)}   ${klaviyoLabel.padEnd(26)} ${klaviyoCount.padStart(8)}`,
+    );
   }
   if (eventsByMetric.size > 0) {
     say(`  all events by metric: ${[...eventsByMetric].map(([name, count]) => `${name} ${count}`).join(', ')}`);
@@ -229,14 +245,21 @@ function printSummary(input: {
   say('Imports');
   for (const outcome of outcomes) {
     const { status } = outcome;
-    say(`  ${outcome.type.padEnd(11)} ${status.state} in ${status.elapsedSeconds} s: ${describeCounters(status)}${status.error ? `; error: ${status.error}` : ''}`);
-    for (const [label, list] of [['failed', status.recentFailures], ['skipped', status.recentSkips]] as const) {
+    say(
+      `  ${outcome.type.padEnd(11)} ${status.state} in ${status.elapsedSeconds} s: ${describeCounters(status)}${status.error ? `; error: ${status.error}` : ''}`,
+    );
+    for (const [label, list] of [
+      ['failed', status.recentFailures],
+      ['skipped', status.recentSkips],
+    ] as const) {
       for (const entry of (list ?? []).slice(0, EXAMPLES_SHOWN)) say(`      ${label} ${entry.id}: ${entry.reason}`);
     }
   }
 
   say('');
-  say(`Klaviyo: ${klaviyo.requests.total} requests, ${klaviyo.rejected} rejected as invalid (should be 0), ${klaviyo.rateLimited} answered 429 (rate limited, retried)`);
+  say(
+    `Klaviyo: ${klaviyo.requests.total} requests, ${klaviyo.rejected} rejected as invalid (should be 0), ${klaviyo.rateLimited} answered 429 (rate limited, retried)`,
+  );
 }
 
 function describeCounters(status: RunStatus): string {
@@ -246,7 +269,9 @@ function describeCounters(status: RunStatus): string {
 }
 
 function describeSizes(sizes: Record<string, number>): string {
-  return Object.entries(sizes).map(([kind, count]) => `${count} ${kind}`).join(', ');
+  return Object.entries(sizes)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
 }
 
 runMain(main, note);

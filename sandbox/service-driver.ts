@@ -19,7 +19,12 @@ import { serviceNodeFlags } from '../src/runtime/memory-policy';
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** Node arguments that run the service from its TypeScript sources, as `npm run start-ts` does. */
-export const SERVICE_FROM_SOURCE = [...serviceNodeFlags, '--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'server.ts')];
+export const SERVICE_FROM_SOURCE = [
+  ...serviceNodeFlags,
+  '--import',
+  'tsx',
+  path.join(PROJECT_ROOT, 'src', 'server.ts'),
+];
 
 const STOP_GRACE_MS = 10_000;
 const LOG_TAIL_LINES = 40;
@@ -45,7 +50,12 @@ process.once('exit', () => {
   for (const child of runningChildren) child.process.kill('SIGKILL');
 });
 
-function spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): ManagedChild {
+function spawnNode(
+  name: string,
+  nodeArgs: string[],
+  env: NodeJS.ProcessEnv,
+  onLine: (line: string) => void,
+): ManagedChild {
   const child = spawn(process.execPath, nodeArgs, { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   const managed: ManagedChild = {
     name,
@@ -85,7 +95,11 @@ function waitForLine<T>(child: ManagedChild, ready: (line: string) => T | undefi
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {
       cleanup();
-      reject(new Error(`${child.name} did not start: ${reason}\n--- last output of ${child.name} ---\n${child.tail.join('\n')}`));
+      reject(
+        new Error(
+          `${child.name} did not start: ${reason}\n--- last output of ${child.name} ---\n${child.tail.join('\n')}`,
+        ),
+      );
     };
     const onData = () => {
       for (const line of child.tail) {
@@ -188,23 +202,32 @@ const COMMERCETOOLS_ENV_KEYS = ['CT_API_URL', 'CT_AUTH_URL', 'CT_PROJECT_ID', 'C
 const KLAVIYO_ENV_KEYS = ['KLAVIYO_AUTH_KEY', 'KLAVIYO_API_URL'];
 
 /** Starts `sandbox/cli.ts` on free ports, seeded with `sizes`, and waits for its environment lines. */
-export function startSandbox(options: SandboxOptions & { withoutKlaviyo?: false }): Promise<RunningSandbox & { klaviyoUrl: string }>;
+export function startSandbox(
+  options: SandboxOptions & { withoutKlaviyo?: false },
+): Promise<RunningSandbox & { klaviyoUrl: string }>;
 export function startSandbox(options: SandboxOptions): Promise<RunningSandbox>;
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const args = [
     ...(options.nodeArgs ?? []),
-    '--import', 'tsx', path.join(PROJECT_ROOT, 'sandbox', 'cli.ts'),
-    '--ct-port', '0',
-    '--klaviyo-port', '0',
+    '--import',
+    'tsx',
+    path.join(PROJECT_ROOT, 'sandbox', 'cli.ts'),
+    '--ct-port',
+    '0',
+    '--klaviyo-port',
+    '0',
     ...(options.rateLimitSpeed === undefined ? [] : ['--rate-limit-speed', String(options.rateLimitSpeed)]),
-    '--seed', options.seed ?? '1',
+    '--seed',
+    options.seed ?? '1',
     // The sandbox stops by itself if this process dies without stopping it.
     '--exit-on-stdin-close',
     ...(options.withoutKlaviyo ? ['--without-klaviyo'] : []),
     ...(options.rawMock ? ['--raw-mock'] : []),
     ...Object.entries(options.sizes).flatMap(([kind, count]) => [`--${kind}`, String(count)]),
   ];
-  const requiredKeys = options.withoutKlaviyo ? COMMERCETOOLS_ENV_KEYS : [...COMMERCETOOLS_ENV_KEYS, ...KLAVIYO_ENV_KEYS];
+  const requiredKeys = options.withoutKlaviyo
+    ? COMMERCETOOLS_ENV_KEYS
+    : [...COMMERCETOOLS_ENV_KEYS, ...KLAVIYO_ENV_KEYS];
   const env: Record<string, string> = {};
   const child = spawnNode('sandbox', args, process.env, (line) => {
     const separator = line.indexOf('=');
@@ -212,7 +235,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     else options.onLog?.(line);
   });
   try {
-    await waitForLine(child, () => (requiredKeys.every((key) => key in env) ? true : undefined), options.startTimeoutMs ?? 300_000);
+    await waitForLine(
+      child,
+      () => (requiredKeys.every((key) => key in env) ? true : undefined),
+      options.startTimeoutMs ?? 300_000,
+    );
   } catch (error) {
     await child.stop();
     throw error;
@@ -301,7 +328,11 @@ export interface WaitOptions {
  * for `stallMs`, it asks the service to stop the run and throws. Returns the final status and how many status requests were made (the
  * last one, after the run ended, reads the lock from commercetools; the benchmark subtracts it).
  */
-export async function waitForImport(serviceUrl: string, type: ImportType, options: WaitOptions): Promise<{ status: RunStatus; polls: number }> {
+export async function waitForImport(
+  serviceUrl: string,
+  type: ImportType,
+  options: WaitOptions,
+): Promise<{ status: RunStatus; polls: number }> {
   const deadline = Date.now() + options.timeoutMs;
   let counters = '';
   let movedAt = Date.now();
@@ -317,7 +348,9 @@ export async function waitForImport(serviceUrl: string, type: ImportType, option
     const stalled = options.stallMs !== undefined && Date.now() - movedAt > options.stallMs;
     if (stalled || Date.now() > deadline) {
       await requestJson('POST', `${serviceUrl}/sync/${type}/stop`).catch(() => undefined);
-      const why = stalled ? `made no progress for ${Math.round(options.stallMs! / 1000)} s` : `was still ${status.state} after ${Math.round(options.timeoutMs / 1000)} s`;
+      const why = stalled
+        ? `made no progress for ${Math.round(options.stallMs! / 1000)} s`
+        : `was still ${status.state} after ${Math.round(options.timeoutMs / 1000)} s`;
       throw new Error(`the ${type} import ${why} (${counters}); asked it to stop`);
     }
     await sleep(options.pollMs ?? 500);
@@ -347,7 +380,11 @@ export async function commercetoolsStats(commercetoolsUrl: string): Promise<Comm
  * (Klaviyo has no status endpoint for them), so records keep landing after a run ends. Waits
  * until the emulator's record counts stay the same for `quietMs`.
  */
-export async function settledKlaviyoStats(klaviyoUrl: string, quietMs = 1_000, timeoutMs = 60_000): Promise<KlaviyoEmulatorStats> {
+export async function settledKlaviyoStats(
+  klaviyoUrl: string,
+  quietMs = 1_000,
+  timeoutMs = 60_000,
+): Promise<KlaviyoEmulatorStats> {
   const deadline = Date.now() + timeoutMs;
   let previous = await klaviyoStats(klaviyoUrl);
   let quietSince = Date.now();
@@ -370,7 +407,8 @@ export async function fetchToken(sandboxEnv: Record<string, string>): Promise<st
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
   });
-  if (!response.ok) throw new Error(`commercetools token request answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`commercetools token request answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
@@ -417,7 +455,12 @@ export async function readAllRecords<T extends { id: string }>(
 
 // ---------------------------------------------------------------------------------------------
 
-export async function requestJson(method: string, url: string, body?: unknown, requireOk = false): Promise<{ status: number; body: any }> {
+export async function requestJson(
+  method: string,
+  url: string,
+  body?: unknown,
+  requireOk = false,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },

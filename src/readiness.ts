@@ -59,11 +59,19 @@ export function readinessChecker(commercetools: CommercetoolsClient, klaviyo: Kl
     // The orders import expands each order's payments (Refunded Order), which needs view_payments.
     ctQuery('payments', 'queryPayments', () => ct.payments().get(firstPage).execute()),
     ctQuery('custom objects (locks and checkpoints)', 'queryCustomObjects', () =>
-      ct.customObjects().withContainer({ container: lockContainer }).get({ queryArgs: { limit: 1 } }).execute(),
+      ct
+        .customObjects()
+        .withContainer({ container: lockContainer })
+        .get({ queryArgs: { limit: 1 } })
+        .execute(),
     ),
-    klaviyoQuery('profiles', 'get_profiles', () => klaviyo.profiles.getProfiles({ pageSize: 1, fieldsProfile: ['id'] })),
+    klaviyoQuery('profiles', 'get_profiles', () =>
+      klaviyo.profiles.getProfiles({ pageSize: 1, fieldsProfile: ['id'] }),
+    ),
     klaviyoQuery('events', 'get_events', () => klaviyo.events.getEvents({ pageSize: 1, fieldsEvent: ['id'] })),
-    klaviyoQuery('catalog items', 'get_catalog_items', () => klaviyo.catalogs.getCatalogItems({ pageSize: 1, fieldsCatalogItem: ['id'] })),
+    klaviyoQuery('catalog items', 'get_catalog_items', () =>
+      klaviyo.catalogs.getCatalogItems({ pageSize: 1, fieldsCatalogItem: ['id'] }),
+    ),
   ];
 
   const runChecks = async (): Promise<Readiness> => {

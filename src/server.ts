@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\nSet them in the environment or in a .env file in the working directory; the README's Configuration table explains each.\n`);
+    process.stderr.write(
+      `${error.message}\nSet them in the environment or in a .env file in the working directory; the README's Configuration table explains each.\n`,
+    );
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);

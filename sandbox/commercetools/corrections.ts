@@ -18,7 +18,14 @@
 import type { CommercetoolsMock } from '@labdigital/commercetools-mock';
 // Types only: fastify is the mock's HTTP server; its routes are what the corrections hook into.
 import type { FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { type GetParams, type QueryParams, type QueryResult, type Resource, type ResourceType, SandboxStorage } from './storage';
+import {
+  type GetParams,
+  type QueryParams,
+  type QueryResult,
+  type Resource,
+  type ResourceType,
+  SandboxStorage,
+} from './storage';
 
 /** The resource kinds whose query endpoint is corrected, as the mock's storage names them. */
 const SORTED_QUERY_TYPES = {
@@ -50,7 +57,8 @@ const parseFastSort = (sort: unknown): SortClause[] | undefined => {
   const clauses: SortClause[] = [];
   for (const text of asList(sort)) {
     const [field, direction = 'asc', ...rest] = text.trim().split(/\s+/);
-    if ((field !== 'id' && field !== 'createdAt') || rest.length > 0 || !/^(asc|desc)$/i.test(direction)) return undefined;
+    if ((field !== 'id' && field !== 'createdAt') || rest.length > 0 || !/^(asc|desc)$/i.test(direction))
+      return undefined;
     clauses.push({ field, descending: direction.toLowerCase() === 'desc' });
     // Ids are unique, so clauses after `id` can never change the order.
     if (field === 'id') break;
@@ -130,7 +138,11 @@ export class CorrectedStorage extends SandboxStorage {
     return stored;
   }
 
-  override async load<RT extends ResourceType>(projectKey: string, typeId: RT, resources: Array<Resource<RT>>): Promise<void> {
+  override async load<RT extends ResourceType>(
+    projectKey: string,
+    typeId: RT,
+    resources: Array<Resource<RT>>,
+  ): Promise<void> {
     if (typeId === 'category') {
       // Few, and their ancestors are derived from the parents stored before them.
       for (const category of resources) await this.add(projectKey, typeId, category);

@@ -63,7 +63,11 @@ export class CommercetoolsFaults {
   }
 
   state(): FaultState {
-    return { faults: structuredClone(this.config), injected: this.injected, outageUntil: this.outage?.until.toISOString() ?? null };
+    return {
+      faults: structuredClone(this.config),
+      injected: this.injected,
+      outageUntil: this.outage?.until.toISOString() ?? null,
+    };
   }
 
   /** Changes the faults; the fields not given keep their values. An outage starts once `answered` resolves. */
@@ -101,7 +105,11 @@ export class CommercetoolsFaults {
       this.injected++;
       const status = config.errorStatuses[Math.floor(Math.random() * config.errorStatuses.length)];
       const message = `Injected fault: the sandbox answered ${status}.`;
-      reply.status(status).send({ statusCode: status, message, errors: [{ code: status === 503 ? 'ServiceUnavailable' : 'General', message }] });
+      reply.status(status).send({
+        statusCode: status,
+        message,
+        errors: [{ code: status === 503 ? 'ServiceUnavailable' : 'General', message }],
+      });
       return false;
     }
     return true;
@@ -128,7 +136,8 @@ export class CommercetoolsFaults {
     if (this.server.listening || !this.reopenAt) return;
     const { port, address } = this.reopenAt;
     // Another process may have taken the port meanwhile: say so rather than crash the sandbox.
-    const failed = (error: Error) => this.log(`outage over, but port ${port} cannot be listened on again: ${error.message}`);
+    const failed = (error: Error) =>
+      this.log(`outage over, but port ${port} cannot be listened on again: ${error.message}`);
     this.server.once('error', failed);
     this.server.listen(port, address, () => {
       this.server.off('error', failed);

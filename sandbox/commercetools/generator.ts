@@ -127,15 +127,55 @@ class SeededRandom {
 
   /** An 8-character id, the form commercetools gives addresses. */
   shortId(): string {
-    return Math.floor(this.next() * 36 ** 8).toString(36).padStart(8, '0');
+    return Math.floor(this.next() * 36 ** 8)
+      .toString(36)
+      .padStart(8, '0');
   }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const YEAR_MS = 365 * DAY_MS;
 
-const FIRST_NAMES = ['Anna', 'Ben', 'Clara', 'David', 'Emma', 'Felix', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Lea', 'Max', 'Nora', 'Oskar', 'Paula', 'Ravi', 'Sofia', 'Tom', 'Yuki', 'Zoë'];
-const LAST_NAMES = ['Müller', 'Schmidt', 'Smith', 'García', 'Rossi', 'Dubois', 'Jansen', 'Nowak', 'Kim', 'Okafor', "O'Brien", 'Schneider', 'Fischer', 'Weber', 'Silva', 'Tanaka'];
+const FIRST_NAMES = [
+  'Anna',
+  'Ben',
+  'Clara',
+  'David',
+  'Emma',
+  'Felix',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Lea',
+  'Max',
+  'Nora',
+  'Oskar',
+  'Paula',
+  'Ravi',
+  'Sofia',
+  'Tom',
+  'Yuki',
+  'Zoë',
+];
+const LAST_NAMES = [
+  'Müller',
+  'Schmidt',
+  'Smith',
+  'García',
+  'Rossi',
+  'Dubois',
+  'Jansen',
+  'Nowak',
+  'Kim',
+  'Okafor',
+  "O'Brien",
+  'Schneider',
+  'Fischer',
+  'Weber',
+  'Silva',
+  'Tanaka',
+];
 const TITLES = ['Dr.', 'Prof.', 'Mr.', 'Ms.'];
 const COMPANIES = ['Acme GmbH', 'Globex Ltd', 'Initech BV', 'Umbrella SA', 'Hooli Inc.'];
 const CITIES: Array<{ city: string; country: string; postalCode: string; mobilePrefix: string }> = [
@@ -151,19 +191,38 @@ const STREETS = ['Hauptstraße', 'Main Street', 'Keizersgracht', 'Rue de Rivoli'
 const INVALID_PHONES = ['0151 2345678', '12345', 'call me', '+49 (0) 30 1234-567', '00'];
 
 const CATEGORY_WORDS: Array<{ en: string; de?: string }> = [
-  { en: 'Women', de: 'Damen' }, { en: 'Men', de: 'Herren' }, { en: 'Kids', de: 'Kinder' },
-  { en: 'Shoes', de: 'Schuhe' }, { en: 'Clothing', de: 'Kleidung' }, { en: 'Accessories', de: 'Accessoires' },
-  { en: 'Sneakers' }, { en: 'Boots', de: 'Stiefel' }, { en: 'Jackets', de: 'Jacken' },
-  { en: 'Bags', de: 'Taschen' }, { en: 'Home', de: 'Wohnen' }, { en: 'Kitchen', de: 'Küche' },
-  { en: 'Electronics', de: 'Elektronik' }, { en: 'Audio' }, { en: 'Outdoor' }, { en: 'Sale', de: 'Angebote' },
+  { en: 'Women', de: 'Damen' },
+  { en: 'Men', de: 'Herren' },
+  { en: 'Kids', de: 'Kinder' },
+  { en: 'Shoes', de: 'Schuhe' },
+  { en: 'Clothing', de: 'Kleidung' },
+  { en: 'Accessories', de: 'Accessoires' },
+  { en: 'Sneakers' },
+  { en: 'Boots', de: 'Stiefel' },
+  { en: 'Jackets', de: 'Jacken' },
+  { en: 'Bags', de: 'Taschen' },
+  { en: 'Home', de: 'Wohnen' },
+  { en: 'Kitchen', de: 'Küche' },
+  { en: 'Electronics', de: 'Elektronik' },
+  { en: 'Audio' },
+  { en: 'Outdoor' },
+  { en: 'Sale', de: 'Angebote' },
 ];
 const PRODUCT_ADJECTIVES: Array<{ en: string; de: string }> = [
-  { en: 'Classic', de: 'Klassischer' }, { en: 'Light', de: 'Leichter' }, { en: 'Warm', de: 'Warmer' },
-  { en: 'Urban', de: 'Urbaner' }, { en: 'Compact', de: 'Kompakter' }, { en: 'Premium', de: 'Edler' },
+  { en: 'Classic', de: 'Klassischer' },
+  { en: 'Light', de: 'Leichter' },
+  { en: 'Warm', de: 'Warmer' },
+  { en: 'Urban', de: 'Urbaner' },
+  { en: 'Compact', de: 'Kompakter' },
+  { en: 'Premium', de: 'Edler' },
 ];
 const PRODUCT_NOUNS: Array<{ en: string; de: string }> = [
-  { en: 'Runner', de: 'Laufschuh' }, { en: 'Parka', de: 'Parka' }, { en: 'Backpack', de: 'Rucksack' },
-  { en: 'Headphones', de: 'Kopfhörer' }, { en: 'Kettle', de: 'Wasserkocher' }, { en: 'Scarf', de: 'Schal' },
+  { en: 'Runner', de: 'Laufschuh' },
+  { en: 'Parka', de: 'Parka' },
+  { en: 'Backpack', de: 'Rucksack' },
+  { en: 'Headphones', de: 'Kopfhörer' },
+  { en: 'Kettle', de: 'Wasserkocher' },
+  { en: 'Scarf', de: 'Schal' },
 ];
 const COLORS = ['black', 'white', 'red', 'blue', 'green'];
 const SIZES = ['S', 'M', 'L', 'XL'];
@@ -252,10 +311,22 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       ],
       channels: [
         { ...base(created), key: 'warehouse-berlin', roles: ['InventorySupply'], name: { en: 'Warehouse Berlin' } },
-        { ...base(created), key: 'store-amsterdam', roles: ['InventorySupply', 'ProductDistribution'], name: { en: 'Store Amsterdam' } },
+        {
+          ...base(created),
+          key: 'store-amsterdam',
+          roles: ['InventorySupply', 'ProductDistribution'],
+          name: { en: 'Store Amsterdam' },
+        },
       ],
       states: [
-        { ...base(created), key: 'Initial', type: 'LineItemState', name: { en: 'Initial' }, initial: true, builtIn: true },
+        {
+          ...base(created),
+          key: 'Initial',
+          type: 'LineItemState',
+          name: { en: 'Initial' },
+          initial: true,
+          builtIn: true,
+        },
       ],
       productTypes: [
         {
@@ -265,7 +336,10 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
           description: 'Clothing and shoes',
           attributes: [
             attributeDefinition('color', 'Color', { name: 'text' }),
-            attributeDefinition('size', 'Size', { name: 'enum', values: SIZES.map((size) => ({ key: size, label: size })) }),
+            attributeDefinition('size', 'Size', {
+              name: 'enum',
+              values: SIZES.map((size) => ({ key: size, label: size })),
+            }),
           ],
         },
         {
@@ -290,10 +364,13 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       // the rest hang below a random earlier category at most four levels deep, or are roots.
       const candidates = generated.filter((category) => category.ancestors.length < 3);
       const parent =
-        index === 0 ? undefined
-        : index < 3 ? generated[index - 1]
-        : random.chance(0.15) ? undefined
-        : random.pick(candidates);
+        index === 0
+          ? undefined
+          : index < 3
+            ? generated[index - 1]
+            : random.chance(0.15)
+              ? undefined
+              : random.pick(candidates);
       const word = CATEGORY_WORDS[index % CATEGORY_WORDS.length];
       const round = Math.floor(index / CATEGORY_WORDS.length);
       const suffix = round === 0 ? '' : ` ${round + 1}`;
@@ -327,12 +404,18 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       const noun = random.pick(PRODUCT_NOUNS);
       const english = `${adjective.en} ${noun.en} ${index}`;
       const onlyEnglish = index % 4 === 1;
-      const name: LocalizedString = onlyEnglish ? { en: english } : { en: english, de: `${adjective.de} ${noun.de} ${index}` };
-      const slug: LocalizedString = Object.fromEntries(Object.entries(name).map(([locale, text]) => [locale, slugify(text)]));
+      const name: LocalizedString = onlyEnglish
+        ? { en: english }
+        : { en: english, de: `${adjective.de} ${noun.de} ${index}` };
+      const slug: LocalizedString = Object.fromEntries(
+        Object.entries(name).map(([locale, text]) => [locale, slugify(text)]),
+      );
       const description: LocalizedString | undefined =
-        index % 5 === 2 ? undefined
-        : onlyEnglish ? { en: `The ${english.toLowerCase()}.` }
-        : { en: `The ${english.toLowerCase()}.`, de: `Der ${name.de}.` };
+        index % 5 === 2
+          ? undefined
+          : onlyEnglish
+            ? { en: `The ${english.toLowerCase()}.` }
+            : { en: `The ${english.toLowerCase()}.`, de: `Der ${name.de}.` };
       const categoryCount = categories.length === 0 ? 0 : index % 6 === 5 ? 0 : random.int(1, 2);
       const productCategories = Array.from({ length: categoryCount }, () => random.pick(categories));
       const extraVariants = index % 3 === 0 ? 0 : random.int(1, 3);
@@ -343,7 +426,10 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         name,
         slug,
         description,
-        categories: [...new Set(productCategories.map((category) => category.id))].map((id) => ({ typeId: 'category', id })),
+        categories: [...new Set(productCategories.map((category) => category.id))].map((id) => ({
+          typeId: 'category',
+          id,
+        })),
         categoryOrderHints: {},
         masterVariant: variants[0],
         variants: variants.slice(1),
@@ -399,17 +485,28 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
     ];
     if (productIndex % 4 === 0) prices.push(price('JPY', Math.round(baseCents * 1.6)));
     if (productIndex % 3 === 1) {
-      prices.push(price('EUR', Math.round(baseCents * 0.8), {
-        country: 'DE',
-        customerGroup: { typeId: 'customer-group', id: supporting.customerGroups[0].id },
-      }));
+      prices.push(
+        price('EUR', Math.round(baseCents * 0.8), {
+          country: 'DE',
+          customerGroup: { typeId: 'customer-group', id: supporting.customerGroups[0].id },
+        }),
+      );
     }
     if (productIndex % 4 === 2) {
       // Expired, running and upcoming sale prices around `now`.
       prices.push(
-        price('EUR', Math.round(baseCents * 0.5), { validFrom: timestamp(now - 400 * DAY_MS), validUntil: timestamp(now - 30 * DAY_MS) }),
-        price('EUR', Math.round(baseCents * 0.7), { validFrom: timestamp(now - 10 * DAY_MS), validUntil: timestamp(now + 20 * DAY_MS) }),
-        price('EUR', Math.round(baseCents * 0.9), { validFrom: timestamp(now + 30 * DAY_MS), validUntil: timestamp(now + 90 * DAY_MS) }),
+        price('EUR', Math.round(baseCents * 0.5), {
+          validFrom: timestamp(now - 400 * DAY_MS),
+          validUntil: timestamp(now - 30 * DAY_MS),
+        }),
+        price('EUR', Math.round(baseCents * 0.7), {
+          validFrom: timestamp(now - 10 * DAY_MS),
+          validUntil: timestamp(now + 20 * DAY_MS),
+        }),
+        price('EUR', Math.round(baseCents * 0.9), {
+          validFrom: timestamp(now + 30 * DAY_MS),
+          validUntil: timestamp(now + 90 * DAY_MS),
+        }),
       );
     }
     return prices;
@@ -491,11 +588,16 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       const addresses = Array.from({ length: addressCount }, (_, n) => generateAddress(firstName, lastName, index + n));
       const defaultBilling = addresses.length > 0 && index % 2 === 0 ? addresses[addresses.length - 1] : undefined;
       const custom: CustomFields | undefined =
-        index % 3 === 2 ? undefined
-        : {
-            type: { typeId: 'type', id: profileType.id },
-            fields: { loyaltyTier: random.pick(['bronze', 'silver', 'gold']), newsletterOptIn: random.chance(0.5), loyaltyPoints: random.int(0, 5000) },
-          };
+        index % 3 === 2
+          ? undefined
+          : {
+              type: { typeId: 'type', id: profileType.id },
+              fields: {
+                loyaltyTier: random.pick(['bronze', 'silver', 'gold']),
+                newsletterOptIn: random.chance(0.5),
+                loyaltyPoints: random.int(0, 5000),
+              },
+            };
       generated.push({
         ...base(pastTime(5 * YEAR_MS)),
         customerNumber: `C${String(index + 1).padStart(7, '0')}`,
@@ -509,10 +611,13 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         addresses,
         defaultBillingAddressId: defaultBilling?.id,
         defaultShippingAddressId: addresses.length > 0 && index % 3 !== 1 ? addresses[0].id : undefined,
-        billingAddressIds: addresses.filter((address, n) => address === defaultBilling || n % 2 === 1).map((address) => address.id),
+        billingAddressIds: addresses
+          .filter((address, n) => address === defaultBilling || n % 2 === 1)
+          .map((address) => address.id),
         shippingAddressIds: addresses.filter((_, n) => n % 2 === 0).map((address) => address.id),
         isEmailVerified: index % 4 !== 3,
-        customerGroup: index % 8 === 0 ? { typeId: 'customer-group', id: random.pick(supporting.customerGroups).id } : undefined,
+        customerGroup:
+          index % 8 === 0 ? { typeId: 'customer-group', id: random.pick(supporting.customerGroups).id } : undefined,
         customerGroupAssignments: [],
         custom,
         locale: random.pick(['en', 'de', 'en-GB', undefined]),
@@ -535,10 +640,12 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       previousCreatedMs = createdMs;
       const currencyCode = random.pick(ORDER_CURRENCIES);
       const buyer = orderBuyer(index);
-      const lineItems = products.length === 0 ? [] : Array.from({ length: random.int(1, 4) }, () => generateLineItem(currencyCode));
+      const lineItems =
+        products.length === 0 ? [] : Array.from({ length: random.int(1, 4) }, () => generateLineItem(currencyCode));
       const customLineItems = lineItems.length === 0 || index % 7 === 0 ? [generateCustomLineItem(currencyCode)] : [];
       const totalCents = [...lineItems, ...customLineItems].reduce((sum, item) => sum + item.totalPrice.centAmount, 0);
-      const shippingAddress = buyer.address ?? generateAddress(random.pick(FIRST_NAMES), random.pick(LAST_NAMES), index);
+      const shippingAddress =
+        buyer.address ?? generateAddress(random.pick(FIRST_NAMES), random.pick(LAST_NAMES), index);
       const orderState = ORDER_STATES[index % ORDER_STATES.length];
       generated.push({
         ...base(createdMs),
@@ -570,7 +677,13 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         completedAt: orderState === 'Complete' ? timestamp(createdMs + 3 * DAY_MS) : undefined,
         custom:
           index % 3 === 0
-            ? { type: { typeId: 'type', id: orderType.id }, fields: { salesChannel: random.pick(['web', 'app', 'store']), giftMessage: index % 6 === 0 ? 'Happy birthday!' : undefined } }
+            ? {
+                type: { typeId: 'type', id: orderType.id },
+                fields: {
+                  salesChannel: random.pick(['web', 'app', 'store']),
+                  giftMessage: index % 6 === 0 ? 'Happy birthday!' : undefined,
+                },
+              }
             : undefined,
       });
     }
@@ -583,7 +696,9 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         return { email: `guest.${random.int(1, 1_000_000)}@example.org` };
       }
       const customer = random.pick(customers);
-      const address = customer.addresses.find((candidate) => candidate.id === customer.defaultBillingAddressId) ?? customer.addresses[0];
+      const address =
+        customer.addresses.find((candidate) => candidate.id === customer.defaultBillingAddressId) ??
+        customer.addresses[0];
       return { customer, email: customer.email, address };
     }
 
@@ -591,7 +706,9 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       const product = random.pick(products);
       const data = product.masterData.current;
       const variant = random.pick([data.masterVariant, ...data.variants]);
-      const listed = variant.prices?.find((price) => price.value.currencyCode === currencyCode && !price.customerGroup && !price.validFrom);
+      const listed = variant.prices?.find(
+        (price) => price.value.currencyCode === currencyCode && !price.customerGroup && !price.validFrom,
+      );
       const price: Price = listed ?? { id: random.uuid(), value: money(currencyCode, random.int(5, 300) * 100 - 1) };
       const quantity = random.int(1, 3);
       return {
@@ -601,7 +718,14 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         name: data.name,
         productSlug: data.slug,
         productType: { typeId: 'product-type', id: product.productType.id },
-        variant: { id: variant.id, sku: variant.sku, key: variant.key, prices: [], images: variant.images, attributes: variant.attributes },
+        variant: {
+          id: variant.id,
+          sku: variant.sku,
+          key: variant.key,
+          prices: [],
+          images: variant.images,
+          attributes: variant.attributes,
+        },
         price,
         quantity,
         totalPrice: money(currencyCode, price.value.centAmount * quantity),
@@ -615,7 +739,11 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
     }
 
     function generateCustomLineItem(currencyCode: string): CustomLineItem {
-      const [label, slug] = random.pick([['Gift wrapping', 'gift-wrapping'], ['Shipping insurance', 'shipping-insurance'], ['Engraving', 'engraving']]);
+      const [label, slug] = random.pick([
+        ['Gift wrapping', 'gift-wrapping'],
+        ['Shipping insurance', 'shipping-insurance'],
+        ['Engraving', 'engraving'],
+      ]);
       const cents = random.int(2, 15) * 100 - 1;
       return {
         id: random.uuid(),
@@ -648,8 +776,14 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
       const { currencyCode, centAmount: total } = order.totalPrice;
       const amount = (centAmount: number) => money(currencyCode, centAmount);
       // Whole seconds within 60 days after the order and before now, as Klaviyo records times.
-      const afterOrder = () => Math.floor((createdMs + random.int(60_000, Math.min(60 * DAY_MS, now - createdMs - 60_000))) / 1000) * 1000;
-      const transaction = (type: TransactionType, state: TransactionState, value: CentPrecisionMoney, atMs = afterOrder()): Transaction => ({
+      const afterOrder = () =>
+        Math.floor((createdMs + random.int(60_000, Math.min(60 * DAY_MS, now - createdMs - 60_000))) / 1000) * 1000;
+      const transaction = (
+        type: TransactionType,
+        state: TransactionState,
+        value: CentPrecisionMoney,
+        atMs = afterOrder(),
+      ): Transaction => ({
         id: random.uuid(),
         timestamp: timestamp(atMs),
         type,
@@ -657,7 +791,7 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         state,
       });
       const charge = (centAmount: number) => transaction('Charge', 'Success', amount(centAmount), createdMs);
-      const part = (centAmount: number) => Math.max(1, Math.round(centAmount * random.int(10, 90) / 100));
+      const part = (centAmount: number) => Math.max(1, Math.round((centAmount * random.int(10, 90)) / 100));
       const payment = (planned: number, transactions: Transaction[]): Payment => ({
         ...base(createdMs),
         amountPlanned: amount(planned),
@@ -676,16 +810,29 @@ export function generateDataset(options: GeneratorOptions): CommercetoolsDataset
         () => [payment(total, [charge(total), transaction('Refund', 'Success', amount(total))])],
         () => [
           payment(half, [charge(half), transaction('Refund', 'Success', amount(part(half)))]),
-          payment(total - half, [charge(total - half), transaction('Refund', 'Failure', amount(total - half)), transaction('Refund', 'Success', amount(part(total - half)))]),
+          payment(total - half, [
+            charge(total - half),
+            transaction('Refund', 'Failure', amount(total - half)),
+            transaction('Refund', 'Success', amount(part(total - half))),
+          ]),
         ],
-        () => [payment(total, [charge(total), transaction('Refund', 'Success', amount(part(half))), transaction('Refund', 'Success', amount(part(half))), transaction('Refund', 'Pending', amount(1))])],
+        () => [
+          payment(total, [
+            charge(total),
+            transaction('Refund', 'Success', amount(part(half))),
+            transaction('Refund', 'Success', amount(part(half))),
+            transaction('Refund', 'Pending', amount(1)),
+          ]),
+        ],
         () => [payment(total, [charge(total)])],
         () => [payment(total, [charge(total)])],
       ];
       const payments = cases[index % cases.length]();
       if (payments.length === 0) continue;
       // The generator owns the orders it just made, so they are completed in place.
-      (order as { paymentInfo?: Order['paymentInfo'] }).paymentInfo = { payments: payments.map(({ id }) => ({ typeId: 'payment', id })) };
+      (order as { paymentInfo?: Order['paymentInfo'] }).paymentInfo = {
+        payments: payments.map(({ id }) => ({ typeId: 'payment', id })),
+      };
       generated.push(...payments);
     }
     return generated;

@@ -74,9 +74,14 @@ const seedRequestSchema = z.object({
   orders: recordCount.default(0),
 });
 
-export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOptions = {}): Promise<CommercetoolsSandbox> {
+export async function startCommercetoolsSandbox(
+  options: CommercetoolsSandboxOptions = {},
+): Promise<CommercetoolsSandbox> {
   const projectKey = options.projectKey ?? 'sandbox-project';
-  const credentials = { clientId: options.clientId ?? 'sandbox-client', secret: options.clientSecret ?? 'sandbox-secret' };
+  const credentials = {
+    clientId: options.clientId ?? 'sandbox-client',
+    secret: options.clientSecret ?? 'sandbox-secret',
+  };
   const corrected = options.corrections ?? true;
   const storage = corrected ? new CorrectedStorage() : new SandboxStorage();
   const mock = new CommercetoolsMock({
@@ -89,7 +94,10 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
   if (storage instanceof CorrectedStorage) installCorrections(mock, storage);
 
   const stats: RequestStats = { total: 0, oauth: 0, byResource: {} };
-  const faults = new CommercetoolsFaults(mock.app.server, options.log ?? ((message) => process.stderr.write(`[commercetools sandbox] ${message}\n`)));
+  const faults = new CommercetoolsFaults(
+    mock.app.server,
+    options.log ?? ((message) => process.stderr.write(`[commercetools sandbox] ${message}\n`)),
+  );
   mock.app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (path.startsWith('/__sandbox/')) return;
@@ -167,7 +175,10 @@ export async function startCommercetoolsSandbox(options: CommercetoolsSandboxOpt
   };
 }
 
-function hasSandboxCredentials(authorization: string | undefined, expected: { clientId: string; secret: string }): boolean {
+function hasSandboxCredentials(
+  authorization: string | undefined,
+  expected: { clientId: string; secret: string },
+): boolean {
   const encoded = /^Basic\s+(.+)$/i.exec(authorization ?? '')?.[1];
   if (!encoded) return false;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');

@@ -30,12 +30,17 @@ export class SandboxStorage extends InMemoryStorage {
    * The stored records of one type, not copied: read them, never change them. The mock keeps them
    * in a private map inside its `StorageMap`; this is the one place that relies on that.
    */
-  protected async storedRecords<RT extends ResourceType>(projectKey: string, typeId: RT): Promise<Map<string, Resource<RT>>> {
+  protected async storedRecords<RT extends ResourceType>(
+    projectKey: string,
+    typeId: RT,
+  ): Promise<Map<string, Resource<RT>>> {
     // count() creates the project's resource maps on first use.
     await this.count(projectKey, typeId);
     const records = (this.resources[projectKey][typeId] as unknown as { _map?: unknown })._map;
     if (!(records instanceof Map)) {
-      throw new Error('@labdigital/commercetools-mock changed how it stores records; update sandbox/commercetools/storage.ts');
+      throw new Error(
+        '@labdigital/commercetools-mock changed how it stores records; update sandbox/commercetools/storage.ts',
+      );
     }
     return records as Map<string, Resource<RT>>;
   }

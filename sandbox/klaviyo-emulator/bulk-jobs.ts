@@ -70,9 +70,15 @@ export class JobRunner {
   submit(kind: BulkJobKind, body: unknown, maxInProgress: number | undefined): BulkJob {
     if (maxInProgress !== undefined && this.inProgressCount() >= maxInProgress) {
       const retryAfter = String(Math.max(1, Math.ceil(this.processingMs / 1000)));
-      throw new ApiError(429, 'throttled', 'Request was throttled.', `The maximum number of jobs in progress at one time is ${maxInProgress}.`, {
-        headers: { 'Retry-After': retryAfter },
-      });
+      throw new ApiError(
+        429,
+        'throttled',
+        'Request was throttled.',
+        `The maximum number of jobs in progress at one time is ${maxInProgress}.`,
+        {
+          headers: { 'Retry-After': retryAfter },
+        },
+      );
     }
     const records = kind.recordsOf(body);
     const now = new Date();
@@ -162,7 +168,9 @@ export function serializeJob(job: BulkJob, baseUrl: string): Resource {
     attributes.errors = job.errors.map(({ original_payload: _payload, ...error }) => error);
   } else if (job.kind.errorReport === 'import-errors') {
     attributes.started_at = job.startedAt ?? null;
-    relationships = { 'import-errors': { links: { related: `${baseUrl}/api/${job.kind.collection}/${job.id}/import-errors/` } } };
+    relationships = {
+      'import-errors': { links: { related: `${baseUrl}/api/${job.kind.collection}/${job.id}/import-errors/` } },
+    };
   }
   return resource(baseUrl, job.kind.collection, job.kind.type, job.id, attributes, relationships);
 }
@@ -186,7 +194,10 @@ export function bulkJobHandlers(kind: BulkJobKind): OperationHandler[] {
       kind.checkRequest?.(context.body);
       const job = context.jobs.submit(kind, context.body, context.operation?.maxJobsInProgress);
       // Klaviyo answers the event bulk create job with an empty 202.
-      return { status: 202, body: kind.errorReport === 'none' ? undefined : { data: serializeJob(job, context.baseUrl) } };
+      return {
+        status: 202,
+        body: kind.errorReport === 'none' ? undefined : { data: serializeJob(job, context.baseUrl) },
+      };
     },
   };
   if (kind.errorReport === 'none') return [create];
@@ -195,7 +206,10 @@ export function bulkJobHandlers(kind: BulkJobKind): OperationHandler[] {
     {
       method: 'GET',
       path: `/api/${kind.collection}/{job_id}`,
-      handle: (context) => ({ status: 200, body: { data: serializeJob(findJob(context.state, kind, context.params.job_id), context.baseUrl) } }),
+      handle: (context) => ({
+        status: 200,
+        body: { data: serializeJob(findJob(context.state, kind, context.params.job_id), context.baseUrl) },
+      }),
     },
     {
       method: 'GET',

@@ -44,12 +44,21 @@ const PRODUCT_DEFAULTS: Attributes = {
 
 function relationLinks(baseUrl: string, collection: string, id: string, relation: string) {
   const encoded = encodeURIComponent(id);
-  return { self: `${baseUrl}/api/${collection}/${encoded}/relationships/${relation}/`, related: `${baseUrl}/api/${collection}/${encoded}/${relation}/` };
+  return {
+    self: `${baseUrl}/api/${collection}/${encoded}/relationships/${relation}/`,
+    related: `${baseUrl}/api/${collection}/${encoded}/${relation}/`,
+  };
 }
 
-function requireExisting(records: Map<string, CatalogRecord>, id: string, what: string, pointer: string): CatalogRecord {
+function requireExisting(
+  records: Map<string, CatalogRecord>,
+  id: string,
+  what: string,
+  pointer: string,
+): CatalogRecord {
   const record = records.get(id);
-  if (!record) throw new RecordError(404, 'not_found', 'Not found.', `A ${what} with id ${id} does not exist.`, pointer);
+  if (!record)
+    throw new RecordError(404, 'not_found', 'Not found.', `A ${what} with id ${id} does not exist.`, pointer);
   return record;
 }
 
@@ -64,13 +73,18 @@ const items: CatalogKind = {
   relate(state, record, relationships) {
     const categories = relationships?.categories?.data as { id: string }[] | undefined;
     if (!categories) return;
-    categories.forEach(({ id }, index) => requireExisting(state.catalogCategories, id, 'catalog category', `/relationships/categories/data/${index}/id`));
+    categories.forEach(({ id }, index) =>
+      requireExisting(state.catalogCategories, id, 'catalog category', `/relationships/categories/data/${index}/id`),
+    );
     record.categoryIds = new Set(categories.map(({ id }) => id));
   },
   unlink(state, record) {
-    for (const [id, variant] of state.catalogVariants) if (variant.itemId === record.id) state.catalogVariants.delete(id);
+    for (const [id, variant] of state.catalogVariants)
+      if (variant.itemId === record.id) state.catalogVariants.delete(id);
   },
-  relationshipsOf: (_state, record, baseUrl) => ({ variants: { links: relationLinks(baseUrl, 'catalog-items', record.id, 'variants') } }),
+  relationshipsOf: (_state, record, baseUrl) => ({
+    variants: { links: relationLinks(baseUrl, 'catalog-items', record.id, 'variants') },
+  }),
   relatedField: (_state, record, field) => (field === 'category.id' ? [...record.categoryIds] : undefined),
 };
 
@@ -89,7 +103,10 @@ const variants: CatalogKind = {
   },
   unlink: () => undefined,
   relationshipsOf: (_state, record, baseUrl) => ({
-    item: { data: { type: 'catalog-item', id: record.itemId }, links: relationLinks(baseUrl, 'catalog-variants', record.id, 'item') },
+    item: {
+      data: { type: 'catalog-item', id: record.itemId },
+      links: relationLinks(baseUrl, 'catalog-variants', record.id, 'item'),
+    },
   }),
   relatedField: (_state, record, field) => (field === 'item.id' ? record.itemId : undefined),
 };
@@ -105,16 +122,22 @@ const categories: CatalogKind = {
   relate(state, record, relationships) {
     const listed = relationships?.items?.data as { id: string }[] | undefined;
     if (!listed) return;
-    const linked = listed.map(({ id }, index) => requireExisting(state.catalogItems, id, 'catalog item', `/relationships/items/data/${index}/id`));
+    const linked = listed.map(({ id }, index) =>
+      requireExisting(state.catalogItems, id, 'catalog item', `/relationships/items/data/${index}/id`),
+    );
     categories.unlink(state, record);
     for (const item of linked) item.categoryIds.add(record.id);
   },
   unlink(state, record) {
     for (const item of state.catalogItems.values()) item.categoryIds.delete(record.id);
   },
-  relationshipsOf: (_state, record, baseUrl) => ({ items: { links: relationLinks(baseUrl, 'catalog-categories', record.id, 'items') } }),
+  relationshipsOf: (_state, record, baseUrl) => ({
+    items: { links: relationLinks(baseUrl, 'catalog-categories', record.id, 'items') },
+  }),
   relatedField: (state, record, field) =>
-    field === 'item.id' ? [...state.catalogItems.values()].filter((item) => item.categoryIds.has(record.id)).map((item) => item.id) : undefined,
+    field === 'item.id'
+      ? [...state.catalogItems.values()].filter((item) => item.categoryIds.has(record.id)).map((item) => item.id)
+      : undefined,
 };
 
 export const catalogKinds = { items, variants, categories };
@@ -123,8 +146,17 @@ function createRecord(kind: CatalogKind, state: EmulatorState, data: any, now: D
   const { integration_type: integration, catalog_type: catalog, ...given } = data.attributes as Attributes;
   const id = `${integration ?? '$custom'}:::${catalog ?? '$default'}:::${given.external_id}`;
   const records = kind.records(state);
-  if (records.has(id)) throw new RecordError(409, 'conflict', 'Conflict.', `A ${kind.type} with id ${id} already exists.`, '/attributes/external_id');
-  const timestamps = kind.hasCreatedTimestamp ? { created: now.toISOString(), updated: now.toISOString() } : { updated: now.toISOString() };
+  if (records.has(id))
+    throw new RecordError(
+      409,
+      'conflict',
+      'Conflict.',
+      `A ${kind.type} with id ${id} already exists.`,
+      '/attributes/external_id',
+    );
+  const timestamps = kind.hasCreatedTimestamp
+    ? { created: now.toISOString(), updated: now.toISOString() }
+    : { updated: now.toISOString() };
   const attributes = { ...kind.defaults, ...given, ...timestamps };
   const record: CatalogRecord = { id, attributes, categoryIds: new Set() };
   kind.relate(state, record, data.relationships, true);
@@ -145,8 +177,20 @@ function deleteRecord(kind: CatalogKind, state: EmulatorState, id: string): void
   kind.unlink(state, record);
 }
 
-export function serializeCatalogRecord(kind: CatalogKind, state: EmulatorState, record: CatalogRecord, baseUrl: string): Resource {
-  return resource(baseUrl, kind.collection, kind.type, record.id, { ...record.attributes }, kind.relationshipsOf(state, record, baseUrl));
+export function serializeCatalogRecord(
+  kind: CatalogKind,
+  state: EmulatorState,
+  record: CatalogRecord,
+  baseUrl: string,
+): Resource {
+  return resource(
+    baseUrl,
+    kind.collection,
+    kind.type,
+    record.id,
+    { ...record.attributes },
+    kind.relationshipsOf(state, record, baseUrl),
+  );
 }
 
 function bulkJobKind(kind: CatalogKind, action: 'create' | 'update' | 'delete'): BulkJobKind {
@@ -169,7 +213,8 @@ function bulkJobKind(kind: CatalogKind, action: 'create' | 'update' | 'delete'):
 function listRecords(kind: CatalogKind, context: RequestContext) {
   const { state, baseUrl } = context;
   const { page, data, links } = listCollection(context, kind.records(state).values(), {
-    fieldOf: (record, field) => (field === 'ids' ? record.id : (kind.relatedField(state, record, field) ?? record.attributes[field])),
+    fieldOf: (record, field) =>
+      field === 'ids' ? record.id : (kind.relatedField(state, record, field) ?? record.attributes[field]),
     serialize: (record) => serializeCatalogRecord(kind, state, record, baseUrl),
     defaultPageSize: 100,
   });
@@ -179,7 +224,10 @@ function listRecords(kind: CatalogKind, context: RequestContext) {
   const included: Resource[] = [];
   data.forEach((item, index) => {
     const itemVariants = [...state.catalogVariants.values()].filter((variant) => variant.itemId === page[index].id);
-    (item.relationships!.variants as Record<string, unknown>).data = itemVariants.map((variant) => ({ type: 'catalog-variant', id: variant.id }));
+    (item.relationships!.variants as Record<string, unknown>).data = itemVariants.map((variant) => ({
+      type: 'catalog-variant',
+      id: variant.id,
+    }));
     included.push(...itemVariants.map((variant) => serializeCatalogRecord(variants, state, variant, baseUrl)));
   });
   return { status: 200, body: { data, links, included } };
@@ -196,7 +244,12 @@ function catalogHandlers(kind: CatalogKind): OperationHandler[] {
     {
       method: 'POST',
       path: `/api/${kind.collection}`,
-      handle: (context) => one(context, asSingleRecord(() => createRecord(kind, context.state, context.body.data, new Date())), 201),
+      handle: (context) =>
+        one(
+          context,
+          asSingleRecord(() => createRecord(kind, context.state, context.body.data, new Date())),
+          201,
+        ),
     },
     {
       method: 'GET',
@@ -212,7 +265,10 @@ function catalogHandlers(kind: CatalogKind): OperationHandler[] {
       path: `/api/${kind.collection}/{id}`,
       handle: (context) => {
         requireBodyIdMatchesPath(context.body, context.params.id);
-        return one(context, asSingleRecord(() => updateRecord(kind, context.state, context.body.data, new Date())));
+        return one(
+          context,
+          asSingleRecord(() => updateRecord(kind, context.state, context.body.data, new Date())),
+        );
       },
     },
     {

@@ -33,7 +33,11 @@ async function main(): Promise<void> {
     specPath: values.spec,
     apiKey: values['api-key'],
     rateLimitSpeed: numberOption('rate-limit-speed'),
-    faults: { errorRate: numberOption('error-rate'), latencyMs: numberOption('latency-ms'), dropRate: numberOption('drop-rate') },
+    faults: {
+      errorRate: numberOption('error-rate'),
+      latencyMs: numberOption('latency-ms'),
+      dropRate: numberOption('drop-rate'),
+    },
     jobProcessingMs: numberOption('job-processing-ms'),
   });
   process.stdout.write(`Klaviyo emulator listening on ${emulator.url}\n`);

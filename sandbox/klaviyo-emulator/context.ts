@@ -51,7 +51,13 @@ export function resource(
   attributes: Record<string, unknown>,
   relationships?: Record<string, unknown>,
 ): Resource {
-  return { type, id, attributes, ...(relationships ? { relationships } : {}), links: { self: `${baseUrl}/api/${collection}/${encodeURIComponent(id)}/` } };
+  return {
+    type,
+    id,
+    attributes,
+    ...(relationships ? { relationships } : {}),
+    links: { self: `${baseUrl}/api/${collection}/${encodeURIComponent(id)}/` },
+  };
 }
 
 interface ListOptions<R> {
@@ -65,7 +71,9 @@ interface ListOptions<R> {
  * URL like Klaviyo's. Returns the records of the page too, for `included`.
  */
 export function listCollection<R>(context: RequestContext, records: Iterable<R>, options: ListOptions<R>) {
-  let matching = [...records].filter((record) => matchesFilter(context.filter, (field) => options.fieldOf(record, field)));
+  let matching = [...records].filter((record) =>
+    matchesFilter(context.filter, (field) => options.fieldOf(record, field)),
+  );
   const sort = context.query.sort as string | undefined;
   if (sort) {
     const field = sort.replace(/^-/, '');
@@ -83,7 +91,10 @@ export function listCollection<R>(context: RequestContext, records: Iterable<R>,
   }
   if (offset > 0) {
     const previous = new URL(context.url);
-    previous.searchParams.set('page[cursor]', Buffer.from(String(Math.max(0, offset - pageSize))).toString('base64url'));
+    previous.searchParams.set(
+      'page[cursor]',
+      Buffer.from(String(Math.max(0, offset - pageSize))).toString('base64url'),
+    );
     links.prev = previous.toString();
   }
   return { page, data: page.map(options.serialize), links };

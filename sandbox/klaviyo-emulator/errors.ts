@@ -82,5 +82,8 @@ export function asSingleRecord<T>(change: () => T): T {
 
 /** PATCH bodies repeat the id of the path; Klaviyo refuses a mismatch. */
 export function requireBodyIdMatchesPath(body: any, pathId: string): void {
-  if (body?.data?.id !== pathId) throw invalid(`The id in the body (${body?.data?.id}) does not match the id in the path (${pathId}).`, { pointer: '/data/id' });
+  if (body?.data?.id !== pathId)
+    throw invalid(`The id in the body (${body?.data?.id}) does not match the id in the path (${pathId}).`, {
+      pointer: '/data/id',
+    });
 }

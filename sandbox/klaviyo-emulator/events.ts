@@ -2,7 +2,14 @@ import { bulkJobHandlers, type BulkJobKind } from './bulk-jobs';
 import { listCollection, resource, type OperationHandler, type RequestContext, type Resource } from './context';
 import { asSingleRecord, invalid, notFound, RecordError } from './errors';
 import { serializeProfile, upsertProfile } from './profiles';
-import { newId, type Attributes, type EmulatorState, type EventRecord, type MetricRecord, type ProfileRecord } from './state';
+import {
+  newId,
+  type Attributes,
+  type EmulatorState,
+  type EventRecord,
+  type MetricRecord,
+  type ProfileRecord,
+} from './state';
 
 const API_INTEGRATION = { object: 'integration', id: '0rG4eQ', key: 'api', name: 'API', category: 'API' };
 
@@ -31,7 +38,13 @@ const LATEST_EVENT_TIME_AHEAD_MS = 365 * 24 * 3_600_000;
 function eventTime(attributes: Attributes, now: Date): string {
   const time = typeof attributes.time === 'string' ? Date.parse(attributes.time) : now.getTime();
   if (time < EARLIEST_EVENT_TIME || time > now.getTime() + LATEST_EVENT_TIME_AHEAD_MS) {
-    throw new RecordError(400, 'invalid', 'Invalid input.', 'The time must be after the year 1990 and can only be up to 1 year in the future.', '/attributes/time');
+    throw new RecordError(
+      400,
+      'invalid',
+      'Invalid input.',
+      'The time must be after the year 1990 and can only be up to 1 year in the future.',
+      '/attributes/time',
+    );
   }
   return new Date(Math.floor(time / 1000) * 1000).toISOString();
 }
@@ -42,7 +55,14 @@ function eventTime(attributes: Attributes, now: Date): string {
  * with the same unique_id for the same profile and metric is recorded; without a unique_id the
  * time to the second stands in for it.
  */
-function recordEvent(state: EmulatorState, profile: ProfileRecord, attributes: Attributes, datetime: string, defaultBackfill: boolean, now: Date): void {
+function recordEvent(
+  state: EmulatorState,
+  profile: ProfileRecord,
+  attributes: Attributes,
+  datetime: string,
+  defaultBackfill: boolean,
+  now: Date,
+): void {
   const metric = metricNamed(state, (attributes.metric as any).data.attributes.name, now);
   const uniqueId = (attributes.unique_id as string | null | undefined) ?? undefined;
   const key = `${profile.id}|${metric.id}|${uniqueId ?? `time:${datetime}`}`;
@@ -73,9 +93,17 @@ function serializeEvent(event: EventRecord, baseUrl: string): Resource {
     'events',
     'event',
     event.id,
-    { timestamp: Math.floor(Date.parse(event.datetime) / 1000), event_properties: eventProperties, datetime: event.datetime, uuid: event.id },
     {
-      profile: { data: { type: 'profile', id: event.profileId }, links: relationshipLinks(baseUrl, event.id, 'profile') },
+      timestamp: Math.floor(Date.parse(event.datetime) / 1000),
+      event_properties: eventProperties,
+      datetime: event.datetime,
+      uuid: event.id,
+    },
+    {
+      profile: {
+        data: { type: 'profile', id: event.profileId },
+        links: relationshipLinks(baseUrl, event.id, 'profile'),
+      },
       metric: { data: { type: 'metric', id: event.metricId }, links: relationshipLinks(baseUrl, event.id, 'metric') },
     },
   );
@@ -97,11 +125,19 @@ export function inspectEvent(state: EmulatorState, event: EventRecord, baseUrl: 
 }
 
 export function serializeMetric(metric: MetricRecord, baseUrl: string): Resource {
-  return resource(baseUrl, 'metrics', 'metric', metric.id, { name: metric.name, created: metric.created, updated: metric.updated, integration: API_INTEGRATION });
+  return resource(baseUrl, 'metrics', 'metric', metric.id, {
+    name: metric.name,
+    created: metric.created,
+    updated: metric.updated,
+    integration: API_INTEGRATION,
+  });
 }
 
 function relationshipLinks(baseUrl: string, eventId: string, relation: string) {
-  return { self: `${baseUrl}/api/events/${eventId}/relationships/${relation}/`, related: `${baseUrl}/api/events/${eventId}/${relation}/` };
+  return {
+    self: `${baseUrl}/api/events/${eventId}/relationships/${relation}/`,
+    related: `${baseUrl}/api/events/${eventId}/${relation}/`,
+  };
 }
 
 const eventBulkCreateJobs: BulkJobKind = {
@@ -110,7 +146,10 @@ const eventBulkCreateJobs: BulkJobKind = {
   recordsOf: (body) => body?.data?.attributes?.['events-bulk-create']?.data ?? [],
   recordsPointer: '/data/attributes/events-bulk-create/data',
   checkRequest: (body) => refuseRepeatedUniqueIds(eventBulkCreateJobs.recordsOf(body)),
-  countRecords: (body) => eventBulkCreateJobs.recordsOf(body).reduce((sum: number, entry: any) => sum + (entry?.attributes?.events?.data?.length ?? 0), 0),
+  countRecords: (body) =>
+    eventBulkCreateJobs
+      .recordsOf(body)
+      .reduce((sum: number, entry: any) => sum + (entry?.attributes?.events?.data?.length ?? 0), 0),
   apply: (entry, state, now) => {
     const events: { attributes: Attributes }[] = entry.attributes.events.data;
     const times = events.map((event, index) => {
@@ -121,7 +160,9 @@ const eventBulkCreateJobs: BulkJobKind = {
       }
     });
     const profile = upsertEventProfile(state, entry.attributes.profile.data, now);
-    events.forEach((event, index) => recordEvent(state, profile, event.attributes, times[index], entry.attributes.backfill ?? false, now));
+    events.forEach((event, index) =>
+      recordEvent(state, profile, event.attributes, times[index], entry.attributes.backfill ?? false, now),
+    );
   },
   errorReport: 'none',
 };
@@ -134,7 +175,12 @@ function refuseRepeatedUniqueIds(entries: any[]): void {
   const seen = new Set<string>();
   entries.forEach((entry, entryIndex) => {
     const profile = entry.attributes.profile.data;
-    const identity = JSON.stringify([profile.id, profile.attributes?.email, profile.attributes?.phone_number, profile.attributes?.external_id]);
+    const identity = JSON.stringify([
+      profile.id,
+      profile.attributes?.email,
+      profile.attributes?.phone_number,
+      profile.attributes?.external_id,
+    ]);
     entry.attributes.events.data.forEach((event: any, eventIndex: number) => {
       const uniqueId = event.attributes.unique_id;
       if (uniqueId === undefined || uniqueId === null) return;
@@ -174,10 +220,12 @@ function listEvents(context: RequestContext) {
   const include = (context.query.include as string[] | undefined) ?? [];
   const included: Resource[] = [];
   if (include.includes('metric')) {
-    for (const id of new Set(page.map((event) => event.metricId))) included.push(serializeMetric(state.metrics.get(id)!, baseUrl));
+    for (const id of new Set(page.map((event) => event.metricId)))
+      included.push(serializeMetric(state.metrics.get(id)!, baseUrl));
   }
   if (include.includes('profile')) {
-    for (const id of new Set(page.map((event) => event.profileId))) included.push(serializeProfile(state.profiles.get(id)!, baseUrl));
+    for (const id of new Set(page.map((event) => event.profileId)))
+      included.push(serializeProfile(state.profiles.get(id)!, baseUrl));
   }
   return { status: 200, body: { data, links, ...(include.length > 0 ? { included } : {}) } };
 }
@@ -230,4 +278,3 @@ export const eventHandlers: OperationHandler[] = [
     },
   },
 ];
-

@@ -100,8 +100,15 @@ export class FaultInjector {
       const error =
         status === 500
           ? new ApiError(500, 'error', 'A server error occurred.', 'Injected fault: the emulator answered 500.')
-          : new ApiError(status, 'service_unavailable', 'Service unavailable.', `Injected fault: the emulator answered ${status}.`);
-      response.writeHead(error.status, { 'Content-Type': 'application/vnd.api+json' }).end(JSON.stringify({ errors: [error.error] }));
+          : new ApiError(
+              status,
+              'service_unavailable',
+              'Service unavailable.',
+              `Injected fault: the emulator answered ${status}.`,
+            );
+      response
+        .writeHead(error.status, { 'Content-Type': 'application/vnd.api+json' })
+        .end(JSON.stringify({ errors: [error.error] }));
       return false;
     }
     if (this.roll(config.resetMidBodyRate)) cutAnswer(response);

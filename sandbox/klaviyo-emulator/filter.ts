@@ -35,9 +35,13 @@ function applyOperator(operator: string, actual: unknown, expected: FilterValue 
     case 'equals':
       return candidates.some((candidate) => sameValue(candidate, expected));
     case 'any':
-      return Array.isArray(expected) && candidates.some((candidate) => expected.some((one) => sameValue(candidate, one)));
+      return (
+        Array.isArray(expected) && candidates.some((candidate) => expected.some((one) => sameValue(candidate, one)))
+      );
     case 'contains':
-      return candidates.some((candidate) => typeof candidate === 'string' && typeof expected === 'string' && candidate.includes(expected));
+      return candidates.some(
+        (candidate) => typeof candidate === 'string' && typeof expected === 'string' && candidate.includes(expected),
+      );
     case 'has':
       return candidates.some((candidate) => candidate !== undefined && candidate !== null);
     case 'greater-than':
@@ -60,7 +64,8 @@ function sameValue(actual: unknown, expected: FilterValue | undefined): boolean 
 
 /** NaN (not comparable) makes every comparison false. */
 function compare(actual: unknown, expected: FilterValue | undefined): number {
-  const toNumber = (value: unknown) => (value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number(value));
+  const toNumber = (value: unknown) =>
+    value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number(value);
   return toNumber(actual) - toNumber(expected);
 }
 

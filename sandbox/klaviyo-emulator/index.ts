@@ -5,7 +5,14 @@ import { catalogKinds, serializeCatalogRecord } from './catalog';
 import type { RequestContext } from './context';
 import { ApiError, invalid, type JsonApiError } from './errors';
 import { inspectEvent, serializeMetric } from './events';
-import { type FaultConfig, FaultConfigError, FaultInjector, type FaultOptions, noFaults, parseFaultOptions } from './faults';
+import {
+  type FaultConfig,
+  FaultConfigError,
+  FaultInjector,
+  type FaultOptions,
+  noFaults,
+  parseFaultOptions,
+} from './faults';
 import { parseFilter } from './filter';
 import { serializeProfile } from './profiles';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter';
@@ -159,7 +166,9 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
       case 'catalog-variants':
       case 'catalog-categories': {
         const kindOfCatalog = catalogKinds[kind.replace('catalog-', '') as keyof typeof catalogKinds];
-        return [...kindOfCatalog.records(state).values()].map((record) => serializeCatalogRecord(kindOfCatalog, state, record, baseUrl));
+        return [...kindOfCatalog.records(state).values()].map((record) =>
+          serializeCatalogRecord(kindOfCatalog, state, record, baseUrl),
+        );
       }
       case 'jobs':
         return [...state.jobs.values()].map((job) => serializeJob(job, baseUrl));
@@ -190,7 +199,10 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     }
     const data = records && recordsOfKind(records[1], baseUrl);
     if (data) return send(response, 200, { data });
-    return sendErrors(response, new ApiError(404, 'not_found', 'Not found.', `No emulator inspection endpoint ${route}.`));
+    return sendErrors(
+      response,
+      new ApiError(404, 'not_found', 'Not found.', `No emulator inspection endpoint ${route}.`),
+    );
   };
 
   /** Klaviyo's order: route, (faults), authentication, rate limit, payload size, validation, then the operation. */
@@ -199,13 +211,26 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     const matched = matchRoute(routes, request.method ?? 'GET', url.pathname);
     const reject = (error: ApiError, route?: Route) => {
       counters.rejected++;
-      rejected.push({ method: request.method ?? '', path: url.pathname, operationId: route?.operationId ?? null, status: error.status, errors: [error.error] });
+      rejected.push({
+        method: request.method ?? '',
+        path: url.pathname,
+        operationId: route?.operationId ?? null,
+        status: error.status,
+        errors: [error.error],
+      });
       if (rejected.length > MAX_REJECTED_KEPT) rejected.shift();
       sendErrors(response, error);
     };
     if (!matched) {
       await readBody(request, DEFAULT_MAX_PAYLOAD_BYTES).catch(() => undefined);
-      return reject(new ApiError(404, 'not_found', 'Not found.', `${request.method} ${url.pathname} is not an operation of the Klaviyo API.`));
+      return reject(
+        new ApiError(
+          404,
+          'not_found',
+          'Not found.',
+          `${request.method} ${url.pathname} is not an operation of the Klaviyo API.`,
+        ),
+      );
     }
     const { route, params } = matched;
     counters.byOperation[route.operationId] = (counters.byOperation[route.operationId] ?? 0) + 1;
@@ -223,30 +248,65 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
         counters.rateLimited++;
         await readBody(request, DEFAULT_MAX_PAYLOAD_BYTES).catch(() => undefined);
         response.setHeader('Retry-After', String(rateLimit.resetSeconds));
-        return sendErrors(response, new ApiError(429, 'throttled', 'Request was throttled.', `Request was throttled. Expected available in ${rateLimit.resetSeconds} seconds.`));
+        return sendErrors(
+          response,
+          new ApiError(
+            429,
+            'throttled',
+            'Request was throttled.',
+            `Request was throttled. Expected available in ${rateLimit.resetSeconds} seconds.`,
+          ),
+        );
       }
       checkRevision(request);
       body = await readJsonBody(request, route.operation?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
-      const query = validator ? validator.validateQuery(route.operation!, url.searchParams) : typeQueryWithoutSpec(url.searchParams);
+      const query = validator
+        ? validator.validateQuery(route.operation!, url.searchParams)
+        : typeQueryWithoutSpec(url.searchParams);
       const filter = typeof query.filter === 'string' ? parseFilter(query.filter, route.operation?.filterRules) : [];
       if (validator && route.operation?.bodySchemaPointer) validator.validateBody(route.operation, body);
       const recordCount = route.handler?.countRecords?.(body);
       const maxRecords = route.operation?.maxRecords;
       if (recordCount !== undefined && maxRecords !== undefined && recordCount > maxRecords) {
-        throw invalid(`Accepts up to ${maxRecords} records per request; this request has ${recordCount}.`, { pointer: '/data/attributes' });
+        throw invalid(`Accepts up to ${maxRecords} records per request; this request has ${recordCount}.`, {
+          pointer: '/data/attributes',
+        });
       }
-      context = { params, query, filter, body, url, baseUrl, state, jobs, operation: route.operation, refuseRecords: config.refuseRecords };
+      context = {
+        params,
+        query,
+        filter,
+        body,
+        url,
+        baseUrl,
+        state,
+        jobs,
+        operation: route.operation,
+        refuseRecords: config.refuseRecords,
+      };
     } catch (error) {
       if (error instanceof ApiError) return reject(error, route);
       throw error;
     }
 
     if (!route.handler) {
-      return sendErrors(response, new ApiError(501, 'not_implemented', 'Not implemented.', `The emulator does not implement ${route.operationId}.`));
+      return sendErrors(
+        response,
+        new ApiError(
+          501,
+          'not_implemented',
+          'Not implemented.',
+          `The emulator does not implement ${route.operationId}.`,
+        ),
+      );
     }
     try {
       const result = route.handler.handle(context);
-      send(response, result.status, result.body === undefined ? undefined : withSparseFieldsets(result.body, context.query));
+      send(
+        response,
+        result.status,
+        result.body === undefined ? undefined : withSparseFieldsets(result.body, context.query),
+      );
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
@@ -263,7 +323,8 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     serve(request, response, url, baseUrl).catch((error: Error) => {
       // Only the message: errors must never echo request bodies (personal data).
       process.stderr.write(`klaviyo-emulator: ${request.method} ${url.pathname} failed: ${error.message}\n`);
-      if (!response.headersSent) sendErrors(response, new ApiError(500, 'error', 'Internal error.', 'The emulator failed on this request.'));
+      if (!response.headersSent)
+        sendErrors(response, new ApiError(500, 'error', 'Internal error.', 'The emulator failed on this request.'));
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -298,10 +359,20 @@ function emptyCounters() {
 function checkAuthorization(request: IncomingMessage, apiKey: string | undefined): void {
   const match = /^Klaviyo-API-Key (\S+)$/.exec(request.headers.authorization ?? '');
   if (!match) {
-    throw new ApiError(401, 'not_authenticated', 'Authentication credentials were not provided.', 'Missing or invalid authorization scheme. Please use Klaviyo-API-Key.');
+    throw new ApiError(
+      401,
+      'not_authenticated',
+      'Authentication credentials were not provided.',
+      'Missing or invalid authorization scheme. Please use Klaviyo-API-Key.',
+    );
   }
   if (apiKey !== undefined && match[1] !== apiKey) {
-    throw new ApiError(401, 'authentication_failed', 'Incorrect authentication credentials.', 'Incorrect authentication credentials.');
+    throw new ApiError(
+      401,
+      'authentication_failed',
+      'Incorrect authentication credentials.',
+      'Incorrect authentication credentials.',
+    );
   }
 }
 
@@ -329,7 +400,14 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
     });
     request.on('end', () => {
       if (size > maxBytes) {
-        reject(new ApiError(413, 'payload_too_large', 'Request entity too large.', `The maximum allowed payload size is ${maxBytes} bytes.`));
+        reject(
+          new ApiError(
+            413,
+            'payload_too_large',
+            'Request entity too large.',
+            `The maximum allowed payload size is ${maxBytes} bytes.`,
+          ),
+        );
       } else resolve(Buffer.concat(chunks));
     });
     request.on('error', reject);
@@ -341,7 +419,12 @@ async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise
   if (raw.length === 0) return undefined;
   const contentType = request.headers['content-type'] ?? '';
   if (!/^application\/(vnd\.api\+)?json\b/.test(contentType)) {
-    throw new ApiError(415, 'unsupported_media_type', 'Unsupported media type.', `Unsupported media type "${contentType}" in request.`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'Unsupported media type.',
+      `Unsupported media type "${contentType}" in request.`,
+    );
   }
   const body = parseJson(raw.toString('utf8'));
   if (body === undefined) throw invalid('JSON parse error.', { pointer: '/data' });
@@ -360,7 +443,12 @@ function parseJson(text: string): unknown {
 function typeQueryWithoutSpec(query: URLSearchParams): Record<string, unknown> {
   const typed: Record<string, unknown> = {};
   for (const [name, value] of query) {
-    typed[name] = name === 'page[size]' ? Number(value) : name === 'include' || name.startsWith('fields[') ? value.split(',') : value;
+    typed[name] =
+      name === 'page[size]'
+        ? Number(value)
+        : name === 'include' || name.startsWith('fields[')
+          ? value.split(',')
+          : value;
   }
   return typed;
 }
@@ -369,16 +457,23 @@ function typeQueryWithoutSpec(query: URLSearchParams): Record<string, unknown> {
 function withSparseFieldsets(body: unknown, query: Record<string, unknown>): unknown {
   const fieldsets = Object.entries(query).filter(([name]) => name.startsWith('fields['));
   if (fieldsets.length === 0) return body;
-  const wanted = new Map(fieldsets.map(([name, fields]) => [name.slice('fields['.length, -1), new Set(fields as string[])]));
+  const wanted = new Map(
+    fieldsets.map(([name, fields]) => [name.slice('fields['.length, -1), new Set(fields as string[])]),
+  );
   const trim = (resource: any) => {
     const fields = wanted.get(resource?.type);
     if (!fields) return resource;
-    return { ...resource, attributes: Object.fromEntries(Object.entries(resource.attributes).filter(([name]) => fields.has(name))) };
+    return {
+      ...resource,
+      attributes: Object.fromEntries(Object.entries(resource.attributes).filter(([name]) => fields.has(name))),
+    };
   };
   const document = body as { data?: unknown; included?: unknown[] };
   return {
     ...document,
-    ...(document.data !== undefined ? { data: Array.isArray(document.data) ? document.data.map(trim) : trim(document.data) } : {}),
+    ...(document.data !== undefined
+      ? { data: Array.isArray(document.data) ? document.data.map(trim) : trim(document.data) }
+      : {}),
     ...(document.included ? { included: document.included.map(trim) } : {}),
   };
 }

@@ -6,7 +6,18 @@ import { newId, type Attributes, type EmulatorState, type ProfileRecord } from '
 /** Klaviyo matches an incoming profile to an existing one by any of these. */
 const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
 const SCALAR_FIELDS = [...IDENTIFIERS, 'first_name', 'last_name', 'organization', 'locale', 'title', 'image'];
-const LOCATION_FIELDS = ['address1', 'address2', 'city', 'country', 'latitude', 'longitude', 'region', 'zip', 'timezone', 'ip'];
+const LOCATION_FIELDS = [
+  'address1',
+  'address2',
+  'city',
+  'country',
+  'latitude',
+  'longitude',
+  'region',
+  'zip',
+  'timezone',
+  'ip',
+];
 const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -20,15 +31,26 @@ export interface ProfileData {
  * Create-or-update as the bulk import, event creation and profile-import do: an id must
  * exist; otherwise the first identifier that matches picks the profile, and none creates one.
  */
-export function upsertProfile(state: EmulatorState, data: ProfileData, now: Date): { profile: ProfileRecord; created: boolean } {
+export function upsertProfile(
+  state: EmulatorState,
+  data: ProfileData,
+  now: Date,
+): { profile: ProfileRecord; created: boolean } {
   const attributes = data.attributes ?? {};
   checkIdentifierFormats(attributes);
   let profile = data.id ? state.profiles.get(data.id) : findByIdentifiers(state, attributes);
-  if (data.id && !profile) throw new RecordError(404, 'not_found', 'Not found.', `A profile with id ${data.id} does not exist.`, '/id');
+  if (data.id && !profile)
+    throw new RecordError(404, 'not_found', 'Not found.', `A profile with id ${data.id} does not exist.`, '/id');
   const created = !profile;
   if (!profile) {
     if (!IDENTIFIERS.some((identifier) => typeof attributes[identifier] === 'string')) {
-      throw new RecordError(400, 'invalid', 'Invalid input.', 'A profile requires at least one identifier: email, phone_number or external_id.', '/attributes');
+      throw new RecordError(
+        400,
+        'invalid',
+        'Invalid input.',
+        'A profile requires at least one identifier: email, phone_number or external_id.',
+        '/attributes',
+      );
     }
     profile = newProfile(now);
   }
@@ -60,7 +82,13 @@ function checkIdentifierFormats(attributes: Attributes): void {
     throw new RecordError(400, 'invalid', 'Invalid input.', 'Invalid email address.', '/attributes/email');
   }
   if (typeof phone === 'string' && !E164.test(phone)) {
-    throw new RecordError(400, 'invalid', 'Invalid input.', 'Invalid phone number format (Example of a valid phone number: +13239169023)', '/attributes/phone_number');
+    throw new RecordError(
+      400,
+      'invalid',
+      'Invalid input.',
+      'Invalid phone number format (Example of a valid phone number: +13239169023)',
+      '/attributes/phone_number',
+    );
   }
 }
 
@@ -79,9 +107,16 @@ function findByIdentifiers(state: EmulatorState, attributes: Attributes): Profil
 }
 
 function duplicateProfile(existingId: string): RecordError {
-  return new RecordError(409, 'duplicate_profile', 'Conflict.', 'A profile already exists with one of these identifiers.', '/attributes', {
-    duplicate_profile_id: existingId,
-  });
+  return new RecordError(
+    409,
+    'duplicate_profile',
+    'Conflict.',
+    'A profile already exists with one of these identifiers.',
+    '/attributes',
+    {
+      duplicate_profile_id: existingId,
+    },
+  );
 }
 
 function newProfile(now: Date): ProfileRecord {
@@ -116,10 +151,16 @@ function assignAttributes(state: EmulatorState, profile: ProfileRecord, attribut
   for (const field of SCALAR_FIELDS) if (field in attributes) profile.attributes[field] = attributes[field] ?? null;
   if ('location' in attributes) {
     const location = attributes.location as Attributes | null;
-    profile.attributes.location = location === null ? newProfile(now).attributes.location : { ...(profile.attributes.location as Attributes), ...location };
+    profile.attributes.location =
+      location === null
+        ? newProfile(now).attributes.location
+        : { ...(profile.attributes.location as Attributes), ...location };
   }
   if ('properties' in attributes) {
-    profile.attributes.properties = { ...(profile.attributes.properties as Attributes), ...((attributes.properties as Attributes | null) ?? {}) };
+    profile.attributes.properties = {
+      ...(profile.attributes.properties as Attributes),
+      ...((attributes.properties as Attributes | null) ?? {}),
+    };
   }
   profile.attributes.updated = now.toISOString();
   state.profiles.set(profile.id, profile);
@@ -151,7 +192,12 @@ export const profileHandlers: OperationHandler[] = [
       const job = findJob(context.state, profileImportJobs, context.params.id);
       const { data, links } = listCollection(context, job.errors, {
         fieldOf: () => undefined,
-        serialize: ({ id, ...attributes }) => ({ type: 'import-error', id, attributes, links: { self: `${context.baseUrl}/api/import-errors/${id}/` } }),
+        serialize: ({ id, ...attributes }) => ({
+          type: 'import-error',
+          id,
+          attributes,
+          links: { self: `${context.baseUrl}/api/import-errors/${id}/` },
+        }),
         defaultPageSize: 20,
       });
       return { status: 200, body: { data, links } };
@@ -181,14 +227,22 @@ export const profileHandlers: OperationHandler[] = [
   {
     method: 'POST',
     path: '/api/profiles',
-    handle: (context) => single(context, asSingleRecord(() => createProfile(context.state, context.body.data, new Date())), 201),
+    handle: (context) =>
+      single(
+        context,
+        asSingleRecord(() => createProfile(context.state, context.body.data, new Date())),
+        201,
+      ),
   },
   {
     method: 'PATCH',
     path: '/api/profiles/{id}',
     handle: (context) => {
       requireBodyIdMatchesPath(context.body, context.params.id);
-      return single(context, asSingleRecord(() => updateProfile(context.state, context.params.id, context.body.data, new Date())));
+      return single(
+        context,
+        asSingleRecord(() => updateProfile(context.state, context.params.id, context.body.data, new Date())),
+      );
     },
   },
   {

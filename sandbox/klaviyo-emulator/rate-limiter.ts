@@ -41,7 +41,12 @@ export class RateLimiter {
     }
     for (const view of views) view.state.count++;
     const tightest = views.reduce((a, b) => (b.limit - b.state.count < a.limit - a.state.count ? b : a));
-    return { allowed: true, limit: tightest.limit, remaining: tightest.limit - tightest.state.count, resetSeconds: tightest.resetSeconds };
+    return {
+      allowed: true,
+      limit: tightest.limit,
+      remaining: tightest.limit - tightest.state.count,
+      resetSeconds: tightest.resetSeconds,
+    };
   }
 
   reset(): void {

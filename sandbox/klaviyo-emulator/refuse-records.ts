@@ -10,7 +10,11 @@ import type { JsonApiError } from './errors';
  * `source.pointer` to the value that holds the string, and nothing of the request applied.
  * Returns undefined when nothing in the request is chosen.
  */
-export function refuseChosenRecords(kind: BulkJobKind, body: unknown, chosen: readonly string[]): HandlerResult | undefined {
+export function refuseChosenRecords(
+  kind: BulkJobKind,
+  body: unknown,
+  chosen: readonly string[],
+): HandlerResult | undefined {
   if (chosen.length === 0) return undefined;
   const errors: JsonApiError[] = [];
   kind.recordsOf(body).forEach((record, index) => {
@@ -48,5 +52,12 @@ function pointerToChosen(value: unknown, pointer: string, chosen: readonly strin
 
 function invalidValue(pointer: string): JsonApiError {
   const field = pointer.slice(pointer.lastIndexOf('/') + 1);
-  return { id: randomUUID(), status: 400, code: 'invalid', title: 'Invalid input.', detail: `'${field}' is not a valid value.`, source: { pointer } };
+  return {
+    id: randomUUID(),
+    status: 400,
+    code: 'invalid',
+    title: 'Invalid input.',
+    detail: `'${field}' is not a valid value.`,
+    source: { pointer },
+  };
 }

@@ -31,7 +31,8 @@ export function buildRoutes(spec: KlaviyoSpec | undefined): Route[] {
       routes.push(route(operation.method, operation.path, operation.operationId, operation, handlers.get(key)));
       handlers.delete(key);
     }
-    if (handlers.size > 0) throw new Error(`Emulated operations missing from the spec: ${[...handlers.keys()].join(', ')}`);
+    if (handlers.size > 0)
+      throw new Error(`Emulated operations missing from the spec: ${[...handlers.keys()].join(', ')}`);
   } else {
     for (const [key, handler] of handlers) routes.push(route(handler.method, handler.path, key, undefined, handler));
   }
@@ -39,7 +40,13 @@ export function buildRoutes(spec: KlaviyoSpec | undefined): Route[] {
   return routes.sort((a, b) => a.parameterNames.length - b.parameterNames.length);
 }
 
-function route(method: string, path: string, operationId: string, operation: SpecOperation | undefined, handler: OperationHandler | undefined): Route {
+function route(
+  method: string,
+  path: string,
+  operationId: string,
+  operation: SpecOperation | undefined,
+  handler: OperationHandler | undefined,
+): Route {
   const parameterNames: string[] = [];
   const source = path
     .split(/(\{[^}]+\})/)
@@ -53,12 +60,18 @@ function route(method: string, path: string, operationId: string, operation: Spe
   return { method, path, operationId, operation, handler, pattern: new RegExp(`^${source}/?$`), parameterNames };
 }
 
-export function matchRoute(routes: Route[], method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+export function matchRoute(
+  routes: Route[],
+  method: string,
+  pathname: string,
+): { route: Route; params: Record<string, string> } | undefined {
   for (const candidate of routes) {
     if (candidate.method !== method) continue;
     const match = candidate.pattern.exec(pathname);
     if (!match) continue;
-    const params = Object.fromEntries(candidate.parameterNames.map((name, index) => [name, decodeURIComponent(match[index + 1])]));
+    const params = Object.fromEntries(
+      candidate.parameterNames.map((name, index) => [name, decodeURIComponent(match[index + 1])]),
+    );
     return { route: candidate, params };
   }
   return undefined;

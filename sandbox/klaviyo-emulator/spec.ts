@@ -56,7 +56,12 @@ export function loadSpec(path: string): KlaviyoSpec | undefined {
   return { document, operations };
 }
 
-function describeOperation(operation: Record<string, any>, method: string, path: string, pointer: string): SpecOperation {
+function describeOperation(
+  operation: Record<string, any>,
+  method: string,
+  path: string,
+  pointer: string,
+): SpecOperation {
   const description: string = operation.description ?? '';
   const queryParameters = new Map<string, QueryParameter>();
   let filterRules: Map<string, Set<string>> | undefined;
@@ -81,7 +86,9 @@ function describeOperation(operation: Record<string, any>, method: string, path:
     method,
     path,
     queryParameters,
-    bodySchemaPointer: bodyMediaType ? `${pointer}/requestBody/content/${escapePointer(bodyMediaType)}/schema` : undefined,
+    bodySchemaPointer: bodyMediaType
+      ? `${pointer}/requestBody/content/${escapePointer(bodyMediaType)}/schema`
+      : undefined,
     rateLimits: [rateLimit.burst, rateLimit.steady].filter(Boolean).map(parseRateLimit),
     maxRecords: records ? parseCount(records[1]) : undefined,
     maxPayloadBytes: payload ? Number(payload[1]) * BYTES[payload[2]] : undefined,

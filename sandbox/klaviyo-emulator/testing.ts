@@ -7,7 +7,10 @@ export const REVISION = '2026-07-15';
 export interface EmulatorClient {
   emulator: KlaviyoEmulator;
   /** fetch against the emulator with Klaviyo's headers unless overridden; parses JSON answers. */
-  request(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  request(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
 }
 
 export async function startTestEmulator(options: KlaviyoEmulatorOptions = {}): Promise<EmulatorClient> {
@@ -15,11 +18,17 @@ export async function startTestEmulator(options: KlaviyoEmulatorOptions = {}): P
   return {
     emulator,
     async request(path, init = {}) {
-      const headers = { Authorization: `Klaviyo-API-Key ${API_KEY}`, revision: REVISION, 'Content-Type': 'application/vnd.api+json', ...init.headers };
+      const headers = {
+        Authorization: `Klaviyo-API-Key ${API_KEY}`,
+        revision: REVISION,
+        'Content-Type': 'application/vnd.api+json',
+        ...init.headers,
+      };
       const response = await fetch(emulator.url + path, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers: Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== '')),
-        body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+        body:
+          init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
       });
       const text = await response.text();
       return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };

@@ -26,11 +26,14 @@ export class RequestValidator {
     const typed: Record<string, unknown> = {};
     for (const [name, raw] of query) {
       const parameter = operation.queryParameters.get(name);
-      if (!parameter) throw invalid(`'${name}' is not a valid query parameter for ${operation.operationId}.`, { parameter: name });
+      if (!parameter)
+        throw invalid(`'${name}' is not a valid query parameter for ${operation.operationId}.`, { parameter: name });
       const value = coerceQueryValue(raw, parameter.type);
       const validate = this.schemaAt(parameter.schemaPointer);
       if (!validate(value)) {
-        throw invalid(`Invalid value for '${name}': ${describeError(mostSpecificError(validate.errors!))}`, { parameter: name });
+        throw invalid(`Invalid value for '${name}': ${describeError(mostSpecificError(validate.errors!))}`, {
+          parameter: name,
+        });
       }
       typed[name] = value;
     }

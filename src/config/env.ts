@@ -139,7 +139,9 @@ const typeProblem: z.core.$ZodErrorMap = (issue) => {
  */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   // A variable set to blanks (`PORT=` in a .env file) counts as not set.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const parsed = envSchema.safeParse(present, { error: typeProblem });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));

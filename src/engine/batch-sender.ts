@@ -73,7 +73,8 @@ export class BatchSender<T> {
     const outcome = new Promise<ItemFailure>((resolve, reject) => this.batch.push({ item, resolve, reject }));
     this.batchBytes += bytes;
     if (this.batch.length >= this.limits.maxItems && this.hasRoom()) this.dispatch();
-    else if (this.batch.length === 1 && this.limits.lingerMs !== undefined) this.startLinger(this.batch, this.limits.lingerMs);
+    else if (this.batch.length === 1 && this.limits.lingerMs !== undefined)
+      this.startLinger(this.batch, this.limits.lingerMs);
     return { outcome };
   }
 
@@ -151,7 +152,12 @@ export class BatchSender<T> {
  * refusal (with the page, so the count commits with it). An item whose request failed stays
  * unsettled, so the checkpoint stays before it; that failure surfaces through `add` and `flush`.
  */
-export function settleWhenAnswered(added: AddedItem, tracker: CommitTracker, ticket: PageTicket, countFailure: (reason: string) => void): void {
+export function settleWhenAnswered(
+  added: AddedItem,
+  tracker: CommitTracker,
+  ticket: PageTicket,
+  countFailure: (reason: string) => void,
+): void {
   added.outcome.then(
     (failure) => {
       if (failure !== undefined) countFailure(failure);
@@ -162,7 +168,10 @@ export function settleWhenAnswered(added: AddedItem, tracker: CommitTracker, tic
 }
 
 /** Each item's failure in the order given, from refusals that name the items themselves. */
-export function failuresInOrder<T>(items: readonly T[], refused: ReadonlyArray<{ record: T; reason: string }>): ItemFailure[] {
+export function failuresInOrder<T>(
+  items: readonly T[],
+  refused: ReadonlyArray<{ record: T; reason: string }>,
+): ItemFailure[] {
   const reasons = new Map(refused.map(({ record, reason }) => [record, reason]));
   return items.map((item) => reasons.get(item));
 }

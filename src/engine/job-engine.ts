@@ -54,7 +54,9 @@ export class JobEngine {
       return await withDeadline(this.timing.startDeadlineMs, 'startImport', async (signal) => {
         const acquired = await this.options.locks.acquire(type, runId, signal);
         if (!acquired.acquired) {
-          throw new EngineRefusal('locked', `The ${type} import is locked by another run.`, { lock: lockInStatus(acquired.holder, this.now()) });
+          throw new EngineRefusal('locked', `The ${type} import is locked by another run.`, {
+            lock: lockInStatus(acquired.holder, this.now()),
+          });
         }
         tookLock = true;
         const { effective, checkpoint } = await this.resolve(type, request, signal);
@@ -73,7 +75,8 @@ export class JobEngine {
   /** Asks the running import of `type` to stop after the requests in flight. */
   stop(type: ImportType): { runId: string } {
     const run = this.runs.get(type);
-    if (!run || run.state !== 'running') throw new EngineRefusal('not-running', `No ${type} import is running in this instance.`);
+    if (!run || run.state !== 'running')
+      throw new EngineRefusal('not-running', `No ${type} import is running in this instance.`);
     this.abort(run, 'stop');
     return { runId: run.context.runId };
   }
@@ -86,11 +89,18 @@ export class JobEngine {
     const run = this.runs.get(type);
     // While this instance runs the import it holds the lock: no need to ask commercetools, so
     // polling the status of a running import costs no commercetools request.
-    if (run && this.isActive(type)) return { ...runSnapshot(run, this.now()), lock: lockInStatus({ kind: 'run', value: run.lock.value }, this.now()) };
+    if (run && this.isActive(type))
+      return {
+        ...runSnapshot(run, this.now()),
+        lock: lockInStatus({ kind: 'run', value: run.lock.value }, this.now()),
+      };
 
     const unavailable: Array<'lock' | 'checkpoint'> = [];
     let unavailableReason: string | undefined;
-    const read = async <T>(part: 'lock' | 'checkpoint', call: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined> => {
+    const read = async <T>(
+      part: 'lock' | 'checkpoint',
+      call: (signal: AbortSignal) => Promise<T>,
+    ): Promise<{ value: T } | undefined> => {
       try {
         return { value: await withDeadline(this.timing.statusReadDeadlineMs, `read ${part}`, call) };
       } catch (error) {
@@ -138,7 +148,8 @@ export class JobEngine {
    * run's lock is live (renewed and not expired) unless `force` is set.
    */
   async clearLock(type: ImportType, options: { force?: boolean } = {}): Promise<boolean> {
-    if (this.isActive(type)) throw new EngineRefusal('running-here', `A ${type} import is running in this instance; stop it instead.`);
+    if (this.isActive(type))
+      throw new EngineRefusal('running-here', `A ${type} import is running in this instance; stop it instead.`);
     const force = options.force === true;
     const result = await withDeadline(this.timing.startDeadlineMs, 'clearLock', (signal) =>
       this.options.locks.clear(type, { force, signal }),
@@ -193,7 +204,9 @@ export class JobEngine {
 
   private refuseIfActive(type: ImportType): void {
     if (!this.isActive(type)) return;
-    throw new EngineRefusal('running-here', `A ${type} import is already running in this instance.`, { runId: this.runs.get(type)!.context.runId });
+    throw new EngineRefusal('running-here', `A ${type} import is already running in this instance.`, {
+      runId: this.runs.get(type)!.context.runId,
+    });
   }
 
   /** Turns `resume` into the request it continues, with that run's checkpoint. */
@@ -206,7 +219,9 @@ export class JobEngine {
     const checkpoint = await this.options.checkpoints.load(type, signal);
     if (!checkpoint) throw new EngineRefusal('nothing-to-resume', `There is no ${type} run to resume.`);
     if (checkpoint.state === 'completed') {
-      throw new EngineRefusal('nothing-to-resume', `The last ${type} run completed; there is nothing to resume.`, { runId: checkpoint.runId });
+      throw new EngineRefusal('nothing-to-resume', `The last ${type} run completed; there is nothing to resume.`, {
+        runId: checkpoint.runId,
+      });
     }
     return { effective: checkpoint.request, checkpoint };
   }
@@ -216,7 +231,9 @@ export class JobEngine {
     // Refused by someone else's lock: there is nothing of ours to give back.
     if (!tookLock && cause instanceof EngineRefusal) return;
     try {
-      await withDeadline(this.timing.startCleanupMs, 'releaseLock', (signal) => this.options.locks.release(type, runId, signal));
+      await withDeadline(this.timing.startCleanupMs, 'releaseLock', (signal) =>
+        this.options.locks.release(type, runId, signal),
+      );
     } catch (error) {
       this.options.logger.warn(
         { type, runId, reason: messageOf(error) },
@@ -228,7 +245,7 @@ export class JobEngine {
   private async resumeWhenPossible(type: ImportType): Promise<boolean> {
     const { logger } = this.options;
     let interruptedRunId: string | undefined;
-    for (let failures = 0; !this.closing.signal.aborted; ) {
+    for (let failures = 0; !this.closing.signal.aborted;) {
       let waitMs: number;
       try {
         const checkpoint = await withDeadline(
@@ -244,7 +261,10 @@ export class JobEngine {
         logger.info({ type, runId, resumedRunId: interruptedRunId }, 'Resumed interrupted import');
         return true;
       } catch (error) {
-        const lock = error instanceof EngineRefusal ? (error.details?.lock as { expiresAt?: string; owner?: string } | undefined) : undefined;
+        const lock =
+          error instanceof EngineRefusal
+            ? (error.details?.lock as { expiresAt?: string; owner?: string } | undefined)
+            : undefined;
         if (lock?.expiresAt) {
           failures = 0;
           waitMs = Math.max(0, Date.parse(lock.expiresAt) - this.now().getTime()) + this.timing.resumeExpiryMarginMs;
@@ -259,8 +279,15 @@ export class JobEngine {
         } else {
           failures++;
           const { resumeRetryMinMs, resumeRetryMaxMs } = this.timing;
-          waitMs = backoffDelayMs(failures, { maxAttempts: Infinity, baseDelayMs: resumeRetryMinMs, maxDelayMs: resumeRetryMaxMs });
-          logger.warn({ type, reason: messageOf(error), retryInMs: Math.round(waitMs) }, 'Could not resume interrupted import; trying again');
+          waitMs = backoffDelayMs(failures, {
+            maxAttempts: Infinity,
+            baseDelayMs: resumeRetryMinMs,
+            maxDelayMs: resumeRetryMaxMs,
+          });
+          logger.warn(
+            { type, reason: messageOf(error), retryInMs: Math.round(waitMs) },
+            'Could not resume interrupted import; trying again',
+          );
         }
       }
       try {
@@ -292,7 +319,8 @@ export class JobEngine {
           (deadline) => this.saveCheckpoint(run, run.state, deadline),
           signal,
         ),
-      (error) => logger.warn({ reason: messageOf(error) }, 'Could not save the checkpoint; the next write carries its position'),
+      (error) =>
+        logger.warn({ reason: messageOf(error) }, 'Could not save the checkpoint; the next write carries its position'),
     );
     const tracker = new CommitTracker(
       ranges,
@@ -367,7 +395,9 @@ export class JobEngine {
       let timer: NodeJS.Timeout | undefined;
       const giveUp = () => {
         timer = setTimeout(() => {
-          run.warnings.push(`the import did not wind down within ${this.timing.windDownMs / 1000} s of being aborted; it ended without waiting`);
+          run.warnings.push(
+            `the import did not wind down within ${this.timing.windDownMs / 1000} s of being aborted; it ended without waiting`,
+          );
           logger.error('Import did not wind down in time; ending the run without it');
           resolve();
         }, this.timing.windDownMs);
@@ -439,7 +469,9 @@ export class JobEngine {
     const { logger } = run.context;
     if (!run.lockLost) {
       try {
-        await withDeadline(this.timing.finalWriteDeadlineMs, 'saveCheckpoint', (signal) => this.saveCheckpoint(run, endState, signal));
+        await withDeadline(this.timing.finalWriteDeadlineMs, 'saveCheckpoint', (signal) =>
+          this.saveCheckpoint(run, endState, signal),
+        );
       } catch (error) {
         run.warnings.push(`the final checkpoint could not be saved: ${messageOf(error)}`);
         logger.error({ reason: messageOf(error) }, 'Could not save the final checkpoint');
@@ -452,13 +484,21 @@ export class JobEngine {
           this.options.locks.release(run.context.type, run.context.runId, signal),
         );
       } catch (error) {
-        run.warnings.push(`the lock could not be released (${messageOf(error)}); it expires by itself at ${run.lock.value.expiresAt}`);
-        logger.error({ reason: messageOf(error), expiresAt: run.lock.value.expiresAt }, 'Could not release the import lock; it expires by itself');
+        run.warnings.push(
+          `the lock could not be released (${messageOf(error)}); it expires by itself at ${run.lock.value.expiresAt}`,
+        );
+        logger.error(
+          { reason: messageOf(error), expiresAt: run.lock.value.expiresAt },
+          'Could not release the import lock; it expires by itself',
+        );
       }
     }
     run.finishedAt = this.now();
     run.state = run.lockLost ? 'failed' : endState;
-    logger.info({ state: run.state, ...run.context.progress.counters, error: run.error, warnings: run.warnings.length }, 'Import finished');
+    logger.info(
+      { state: run.state, ...run.context.progress.counters, error: run.error, warnings: run.warnings.length },
+      'Import finished',
+    );
   }
 
   /** Writes the run's checkpoint with its committed position and counters; nothing once the lock is lost. */
@@ -503,13 +543,17 @@ export class JobEngine {
   }
 }
 
-
 /**
  * Runs a commercetools call with a deadline: its signal aborts after `ms` (or with `outer`), and
  * the call is given up then even if it ignores its signal. Running out of time is a PlatformError
  * without status, as a request that got no answer is.
  */
-async function withDeadline<T>(ms: number, operation: string, call: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+async function withDeadline<T>(
+  ms: number,
+  operation: string,
+  call: (signal: AbortSignal) => Promise<T>,
+  outer?: AbortSignal,
+): Promise<T> {
   const controller = new AbortController();
   const signal = outer ? AbortSignal.any([controller.signal, outer]) : controller.signal;
   let timer: NodeJS.Timeout | undefined;

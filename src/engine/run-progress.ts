@@ -33,7 +33,10 @@ export class RunProgress {
   lastProcessedId?: string;
 
   /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
-  constructor(initial?: RunCounters, private readonly logger?: Logger) {
+  constructor(
+    initial?: RunCounters,
+    private readonly logger?: Logger,
+  ) {
     this.counters = { ...zeroCounters(), ...initial };
     this.committed = { ...zeroCounters(), ...initial };
   }

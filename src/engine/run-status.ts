@@ -76,7 +76,10 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
 /** The lock as a status shows it: who holds it until when, or that the original module set it. */
 export function lockInStatus(holder: LockHolder, now: Date): Record<string, unknown> {
   if (holder.kind === 'legacy') {
-    return { legacy: true, note: 'set by the original module; it never expires, clear it with DELETE /sync/<type>/lock' };
+    return {
+      legacy: true,
+      note: 'set by the original module; it never expires, clear it with DELETE /sync/<type>/lock',
+    };
   }
   const { owner, runId, startedAt, expiresAt } = holder.value;
   return { owner, runId, startedAt, expiresAt, live: isLive(holder, now) };

@@ -73,7 +73,8 @@ export async function sendSplittingRefusals<T, R>(
       lastRefusal = error.problems[0] ?? { code: String(error.status), detail: error.detail };
       const named = namedRecords(error.problems, part, options);
       if (named.size > 0) {
-        for (const [index, problem] of named) outcome.refused.push({ record: part[index], reason: reasonOf(options.refusedWhat, problem) });
+        for (const [index, problem] of named)
+          outcome.refused.push({ record: part[index], reason: reasonOf(options.refusedWhat, problem) });
         const rest = part.filter((_, index) => !named.has(index));
         if (rest.length > 0) parts.unshift(rest);
       } else if (part.length === 1) {

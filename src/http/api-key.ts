@@ -11,7 +11,10 @@ export function requireApiKey(apiKey: string): RequestHandler {
     const header = request.get('authorization') ?? '';
     const match = /^bearer +(\S+) *$/i.exec(header);
     if (match && timingSafeEqual(digest(match[1]), expected)) return next();
-    response.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'unauthorized', message: 'Send Authorization: Bearer <BULK_IMPORT_API_KEY>.' });
+    response
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer')
+      .json({ error: 'unauthorized', message: 'Send Authorization: Bearer <BULK_IMPORT_API_KEY>.' });
   };
 }
 

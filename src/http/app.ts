@@ -64,7 +64,12 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   sync.post('/:type/stop', (request, response) => {
     const type = importTypeOf(request);
     const { runId } = engine.stop(type);
-    response.json({ runId, type, message: 'The import stops within seconds: reads in flight are aborted, writes get a moment to finish; Klaviyo finishes jobs already submitted.' });
+    response.json({
+      runId,
+      type,
+      message:
+        'The import stops within seconds: reads in flight are aborted, writes get a moment to finish; Klaviyo finishes jobs already submitted.',
+    });
   });
 
   sync.get('/:type/status', async (request, response) => {
@@ -74,7 +79,9 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   sync.delete('/:type/lock', async (request, response) => {
     const type = importTypeOf(request);
     if (request.query.confirm !== type) {
-      throw new InvalidRequest([{ field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` }]);
+      throw new InvalidRequest([
+        { field: 'confirm', message: `must be "${type}" (DELETE /sync/${type}/lock?confirm=${type})` },
+      ]);
     }
     const cleared = await engine.clearLock(type, { force: request.query.force === 'true' });
     response.json({ type, cleared });
@@ -138,14 +145,22 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       response.status(400).json({ error: 'invalid_body', message: error.message, problems: error.problems });
     } else if (error instanceof EngineRefusal) {
       const status = refusalStatus[error.reason];
-      response.status(status).json({ error: status === 423 ? 'locked' : 'refused', message: error.message, ...error.details });
+      response
+        .status(status)
+        .json({ error: status === 423 ? 'locked' : 'refused', message: error.message, ...error.details });
     } else if (error instanceof UnknownImportType) {
       response.status(404).json({ error: 'not_found', message: error.message });
     } else if (error instanceof UnsupportedBody) {
-      response.status(415).json({ error: 'unsupported_media_type', message: 'Send the body as JSON with Content-Type: application/json, or send no body.' });
+      response.status(415).json({
+        error: 'unsupported_media_type',
+        message: 'Send the body as JSON with Content-Type: application/json, or send no body.',
+      });
     } else if (error instanceof PlatformError) {
       const { status, error: code, message } = describePlatformError(error);
-      logger.warn({ platform: error.platform, operation: error.operation, status: error.status, detail: error.detail }, 'Request failed: a platform call failed');
+      logger.warn(
+        { platform: error.platform, operation: error.operation, status: error.status, detail: error.detail },
+        'Request failed: a platform call failed',
+      );
       response.status(status).json({ error: code, platform: error.platform, message });
     } else if (isRequestError(error)) {
       const { status, message } = requestProblem(error);
@@ -165,7 +180,12 @@ interface RequestError {
 
 function isRequestError(error: unknown): error is RequestError {
   const candidate = error as { status?: unknown; expose?: unknown };
-  return typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500 && candidate.expose === true;
+  return (
+    typeof candidate?.status === 'number' &&
+    candidate.status >= 400 &&
+    candidate.status < 500 &&
+    candidate.expose === true
+  );
 }
 
 function requestProblem(error: RequestError): { status: number; message: string } {
@@ -173,7 +193,10 @@ function requestProblem(error: RequestError): { status: number; message: string 
     case 'entity.too.large':
       return { status: 413, message: 'The body is larger than 1 MB.' };
     case 'encoding.unsupported':
-      return { status: 415, message: 'This Content-Encoding is not supported: send the body as it is, or with gzip, deflate or br.' };
+      return {
+        status: 415,
+        message: 'This Content-Encoding is not supported: send the body as it is, or with gzip, deflate or br.',
+      };
     case 'charset.unsupported':
       return { status: 415, message: 'This charset is not supported: send the body as UTF-8.' };
     case 'entity.parse.failed':

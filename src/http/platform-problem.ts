@@ -31,7 +31,10 @@ const networkReasons: Array<[RegExp, string]> = [
   [/ECONNREFUSED/, 'connection refused'],
   [/ENOTFOUND|EAI_AGAIN/, 'host name not found'],
   [/ECONNRESET|EPIPE|socket hang up|UND_ERR_SOCKET/i, 'connection closed before an answer'],
-  [/ETIMEDOUT|ECONNABORTED|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|timeout|timed out|ERR_CANCELED|abort/i, 'no answer in time'],
+  [
+    /ETIMEDOUT|ECONNABORTED|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|timeout|timed out|ERR_CANCELED|abort/i,
+    'no answer in time',
+  ],
   [/CERT|SSL|TLS|SELF_SIGNED/i, 'its TLS certificate was not accepted'],
 ];
 

@@ -74,7 +74,8 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
 }
 
 function exclusive(resumeFlag: true | undefined, partial: RunRequest | undefined): RunRequest {
-  if (resumeFlag && partial) throw new InvalidRequest([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);
+  if (resumeFlag && partial)
+    throw new InvalidRequest([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);
   if (resumeFlag) return { mode: 'resume' };
   return partial ?? { mode: 'all' };
 }

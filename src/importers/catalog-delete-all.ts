@@ -12,8 +12,12 @@ const backlogLimit = 5_000;
 export async function deleteAllCategories(catalog: KlaviyoCatalog, run: ImportRun): Promise<void> {
   const queues = new CatalogQueues(catalog, run, backlogLimit);
   const categories = queues.of('category', 'delete');
-  await deleteInPasses(run, queues, () => catalog.listCategoryIds(run.signal), (id) => id, (id) =>
-    categories.send({ type: 'catalog-category', id }),
+  await deleteInPasses(
+    run,
+    queues,
+    () => catalog.listCategoryIds(run.signal),
+    (id) => id,
+    (id) => categories.send({ type: 'catalog-category', id }),
   );
 }
 
@@ -27,12 +31,20 @@ export async function deleteAllItems(catalog: KlaviyoCatalog, run: ImportRun): P
   const items = queues.of('item', 'delete');
   const variants = queues.of('variant', 'delete');
   const deleteItem = async (item: ExistingCatalogItem): Promise<RecordFailure> => {
-    const variantFailures = await Promise.all(item.variantIds.map((id) => variants.send({ type: 'catalog-variant', id })));
+    const variantFailures = await Promise.all(
+      item.variantIds.map((id) => variants.send({ type: 'catalog-variant', id })),
+    );
     const variantFailure = variantFailures.find(Boolean);
     if (variantFailure) return `variant not deleted, so the item is kept: ${variantFailure}`;
     return items.send({ type: 'catalog-item', id: item.id });
   };
-  await deleteInPasses(run, queues, () => catalog.listItems(run.signal), (item) => item.id, deleteItem);
+  await deleteInPasses(
+    run,
+    queues,
+    () => catalog.listItems(run.signal),
+    (item) => item.id,
+    deleteItem,
+  );
 }
 
 /**

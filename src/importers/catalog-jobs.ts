@@ -1,5 +1,10 @@
 import type { KlaviyoCatalog, SubmittedCatalogJob } from '../clients/klaviyo/catalog';
-import { catalogJobLimits, type CatalogAction, type CatalogJobRecord, type CatalogKind } from '../clients/klaviyo/catalog-endpoints';
+import {
+  catalogJobLimits,
+  type CatalogAction,
+  type CatalogJobRecord,
+  type CatalogKind,
+} from '../clients/klaviyo/catalog-endpoints';
 import { catalogRecordIndexesOfPointer, type CatalogJobOutcome } from '../clients/klaviyo/catalog-job-outcome';
 import type { ImportRun } from '../engine/importer';
 import { BatchSender, type ItemFailure } from '../engine/batch-sender';
@@ -77,10 +82,16 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
         progress.sent(part.length);
         return job;
       },
-      { recordIndexesOfPointer: catalogRecordIndexesOfPointer, refusedWhat: `Klaviyo refused the ${this.kind} ${this.action}` },
+      {
+        recordIndexesOfPointer: catalogRecordIndexesOfPointer,
+        refusedWhat: `Klaviyo refused the ${this.kind} ${this.action}`,
+      },
     );
     if (outcome.refused.length > 0) {
-      logger.warn({ kind: this.kind, action: this.action, records: records.length, refused: outcome.refused.length }, 'Klaviyo refused catalog records of a job; the others were sent again');
+      logger.warn(
+        { kind: this.kind, action: this.action, records: records.length, refused: outcome.refused.length },
+        'Klaviyo refused catalog records of a job; the others were sent again',
+      );
     }
     const failures = new Map(outcome.refused.map(({ record, reason }) => [record, reason]));
     await Promise.all(
@@ -99,9 +110,15 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
     const failures = jobFailures(outcome, recordCount, `${this.kind} ${this.action}`);
     progress.succeeded(recordCount - failures.size);
     if (outcome.timedOut) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: recordCount }, 'Klaviyo did not finish a catalog job in time');
+      logger.warn(
+        { jobId: outcome.jobId, kind: this.kind, action: this.action, records: recordCount },
+        'Klaviyo did not finish a catalog job in time',
+      );
     } else if (failures.size > 0) {
-      logger.warn({ jobId: outcome.jobId, kind: this.kind, action: this.action, records: recordCount, refused: failures.size }, 'Catalog job refused records');
+      logger.warn(
+        { jobId: outcome.jobId, kind: this.kind, action: this.action, records: recordCount, refused: failures.size },
+        'Catalog job refused records',
+      );
     }
     return failures;
   }

@@ -33,13 +33,18 @@ export type ProductPlan =
  * comes from commercetools, so an update is sent whatever changed); each SKU's variant is created or
  * updated; Klaviyo variants of the item whose SKU the product no longer has are deleted.
  */
-export function planPublishedProduct(mapping: CatalogProductMapping, existing: ExistingCatalogItem | undefined): ProductPlan {
+export function planPublishedProduct(
+  mapping: CatalogProductMapping,
+  existing: ExistingCatalogItem | undefined,
+): ProductPlan {
   const existingVariantIds = new Set(existing?.variantIds ?? []);
   const wantedVariantIds = new Set(mapping.variants.map((variant) => variant.id));
   const variants: VariantPlan = {
     create: mapping.variants.filter((variant) => !existingVariantIds.has(variant.id)).map((variant) => variant.create),
     update: mapping.variants.filter((variant) => existingVariantIds.has(variant.id)).map((variant) => variant.update),
-    delete: [...existingVariantIds].filter((id) => !wantedVariantIds.has(id)).map((id) => ({ type: 'catalog-variant', id })),
+    delete: [...existingVariantIds]
+      .filter((id) => !wantedVariantIds.has(id))
+      .map((id) => ({ type: 'catalog-variant', id })),
   };
   return existing
     ? { action: 'update', item: mapping.item.update, variants }

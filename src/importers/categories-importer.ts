@@ -43,28 +43,38 @@ export class CategoriesImporter implements Importer {
 
     try {
       // The cache holds every category already: the pages come from it.
-      await readRanges(run, (range) => categories.pages(range), async (page, rangeIndex) => {
-        await queues.backlog.roomAvailable();
-        const mappings = page.map((category) =>
-          mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),
-        );
-        const existingNames = await catalog.findCategoryNames(mappings.map((mapping) => mapping.id), run.signal);
-        const ticket = run.tracker.openPage(rangeIndex, page[page.length - 1].id, page.length);
-        page.forEach((category, index) => {
-          const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
-          if (plan.action === 'unchanged') {
-            run.progress.skipped(category.id, 'unchanged in Klaviyo', ticket);
-            run.tracker.settle(ticket);
-            return;
-          }
-          const sent = plan.action === 'create' ? queues.of('category', 'create').send(plan.record) : queues.of('category', 'update').send(plan.record);
-          const settled = sent.then((failure) => {
-            if (failure) run.progress.failed(category.id, failure, ticket);
-            run.tracker.settle(ticket);
+      await readRanges(
+        run,
+        (range) => categories.pages(range),
+        async (page, rangeIndex) => {
+          await queues.backlog.roomAvailable();
+          const mappings = page.map((category) =>
+            mapCatalogCategory(category, { preferredLocale: config.preferredLocale, categoryById: categories.byId }),
+          );
+          const existingNames = await catalog.findCategoryNames(
+            mappings.map((mapping) => mapping.id),
+            run.signal,
+          );
+          const ticket = run.tracker.openPage(rangeIndex, page[page.length - 1].id, page.length);
+          page.forEach((category, index) => {
+            const plan = planCategory(mappings[index], existingNames.get(mappings[index].id));
+            if (plan.action === 'unchanged') {
+              run.progress.skipped(category.id, 'unchanged in Klaviyo', ticket);
+              run.tracker.settle(ticket);
+              return;
+            }
+            const sent =
+              plan.action === 'create'
+                ? queues.of('category', 'create').send(plan.record)
+                : queues.of('category', 'update').send(plan.record);
+            const settled = sent.then((failure) => {
+              if (failure) run.progress.failed(category.id, failure, ticket);
+              run.tracker.settle(ticket);
+            });
+            queues.backlog.track(settled);
           });
-          queues.backlog.track(settled);
-        });
-      });
+        },
+      );
     } finally {
       // Jobs already submitted settle their records before the run ends, however it ends.
       await queues.drain();

@@ -70,21 +70,27 @@ export class CustomersImporter implements Importer {
     for (const job of carriedOverJobs(run.importerState)) await follower.follow({ ...job, customerIds: [] });
 
     try {
-      await readRanges(run, recordPages(run, this.deps.commercetools.queryPage('customers', run.signal)), async (customers, rangeIndex) => {
-        const existingIds = settings.deduplicateProfilesByEmail
-          ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
-          : undefined;
-        const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
-        for (const customer of customers) {
-          const entry = this.toEntry(run, customer, existingIds, ticket);
-          if (!entry) {
-            run.tracker.settle(ticket);
-            continue;
+      await readRanges(
+        run,
+        recordPages(run, this.deps.commercetools.queryPage('customers', run.signal)),
+        async (customers, rangeIndex) => {
+          const existingIds = settings.deduplicateProfilesByEmail
+            ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
+            : undefined;
+          const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
+          for (const customer of customers) {
+            const entry = this.toEntry(run, customer, existingIds, ticket);
+            if (!entry) {
+              run.tracker.settle(ticket);
+              continue;
+            }
+            const added = await sender.add({ entry, customerId: customer.id, page: ticket });
+            settleWhenAnswered(added, run.tracker, ticket, (reason) =>
+              run.progress.failed(customer.id, reason, ticket),
+            );
           }
-          const added = await sender.add({ entry, customerId: customer.id, page: ticket });
-          settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(customer.id, reason, ticket));
-        }
-      });
+        },
+      );
       await sender.flush();
     } finally {
       await sender.drain();
@@ -93,7 +99,12 @@ export class CustomersImporter implements Importer {
   }
 
   /** Maps one customer; one the mapper cannot handle is counted as failed, not lost. */
-  private toEntry(run: ImportRun, customer: Customer, existingIds?: Map<string, string>, page?: PageTicket): ProfileImportEntry | undefined {
+  private toEntry(
+    run: ImportRun,
+    customer: Customer,
+    existingIds?: Map<string, string>,
+    page?: PageTicket,
+  ): ProfileImportEntry | undefined {
     try {
       const attributes = customerProfileAttributes(customer, this.deps.settings);
       // Klaviyo refuses numbers that are not E.164 and the profile would go out twice: leave them out
@@ -112,13 +123,26 @@ export class CustomersImporter implements Importer {
    * Submits the profiles as import jobs: a profile Klaviyo refuses is answered with Klaviyo's
    * reason (in the order given) and the others are submitted again without it.
    */
-  private async submit(run: ImportRun, profiles: CustomerProfile[], withoutPhone: boolean): Promise<{ jobs: SubmittedProfileJob[]; failures: ItemFailure[] }> {
+  private async submit(
+    run: ImportRun,
+    profiles: CustomerProfile[],
+    withoutPhone: boolean,
+  ): Promise<{ jobs: SubmittedProfileJob[]; failures: ItemFailure[] }> {
     const { accepted, refused } = await sendSplittingRefusals(
       profiles,
-      (part) => submitProfileImportJob(this.deps.klaviyo, part.map((profile) => profile.entry), run.signal),
+      (part) =>
+        submitProfileImportJob(
+          this.deps.klaviyo,
+          part.map((profile) => profile.entry),
+          run.signal,
+        ),
       { recordIndexesOfPointer: profileIndexesOfPointer, refusedWhat: 'Klaviyo refused the profile' },
     );
-    if (refused.length > 0) run.logger.warn({ profiles: profiles.length, refused: refused.length }, 'Klaviyo refused profiles of an import job; the others were sent again');
+    if (refused.length > 0)
+      run.logger.warn(
+        { profiles: profiles.length, refused: refused.length },
+        'Klaviyo refused profiles of an import job; the others were sent again',
+      );
     const jobs = accepted.map(({ records, result: jobId }) => {
       // A resend is the same customers again: they were counted as sent the first time.
       if (!withoutPhone) run.progress.sent(records.length, pagesOf(records));
@@ -131,9 +155,17 @@ export class CustomersImporter implements Importer {
   private async resendWithoutPhone(run: ImportRun, customerIds: string[]): Promise<SubmittedProfileJob[]> {
     const profiles: CustomerProfile[] = [];
     const missing = (id: string) => run.progress.failed(id, 'not found in commercetools');
-    for await (const customers of idListPages(this.deps.commercetools.queryPage('customers', run.signal), customerIds, {}, missing)) {
+    for await (const customers of idListPages(
+      this.deps.commercetools.queryPage('customers', run.signal),
+      customerIds,
+      {},
+      missing,
+    )) {
       for (const customer of customers) {
-        profiles.push({ entry: { attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) }, customerId: customer.id });
+        profiles.push({
+          entry: { attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) },
+          customerId: customer.id,
+        });
       }
     }
     if (profiles.length === 0) return [];

@@ -1,6 +1,13 @@
 import type { Order } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
-import { idListPages, keysetPages, quote, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import {
+  idListPages,
+  keysetPages,
+  quote,
+  splitIdSpace,
+  type IdRange,
+  type PageQuery,
+} from '../clients/commercetools/keyset-pages';
 import { ProductCategories } from '../clients/commercetools/product-categories';
 import {
   eventBulkCreateLimits,
@@ -69,7 +76,8 @@ export class OrdersImporter implements Importer {
   constructor(private readonly deps: ImporterDeps) {}
 
   initialRanges(request: EffectiveRequest): IdRange[] {
-    if (request.mode === 'deleteAll') throw new EngineRefusal('not-supported', 'Orders cannot be deleted from Klaviyo by this service.');
+    if (request.mode === 'deleteAll')
+      throw new EngineRefusal('not-supported', 'Orders cannot be deleted from Klaviyo by this service.');
     if (request.mode === 'ids') return [{}];
     const ranges = splitIdSpace(readerCount);
     if (request.mode === 'all') return ranges;
@@ -84,18 +92,29 @@ export class OrdersImporter implements Importer {
     run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
 
     const sender = new BatchSender<SizedEvent>(
-      { maxItems: eventBulkCreateLimits.events, maxBytes: maxRequestBytes, concurrency: requestsInFlight, sizeOf: (event) => event.bytes },
+      {
+        maxItems: eventBulkCreateLimits.events,
+        maxBytes: maxRequestBytes,
+        concurrency: requestsInFlight,
+        sizeOf: (event) => event.bytes,
+      },
       async (events) => {
         const { accepted, refused } = await sendSplittingRefusals(
           events,
           (part) => bulkCreateEvents(klaviyo, part, { backfill: settings.backfillEvents, signal: run.signal }),
-          { recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part, pointer), refusedWhat: 'Klaviyo refused the event' },
+          {
+            recordIndexesOfPointer: (pointer, part) => eventIndexesOfPointer(part, pointer),
+            refusedWhat: 'Klaviyo refused the event',
+          },
         );
         const pages = accepted.flatMap((part) => part.records.map((event) => event.order.page));
         run.progress.sent(pages.length, pages);
         run.progress.succeeded(pages.length, pages);
         if (refused.length > 0) {
-          run.logger.warn({ events: events.length, refused: refused.length }, 'Klaviyo refused events of a bulk request; the others were sent again');
+          run.logger.warn(
+            { events: events.length, refused: refused.length },
+            'Klaviyo refused events of a bulk request; the others were sent again',
+          );
         }
         return failuresInOrder(events, refused);
       },
@@ -103,32 +122,40 @@ export class OrdersImporter implements Importer {
 
     let warnedOfUnexpandedPayments = false;
     try {
-      await readRanges(run, (range) => this.orderPages(run, range), async (orders, rangeIndex, page) => {
-        // A payment commercetools did not expand (it may leave out what the client's scopes do not
-        // cover) hides its refunds: said once per run, since every page would say the same.
-        const unexpanded = orders.find((order) => order.paymentInfo?.payments.some((payment) => !payment.obj));
-        if (unexpanded && !warnedOfUnexpandedPayments) {
-          warnedOfUnexpandedPayments = true;
-          run.logger.warn({ orderId: unexpanded.id }, 'commercetools did not expand the payments of an order, so its refunds cannot be sent: does the API client have view_payments?');
-        }
-        // The products of all the page's line items in one go, never per order.
-        const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
-        const products = await productCategories.byIds(productIds, run.signal);
-        const context: OrderEventsContext = {
-          settings,
-          preferredLocale: config.preferredLocale,
-          productById: (id) => products.get(id),
-          categoryById: categories.byId,
-        };
-        const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, page));
-        // One unit per event, and one for each order without events, so the page commits when all are settled.
-        const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
-        const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
-        for (const events of eventsPerOrder) {
-          if (events.length === 0) run.tracker.settle(ticket);
-          for (const event of events) settleWhenAnswered(await sender.add(event), run.tracker, ticket, (reason) => event.order.fail(reason));
-        }
-      });
+      await readRanges(
+        run,
+        (range) => this.orderPages(run, range),
+        async (orders, rangeIndex, page) => {
+          // A payment commercetools did not expand (it may leave out what the client's scopes do not
+          // cover) hides its refunds: said once per run, since every page would say the same.
+          const unexpanded = orders.find((order) => order.paymentInfo?.payments.some((payment) => !payment.obj));
+          if (unexpanded && !warnedOfUnexpandedPayments) {
+            warnedOfUnexpandedPayments = true;
+            run.logger.warn(
+              { orderId: unexpanded.id },
+              'commercetools did not expand the payments of an order, so its refunds cannot be sent: does the API client have view_payments?',
+            );
+          }
+          // The products of all the page's line items in one go, never per order.
+          const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
+          const products = await productCategories.byIds(productIds, run.signal);
+          const context: OrderEventsContext = {
+            settings,
+            preferredLocale: config.preferredLocale,
+            productById: (id) => products.get(id),
+            categoryById: categories.byId,
+          };
+          const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, page));
+          // One unit per event, and one for each order without events, so the page commits when all are settled.
+          const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
+          const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
+          for (const events of eventsPerOrder) {
+            if (events.length === 0) run.tracker.settle(ticket);
+            for (const event of events)
+              settleWhenAnswered(await sender.add(event), run.tracker, ticket, (reason) => event.order.fail(reason));
+          }
+        },
+      );
       await sender.flush();
     } finally {
       // Requests Klaviyo accepts after a stop or failure must still reach the checkpoint.
@@ -143,7 +170,9 @@ export class OrdersImporter implements Importer {
     const { request } = run;
     switch (request.mode) {
       case 'ids':
-        return idListPages(fetchPage, request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'));
+        return idListPages(fetchPage, request.ids, range, (id) =>
+          run.progress.failed(id, 'not found in commercetools'),
+        );
       case 'startId':
         // The import reads in id order, so "from startId" means every id from it on, itself included.
         return keysetPages(fetchPage, range, { where: [`id >= ${quote(request.startId)}`] });
@@ -170,7 +199,12 @@ export class OrdersImporter implements Importer {
     }
     const { profile } = result;
     const outcome = new OrderOutcome(order.id, run, page);
-    const sized = result.events.map((event) => ({ profile, event, order: outcome, bytes: Buffer.byteLength(JSON.stringify({ profile, event })) }));
+    const sized = result.events.map((event) => ({
+      profile,
+      event,
+      order: outcome,
+      bytes: Buffer.byteLength(JSON.stringify({ profile, event })),
+    }));
     for (const { event, bytes } of sized) {
       const violation = eventLimitViolation(event, bytes, maxRequestBytes);
       if (violation) {

@@ -54,33 +54,49 @@ export class ProductsImporter implements Importer {
     // price) are garbage before the first wait and never reach V8's old generation. Unpublished
     // products are read too: those Klaviyo still has are marked unpublished there.
     const queryProducts = commercetools.queryPage('products', run.signal);
-    const fetchProducts = (query: PageQuery) => queryProducts(query).then((products) => products.map((product) => readProduct(product, mapping)));
+    const fetchProducts = (query: PageQuery) =>
+      queryProducts(query).then((products) => products.map((product) => readProduct(product, mapping)));
 
     try {
-      await readRanges(run, recordPages<ReadProduct>(run, fetchProducts, productPageSize), async (products, rangeIndex) => {
-        const existingItems = await catalog.findItems(products.map((product) => catalogId(product.id)), run.signal);
-        const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
-        for (const product of products) {
-          if ('mapping' in product && product.mapping) variantsWithoutSku += product.mapping.variantIdsWithoutSku.length;
-          const imported = this.importProduct(queues, product, existingItems.get(catalogId(product.id))).then((outcome) => {
-            if (outcome.failure) run.progress.failed(product.id, outcome.failure, ticket);
-            if (outcome.skip) run.progress.skipped(product.id, outcome.skip, ticket);
-            run.tracker.settle(ticket);
-          });
-          queues.backlog.track(imported);
-        }
-        // The next page is fetched only once there is room for it.
-        await queues.backlog.roomAvailable();
-      });
+      await readRanges(
+        run,
+        recordPages<ReadProduct>(run, fetchProducts, productPageSize),
+        async (products, rangeIndex) => {
+          const existingItems = await catalog.findItems(
+            products.map((product) => catalogId(product.id)),
+            run.signal,
+          );
+          const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
+          for (const product of products) {
+            if ('mapping' in product && product.mapping)
+              variantsWithoutSku += product.mapping.variantIdsWithoutSku.length;
+            const imported = this.importProduct(queues, product, existingItems.get(catalogId(product.id))).then(
+              (outcome) => {
+                if (outcome.failure) run.progress.failed(product.id, outcome.failure, ticket);
+                if (outcome.skip) run.progress.skipped(product.id, outcome.skip, ticket);
+                run.tracker.settle(ticket);
+              },
+            );
+            queues.backlog.track(imported);
+          }
+          // The next page is fetched only once there is room for it.
+          await queues.backlog.roomAvailable();
+        },
+      );
     } finally {
       // Jobs already submitted settle their records before the run ends, however it ends.
       await queues.drain();
     }
-    if (variantsWithoutSku > 0) run.logger.info({ variants: variantsWithoutSku }, 'Variants without SKU left out of the catalog');
+    if (variantsWithoutSku > 0)
+      run.logger.info({ variants: variantsWithoutSku }, 'Variants without SKU left out of the catalog');
   }
 
   /** Sends what the product needs in Klaviyo, and answers why it failed or was skipped, if it was. */
-  private async importProduct(queues: CatalogQueues, product: ReadProduct, existing?: ExistingCatalogItem): Promise<{ failure?: string; skip?: string }> {
+  private async importProduct(
+    queues: CatalogQueues,
+    product: ReadProduct,
+    existing?: ExistingCatalogItem,
+  ): Promise<{ failure?: string; skip?: string }> {
     if ('failure' in product) return product;
     if (product.mapping) return { failure: await this.send(queues, planPublishedProduct(product.mapping, existing)) };
     if (existing) return { failure: await this.send(queues, planUnpublishedProduct(existing)) };
@@ -104,7 +120,9 @@ export class ProductsImporter implements Importer {
    * failed item sends no variants: they need their item.
    */
   private async send(queues: CatalogQueues, plan: ProductPlan): Promise<RecordFailure> {
-    const itemFailure = await (plan.action === 'create' ? queues.of('item', 'create').send(plan.item) : queues.of('item', 'update').send(plan.item));
+    const itemFailure = await (plan.action === 'create'
+      ? queues.of('item', 'create').send(plan.item)
+      : queues.of('item', 'update').send(plan.item));
     if (itemFailure) return itemFailure;
     const { create, update, delete: remove } = plan.variants;
     const variantFailures = await Promise.all([

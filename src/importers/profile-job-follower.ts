@@ -1,5 +1,10 @@
 import type { KlaviyoClient } from '../clients/klaviyo/klaviyo-client';
-import { getProfileImportJob, profileImportErrors, type ProfileImportError, type ProfileImportJob } from '../clients/klaviyo/profiles';
+import {
+  getProfileImportJob,
+  profileImportErrors,
+  type ProfileImportError,
+  type ProfileImportJob,
+} from '../clients/klaviyo/profiles';
 import type { ImportRun } from '../engine/importer';
 import { JobFollower } from '../platform/job-follower';
 import { unfinishedJobReason } from './unfinished-job';
@@ -91,7 +96,9 @@ export class ProfileJobFollower {
     this.reportUnfinished();
     const settled = this.jobs
       .follow(job.jobId, this.signal)
-      .then((status) => (status ? this.settle(job, status.totalCount, status.status === 'cancelled') : this.giveUp(job)))
+      .then((status) =>
+        status ? this.settle(job, status.totalCount, status.status === 'cancelled') : this.giveUp(job),
+      )
       .then(
         () => {
           this.unfinished.delete(job);
@@ -127,7 +134,10 @@ export class ProfileJobFollower {
   /** A job still not finished at its deadline: its customers count as failed, and the jobs behind it go on. */
   private giveUp(job: SubmittedProfileJob): void {
     const reason = unfinishedJobReason('profile import job', job.jobId);
-    this.run.logger.warn({ jobId: job.jobId, customers: job.customerIds.length }, 'Klaviyo did not finish a profile import job in time');
+    this.run.logger.warn(
+      { jobId: job.jobId, customers: job.customerIds.length },
+      'Klaviyo did not finish a profile import job in time',
+    );
     for (const id of job.customerIds) this.run.progress.failed(id, reason);
     if (job.customerIds.length === 0) this.run.progress.failed(job.jobId, reason);
   }
@@ -136,7 +146,8 @@ export class ProfileJobFollower {
     const { progress, logger } = this.run;
     if (cancelled) {
       for (const id of job.customerIds) progress.failed(id, 'Klaviyo cancelled the import job');
-      if (job.customerIds.length === 0) progress.failed(job.jobId, `Klaviyo cancelled the import job of ${total} profiles`);
+      if (job.customerIds.length === 0)
+        progress.failed(job.jobId, `Klaviyo cancelled the import job of ${total} profiles`);
       return;
     }
     const phoneRefused: string[] = [];
@@ -146,11 +157,18 @@ export class ProfileJobFollower {
       if (!customerId || failed.has(customerId)) continue;
       failed.add(customerId);
       if (!job.withoutPhone && isPhoneError(error)) phoneRefused.push(customerId);
-      else progress.failed(customerId, `Klaviyo refused the profile: ${error.code} ${error.title}${error.pointer ? ` at ${error.pointer}` : ''}`);
+      else
+        progress.failed(
+          customerId,
+          `Klaviyo refused the profile: ${error.code} ${error.title}${error.pointer ? ` at ${error.pointer}` : ''}`,
+        );
     }
     progress.succeeded(total - failed.size);
     if (phoneRefused.length > 0) {
-      logger.info({ jobId: job.jobId, profiles: phoneRefused.length }, 'Sending profiles again without their phone number');
+      logger.info(
+        { jobId: job.jobId, profiles: phoneRefused.length },
+        'Sending profiles again without their phone number',
+      );
       // Resends are followed without waiting for room: waiting here would hold up the job that makes it.
       for (const retry of await this.resendWithoutPhone(phoneRefused)) this.enqueue(retry);
     }

@@ -1,4 +1,10 @@
-import { idListPages, keysetPages, splitIdSpace, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
+import {
+  idListPages,
+  keysetPages,
+  splitIdSpace,
+  type IdRange,
+  type PageQuery,
+} from '../clients/commercetools/keyset-pages';
 import type { EffectiveRequest, ImportRun } from '../engine/importer';
 
 /**
@@ -19,6 +25,12 @@ export function recordPages<T extends { id: string }>(
   const { request } = run;
   return (range) =>
     request.mode === 'ids'
-      ? idListPages(fetchPage, request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'), pageSize)
+      ? idListPages(
+          fetchPage,
+          request.ids,
+          range,
+          (id) => run.progress.failed(id, 'not found in commercetools'),
+          pageSize,
+        )
       : keysetPages(fetchPage, range, { pageSize });
 }

@@ -1,8 +1,5 @@
 import type { Category } from '@commercetools/platform-sdk';
-import type {
-  CatalogCategoryCreateQueryResourceObject,
-  CatalogCategoryUpdateQueryResourceObject,
-} from 'klaviyo-api';
+import type { CatalogCategoryCreateQueryResourceObject, CatalogCategoryUpdateQueryResourceObject } from 'klaviyo-api';
 import { catalogId, catalogIdentity, withoutIdentity } from './catalog-ids';
 import { categoryPathNames, type CategoryLookup } from './category-paths';
 import { localizedText } from './localized-text';

@@ -67,7 +67,10 @@ function localeJson(property: string, value: LocalizedString): string {
 function productUrl(data: ProductData, options: CatalogProductOptions): string {
   // The original module sends "None" when no template is configured; Klaviyo requires a url.
   if (!options.productUrlTemplate) return 'None';
-  return options.productUrlTemplate.replaceAll('{{productSlug}}', localizedText(data.slug, options.preferredLocale) ?? '');
+  return options.productUrlTemplate.replaceAll(
+    '{{productSlug}}',
+    localizedText(data.slug, options.preferredLocale) ?? '',
+  );
 }
 
 /** Stock in the configured supply channel, else the variant's total, else 0. */
@@ -118,7 +121,11 @@ function mapVariant(
   return {
     id,
     sku: variant.sku,
-    create: { type: 'catalog-variant', attributes, relationships: { item: { data: { type: 'catalog-item', id: itemId } } } },
+    create: {
+      type: 'catalog-variant',
+      attributes,
+      relationships: { item: { data: { type: 'catalog-item', id: itemId } } },
+    },
     update: { type: 'catalog-variant', id, attributes: withoutIdentity(attributes) },
   };
 }
@@ -144,7 +151,10 @@ export function mapCatalogProduct(product: Product, options: CatalogProductOptio
     ...shared,
     ...firstImage(data.masterVariant),
     price: priceAmount(choosePrice(data.masterVariant.prices, rules)).amount,
-    customMetadata: { ...localeMetadata, ...(data.masterVariant.prices && priceMetadata(data.masterVariant.prices, rules.now)) },
+    customMetadata: {
+      ...localeMetadata,
+      ...(data.masterVariant.prices && priceMetadata(data.masterVariant.prices, rules.now)),
+    },
   } as const;
   const relationships = categoryRelationships(data, options.categoryById);
 

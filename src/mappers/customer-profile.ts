@@ -64,7 +64,5 @@ function joinPresent(parts: Array<string | undefined>): string {
 }
 
 function withoutEmptyValues<T extends object>(record: T): T {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, value]) => value !== undefined && value !== ''),
-  ) as T;
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== '')) as T;
 }

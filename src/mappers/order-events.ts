@@ -15,8 +15,7 @@ export interface OrderEventsContext {
 }
 
 export type OrderEventsResult =
-  | { kind: 'events'; profile: OrderEventProfile; events: OrderEvent[] }
-  | { kind: 'skipped'; reason: string };
+  { kind: 'events'; profile: OrderEventProfile; events: OrderEvent[] } | { kind: 'skipped'; reason: string };
 
 /**
  * The Klaviyo events for one order, in the original module's bulk-import sequence: Placed Order at
@@ -73,7 +72,12 @@ function refundedOf(order: Order): { value: number; time: Date } | undefined {
   const currency = order.totalPrice.currencyCode;
   const refunds = (order.paymentInfo?.payments ?? [])
     .flatMap((payment) => payment.obj?.transactions ?? [])
-    .filter((transaction) => transaction.type === 'Refund' && transaction.state === 'Success' && transaction.amount.currencyCode === currency);
+    .filter(
+      (transaction) =>
+        transaction.type === 'Refund' &&
+        transaction.state === 'Success' &&
+        transaction.amount.currencyCode === currency,
+    );
   if (refunds.length === 0) return undefined;
   const timeOf = (transaction: Transaction) => Date.parse(transaction.timestamp ?? order.lastModifiedAt);
   return {
@@ -86,7 +90,10 @@ function refundedOf(order: Order): { value: number; time: Date } | undefined {
 function moneySum(amounts: TypedMoney[]): TypedMoney {
   const fractionDigits = Math.max(...amounts.map((money) => money.fractionDigits));
   const minorUnits = amounts.reduce(
-    (sum, money) => sum + (money.type === 'highPrecision' ? money.preciseAmount : money.centAmount) * 10 ** (fractionDigits - money.fractionDigits),
+    (sum, money) =>
+      sum +
+      (money.type === 'highPrecision' ? money.preciseAmount : money.centAmount) *
+        10 ** (fractionDigits - money.fractionDigits),
     0,
   );
   return { type: 'centPrecision', currencyCode: amounts[0].currencyCode, centAmount: minorUnits, fractionDigits };
@@ -110,7 +117,9 @@ function profileOf(order: Order): OrderEventProfile | undefined {
 function orderProperties(order: Order, context: OrderEventsContext): Record<string, unknown> {
   const { custom, ...ownFields } = order;
   if (ownFields.paymentInfo) {
-    ownFields.paymentInfo = { payments: ownFields.paymentInfo.payments.map(({ obj: _expanded, ...reference }) => reference) };
+    ownFields.paymentInfo = {
+      payments: ownFields.paymentInfo.payments.map(({ obj: _expanded, ...reference }) => reference),
+    };
   }
   const { settings, preferredLocale } = context;
   const names = [...order.lineItems, ...(order.customLineItems ?? [])].map((item) =>

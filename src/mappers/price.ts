@@ -34,8 +34,7 @@ export function choosePrice(prices: readonly Price[] | undefined, rules: PriceRu
   const now = rules.now.getTime();
   const candidates = (prices ?? []).filter(
     (price) =>
-      !price.customerGroup &&
-      (!rules.preferredCurrency || price.value.currencyCode === rules.preferredCurrency),
+      !price.customerGroup && (!rules.preferredCurrency || price.value.currencyCode === rules.preferredCurrency),
   );
   const current = candidates
     .filter((price) => hasRange(price) && startOf(price) <= now && now <= endOf(price))

@@ -16,7 +16,13 @@ export interface RefusalProblem {
 export type FailureKind = 'retry' | 'refusal' | 'fatal';
 
 const contentRefusals = new Set([400, 409, 413, 422]);
-const oauthRefusals = new Set(['invalid_client', 'invalid_scope', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type']);
+const oauthRefusals = new Set([
+  'invalid_client',
+  'invalid_scope',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+]);
 
 /** A failed call to commercetools or Klaviyo, reduced to what retry logic and logs may see. */
 export class PlatformError extends Error {
@@ -102,7 +108,11 @@ interface ErrorLike {
  */
 export function describeNetworkFailure(error: unknown): { code?: string; detail: string } {
   let innermostMessage: string | undefined;
-  for (let current = error as ErrorLike | undefined, depth = 0; current && depth < 5; current = current.cause as ErrorLike, depth++) {
+  for (
+    let current = error as ErrorLike | undefined, depth = 0;
+    current && depth < 5;
+    current = current.cause as ErrorLike, depth++
+  ) {
     if (typeof current.message === 'string' && current.message) innermostMessage = current.message;
     if (typeof current.code === 'string' && current.code) {
       const words = networkCauses[current.code] ?? innermostMessage ?? 'network error';

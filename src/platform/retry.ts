@@ -26,7 +26,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Exponential backoff with full jitter, never shorter than what the server asked for. */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, serverAskedMs?: number, random = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  serverAskedMs?: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const jittered = ceiling / 2 + random() * (ceiling / 2);
   return Math.max(jittered, serverAskedMs ?? 0);
@@ -55,7 +60,11 @@ export function isCallerDeadline(reason: unknown): boolean {
  */
 export async function withRetry<T>(
   call: () => Promise<T>,
-  options: { policy?: RetryPolicy; signal?: AbortSignal; onRetry?: (error: PlatformError, delayMs: number) => void } = {},
+  options: {
+    policy?: RetryPolicy;
+    signal?: AbortSignal;
+    onRetry?: (error: PlatformError, delayMs: number) => void;
+  } = {},
 ): Promise<T> {
   const { signal } = options;
   const policy = options.policy ?? defaultRetryPolicy;

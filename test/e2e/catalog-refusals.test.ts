@@ -31,18 +31,24 @@ async function runImport(type: 'categories' | 'products'): Promise<any> {
 describe('catalog records Klaviyo refuses', () => {
   it('fail exactly the product of a refused item and of a refused variant; every other item and variant lands', async () => {
     expect(await runImport('categories')).toMatchObject({ state: 'completed', counters: { failed: 0 } });
-    const categories = new Map((await readAllRecords<Category>(sandbox, 'categories')).map((category) => [category.id, category]));
+    const categories = new Map(
+      (await readAllRecords<Category>(sandbox, 'categories')).map((category) => [category.id, category]),
+    );
     const products = await readAllRecords<Product>(sandbox, 'products');
     const mappings = new Map<string, CatalogProductMapping>();
     for (const product of products.filter((candidate) => candidate.masterData.published)) {
-      mappings.set(product.id, mapCatalogProduct(product, { now: new Date(), categoryById: (id) => categories.get(id) }));
+      mappings.set(
+        product.id,
+        mapCatalogProduct(product, { now: new Date(), categoryById: (id) => categories.get(id) }),
+      );
     }
     const published = [...mappings.entries()];
     // A string found in one record only: the item's product id, and a SKU found in no item.
     const [itemRefused] = published[3];
     const allItems = JSON.stringify(published.map(([, mapping]) => mapping.item));
     const [variantRefused, withRefusedVariant] = published.find(
-      ([id, mapping]) => id !== itemRefused && mapping.variants.length >= 2 && !allItems.includes(mapping.variants[1].sku),
+      ([id, mapping]) =>
+        id !== itemRefused && mapping.variants.length >= 2 && !allItems.includes(mapping.variants[1].sku),
     )!;
     const refusedSku = withRefusedVariant.variants[1].sku;
 
@@ -55,28 +61,49 @@ describe('catalog records Klaviyo refuses', () => {
     }
 
     const unpublished = products.length - published.length;
-    expect(status).toMatchObject({ state: 'completed', counters: { read: products.length, failed: 2, skipped: unpublished } });
+    expect(status).toMatchObject({
+      state: 'completed',
+      counters: { read: products.length, failed: 2, skipped: unpublished },
+    });
     const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
     expect([...status.recentFailures].sort(byId)).toStrictEqual(
       [
-        { id: itemRefused, reason: expect.stringMatching(/^Klaviyo refused the item create: invalid .+ at \/data\/attributes\/items\/data\/\d+\//) },
-        { id: variantRefused, reason: expect.stringMatching(/^Klaviyo refused the variant create: invalid .+ at \/data\/attributes\/variants\/data\/\d+\//) },
+        {
+          id: itemRefused,
+          reason: expect.stringMatching(
+            /^Klaviyo refused the item create: invalid .+ at \/data\/attributes\/items\/data\/\d+\//,
+          ),
+        },
+        {
+          id: variantRefused,
+          reason: expect.stringMatching(
+            /^Klaviyo refused the variant create: invalid .+ at \/data\/attributes\/variants\/data\/\d+\//,
+          ),
+        },
       ].sort(byId),
     );
 
     const items = (await emulator.records('catalog-items')).map((item) => item.id).sort();
     const variants = (await emulator.records('catalog-variants')).map((variant) => variant.id).sort();
-    expect(items).toStrictEqual(published.filter(([id]) => id !== itemRefused).map(([, mapping]) => mapping.item.id).sort());
+    expect(items).toStrictEqual(
+      published
+        .filter(([id]) => id !== itemRefused)
+        .map(([, mapping]) => mapping.item.id)
+        .sort(),
+    );
     expect(variants).toStrictEqual(
       published
         .filter(([id]) => id !== itemRefused)
-        .flatMap(([, mapping]) => mapping.variants.filter((variant) => variant.sku !== refusedSku).map((variant) => variant.id))
+        .flatMap(([, mapping]) =>
+          mapping.variants.filter((variant) => variant.sku !== refusedSku).map((variant) => variant.id),
+        )
         .sort(),
     );
     const landedItems = new Set(items);
     const landedVariants = new Set(variants);
     const landedProducts = published.filter(
-      ([, mapping]) => landedItems.has(mapping.item.id) && mapping.variants.every((variant) => landedVariants.has(variant.id)),
+      ([, mapping]) =>
+        landedItems.has(mapping.item.id) && mapping.variants.every((variant) => landedVariants.has(variant.id)),
     ).length;
     expect(status.counters.read).toBe(landedProducts + status.counters.failed + status.counters.skipped);
     expect(await emulator.rejected()).toStrictEqual([]);

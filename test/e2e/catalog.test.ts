@@ -12,7 +12,14 @@
 import type { Category, CategoryUpdateAction, Product, ProductUpdateAction } from '@commercetools/platform-sdk';
 import { catalogId } from '../../src/mappers/catalog-ids';
 import { mapCatalogProduct } from '../../src/mappers/catalog-product';
-import { emulatorInspector, http, klaviyoApiGet, startService, waitForState, type RunningService } from '../support/service-harness';
+import {
+  emulatorInspector,
+  http,
+  klaviyoApiGet,
+  startService,
+  waitForState,
+  type RunningService,
+} from '../support/service-harness';
 import { commercetoolsRequest, readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 
 // The catalog must hold at least 500 categories, 5,000 products and 20,000 variants; the generator gives
@@ -61,7 +68,9 @@ const readProducts = () => readAll<Product>('products');
 /** camelCase SDK attributes in the snake_case form Klaviyo stores, without the identity Klaviyo keeps in the id. */
 function wireForm(attributes: object): Record<string, unknown> {
   const { integrationType: _integration, catalogType: _catalog, ...rest } = attributes as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(rest).map(([key, value]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), value]));
+  return Object.fromEntries(
+    Object.entries(rest).map(([key, value]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), value]),
+  );
 }
 
 interface ExpectedCatalog {
@@ -82,12 +91,21 @@ async function expectedCatalog(): Promise<ExpectedCatalog> {
   const categories = new Map((await readCategories()).map((category) => [category.id, category]));
   const lineage = (id: string): Category[] => {
     const chain: Category[] = [];
-    for (let category = categories.get(id); category; category = category.parent && categories.get(category.parent.id)) chain.unshift(category);
+    for (let category = categories.get(id); category; category = category.parent && categories.get(category.parent.id))
+      chain.unshift(category);
     return chain;
   };
-  const expected: ExpectedCatalog = { categories: new Map(), items: new Map(), variants: new Map(), itemsByCategory: new Map(), unpublishedProductIds: [] };
+  const expected: ExpectedCatalog = {
+    categories: new Map(),
+    items: new Map(),
+    variants: new Map(),
+    itemsByCategory: new Map(),
+    unpublishedProductIds: [],
+  };
   for (const category of categories.values()) {
-    const name = lineage(category.id).map((step) => step.name.en).join(' > ');
+    const name = lineage(category.id)
+      .map((step) => step.name.en)
+      .join(' > ');
     expected.categories.set(catalogId(category.id), { external_id: category.id, name });
     expected.itemsByCategory.set(catalogId(category.id), []);
   }
@@ -97,10 +115,17 @@ async function expectedCatalog(): Promise<ExpectedCatalog> {
       continue;
     }
     // Price validity in the generated data is days away from now, so the service's clock and this one agree.
-    const mapping = mapCatalogProduct(product, { productUrlTemplate, now: new Date(), categoryById: (id) => categories.get(id) });
+    const mapping = mapCatalogProduct(product, {
+      productUrlTemplate,
+      now: new Date(),
+      categoryById: (id) => categories.get(id),
+    });
     expected.items.set(mapping.item.id, wireForm(mapping.item.create.attributes));
-    for (const variant of mapping.variants) expected.variants.set(variant.id, { ...wireForm(variant.create.attributes), item: mapping.item.id });
-    const inCategories = new Set(product.masterData.current.categories.flatMap((reference) => lineage(reference.id).map((step) => step.id)));
+    for (const variant of mapping.variants)
+      expected.variants.set(variant.id, { ...wireForm(variant.create.attributes), item: mapping.item.id });
+    const inCategories = new Set(
+      product.masterData.current.categories.flatMap((reference) => lineage(reference.id).map((step) => step.id)),
+    );
     for (const id of inCategories) expected.itemsByCategory.get(catalogId(id))!.push(mapping.item.id);
   }
   return expected;
@@ -113,7 +138,8 @@ function expectRecords(actual: any[], expected: Map<string, Record<string, unkno
   for (const record of actual) {
     for (const [field, value] of Object.entries(expected.get(record.id)!)) {
       const actualValue = field === 'item' ? record.relationships.item.data.id : record.attributes[field];
-      if (JSON.stringify(actualValue) !== JSON.stringify(value)) mismatches.push({ id: record.id, field, actual: actualValue, expected: value });
+      if (JSON.stringify(actualValue) !== JSON.stringify(value))
+        mismatches.push({ id: record.id, field, actual: actualValue, expected: value });
     }
   }
   expect(mismatches.slice(0, 5)).toStrictEqual([]);
@@ -124,7 +150,8 @@ async function itemsByCategory(categoryIds: Iterable<string>): Promise<Map<strin
   const found = new Map<string, string[]>();
   for (const categoryId of categoryIds) {
     const ids: string[] = [];
-    let url: string | undefined = `/api/catalog-items?filter=${encodeURIComponent(`equals(category.id,${JSON.stringify(categoryId)})`)}`;
+    let url: string | undefined =
+      `/api/catalog-items?filter=${encodeURIComponent(`equals(category.id,${JSON.stringify(categoryId)})`)}`;
     while (url) {
       const { status, body } = await klaviyoApiGet(sandbox.env, url);
       expect(status).toBe(200);
@@ -136,7 +163,11 @@ async function itemsByCategory(categoryIds: Iterable<string>): Promise<Map<strin
   return found;
 }
 
-async function expectCatalogMatches(expected: ExpectedCatalog, extraItems = new Map<string, Record<string, unknown>>(), extraVariants = new Map<string, Record<string, unknown>>()) {
+async function expectCatalogMatches(
+  expected: ExpectedCatalog,
+  extraItems = new Map<string, Record<string, unknown>>(),
+  extraVariants = new Map<string, Record<string, unknown>>(),
+) {
   expectRecords(await emulator.records('catalog-categories'), expected.categories);
   expectRecords(await emulator.records('catalog-items'), new Map([...expected.items, ...extraItems]));
   expectRecords(await emulator.records('catalog-variants'), new Map([...expected.variants, ...extraVariants]));
@@ -146,15 +177,27 @@ async function expectCatalogMatches(expected: ExpectedCatalog, extraItems = new 
 
 /** Requests by operation since `before`, for operations that changed. */
 function operationDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).flatMap(([operation, count]) => (count !== (before[operation] ?? 0) ? [[operation, count - (before[operation] ?? 0)]] : [])));
+  return Object.fromEntries(
+    Object.entries(after).flatMap(([operation, count]) =>
+      count !== (before[operation] ?? 0) ? [[operation, count - (before[operation] ?? 0)]] : [],
+    ),
+  );
 }
 
 /** Applies update actions as a commercetools client does: read the version, then POST the actions. */
-async function update(resource: 'categories' | 'products', id: string, actions: CategoryUpdateAction[] | ProductUpdateAction[]): Promise<void> {
+async function update(
+  resource: 'categories' | 'products',
+  id: string,
+  actions: CategoryUpdateAction[] | ProductUpdateAction[],
+): Promise<void> {
   const current = await commercetoolsRequest<{ version: number }>(sandbox, 'GET', `/${resource}/${id}`);
   expect(current.status).toBe(200);
-  const updated = await commercetoolsRequest(sandbox, 'POST', `/${resource}/${id}`, { version: current.body.version, actions });
-  if (updated.status !== 200) throw new Error(`update ${resource}/${id}: ${updated.status} ${JSON.stringify(updated.body)}`);
+  const updated = await commercetoolsRequest(sandbox, 'POST', `/${resource}/${id}`, {
+    version: current.body.version,
+    actions,
+  });
+  if (updated.status !== 200)
+    throw new Error(`update ${resource}/${id}: ${updated.status} ${JSON.stringify(updated.body)}`);
 }
 
 describe('categories and products into the Klaviyo catalog', () => {
@@ -162,129 +205,178 @@ describe('categories and products into the Klaviyo catalog', () => {
 
   // The importers build paths from `ancestors`, which commercetools lists root first. When this
   // fails, the sandbox answers them in another order and the path names below fail with it.
-  it('the commercetools sandbox lists a category\'s ancestors root first, as commercetools does', async () => {
+  it("the commercetools sandbox lists a category's ancestors root first, as commercetools does", async () => {
     const byKey = new Map((await readCategories()).map((category) => [category.key, category]));
     const [root, child, grandchild] = ['category-0', 'category-1', 'category-2'].map((key) => byKey.get(key)!);
     expect(grandchild.ancestors.map((ancestor) => ancestor.id)).toStrictEqual([root.id, child.id]);
   });
 
-  it('imports every category and every published product, each field as mapped, through bulk jobs only', async () => {
-    first = await expectedCatalog();
-    const categories = await runImport('categories');
-    expect(categories).toMatchObject({ state: 'completed', mode: 'all', counters: { read: categoryCount, failed: 0, skipped: 0, succeeded: categoryCount } });
-    const products = await runImport('products', {});
-    expect(products).toMatchObject({ state: 'completed', mode: 'all' });
-    expect(products.counters).toMatchObject({
-      read: productCount,
-      failed: 0,
-      skipped: first.unpublishedProductIds.length,
-      succeeded: first.items.size + first.variants.size,
-    });
-    expect(first.unpublishedProductIds.length).toBeGreaterThan(0);
-    // Taken before the checks below, which ask Klaviyo's API for the items of each category.
-    const stats = await emulator.stats();
+  it(
+    'imports every category and every published product, each field as mapped, through bulk jobs only',
+    async () => {
+      first = await expectedCatalog();
+      const categories = await runImport('categories');
+      expect(categories).toMatchObject({
+        state: 'completed',
+        mode: 'all',
+        counters: { read: categoryCount, failed: 0, skipped: 0, succeeded: categoryCount },
+      });
+      const products = await runImport('products', {});
+      expect(products).toMatchObject({ state: 'completed', mode: 'all' });
+      expect(products.counters).toMatchObject({
+        read: productCount,
+        failed: 0,
+        skipped: first.unpublishedProductIds.length,
+        succeeded: first.items.size + first.variants.size,
+      });
+      expect(first.unpublishedProductIds.length).toBeGreaterThan(0);
+      // Taken before the checks below, which ask Klaviyo's API for the items of each category.
+      const stats = await emulator.stats();
 
-    await expectCatalogMatches(first);
-    expect(stats.rejected).toBe(0);
-    expect(await emulator.rejected()).toStrictEqual([]);
-    const catalogWrites = Object.keys(stats.requests.byOperation).filter((operation) => /catalog/.test(operation) && !operation.startsWith('get_'));
-    expect(catalogWrites.sort()).toStrictEqual(['bulk_create_catalog_categories', 'bulk_create_catalog_items', 'bulk_create_catalog_variants']);
-    // Every job within Klaviyo's 100 records, each record in one job, and jobs mostly full.
-    const jobs = await emulator.records('jobs');
-    const recordsIn = (type: string) => jobs.filter((job) => job.type === type).map((job) => job.attributes.total_count as number);
-    for (const [type, expectedRecords] of [
-      ['catalog-category-bulk-create-job', categoryCount],
-      ['catalog-item-bulk-create-job', first.items.size],
-      ['catalog-variant-bulk-create-job', first.variants.size],
-    ] as const) {
-      const counts = recordsIn(type);
-      expect(Math.max(...counts)).toBeLessThanOrEqual(100);
-      expect(counts.reduce((sum, count) => sum + count, 0)).toBe(expectedRecords);
-      expect(counts.length).toBeLessThanOrEqual(Math.ceil(expectedRecords / 100) * 1.5);
-    }
-    process.stdout.write(
-      `catalog e2e first run: ${categoryCount} categories in ${categories.elapsedSeconds} s, ${productCount} products ` +
-        `(${first.items.size} items, ${first.variants.size} variants) in ${products.elapsedSeconds} s; Klaviyo requests ` +
-        `${JSON.stringify(stats.requests.byOperation)}\n`,
-    );
-  }, runTimeoutMs * 2);
+      await expectCatalogMatches(first);
+      expect(stats.rejected).toBe(0);
+      expect(await emulator.rejected()).toStrictEqual([]);
+      const catalogWrites = Object.keys(stats.requests.byOperation).filter(
+        (operation) => /catalog/.test(operation) && !operation.startsWith('get_'),
+      );
+      expect(catalogWrites.sort()).toStrictEqual([
+        'bulk_create_catalog_categories',
+        'bulk_create_catalog_items',
+        'bulk_create_catalog_variants',
+      ]);
+      // Every job within Klaviyo's 100 records, each record in one job, and jobs mostly full.
+      const jobs = await emulator.records('jobs');
+      const recordsIn = (type: string) =>
+        jobs.filter((job) => job.type === type).map((job) => job.attributes.total_count as number);
+      for (const [type, expectedRecords] of [
+        ['catalog-category-bulk-create-job', categoryCount],
+        ['catalog-item-bulk-create-job', first.items.size],
+        ['catalog-variant-bulk-create-job', first.variants.size],
+      ] as const) {
+        const counts = recordsIn(type);
+        expect(Math.max(...counts)).toBeLessThanOrEqual(100);
+        expect(counts.reduce((sum, count) => sum + count, 0)).toBe(expectedRecords);
+        expect(counts.length).toBeLessThanOrEqual(Math.ceil(expectedRecords / 100) * 1.5);
+      }
+      process.stdout.write(
+        `catalog e2e first run: ${categoryCount} categories in ${categories.elapsedSeconds} s, ${productCount} products ` +
+          `(${first.items.size} items, ${first.variants.size} variants) in ${products.elapsedSeconds} s; Klaviyo requests ` +
+          `${JSON.stringify(stats.requests.byOperation)}\n`,
+      );
+    },
+    runTimeoutMs * 2,
+  );
 
-  it('a second run after changes updates and deletes what changed and creates nothing', async () => {
-    const categories = await readCategories();
-    const products = await readProducts();
-    // The root of the generated chain: its descendants' paths change with it.
-    const renamed = categories.find((category) => category.key === 'category-0')!;
-    const descendants = categories.filter((category) => category.ancestors.some((ancestor) => ancestor.id === renamed.id));
-    await update('categories', renamed.id, [{ action: 'changeName', name: { en: 'Renamed', de: 'Umbenannt' } }]);
+  it(
+    'a second run after changes updates and deletes what changed and creates nothing',
+    async () => {
+      const categories = await readCategories();
+      const products = await readProducts();
+      // The root of the generated chain: its descendants' paths change with it.
+      const renamed = categories.find((category) => category.key === 'category-0')!;
+      const descendants = categories.filter((category) =>
+        category.ancestors.some((ancestor) => ancestor.id === renamed.id),
+      );
+      await update('categories', renamed.id, [{ action: 'changeName', name: { en: 'Renamed', de: 'Umbenannt' } }]);
 
-    const published = products.filter((product) => product.masterData.published && !product.masterData.hasStagedChanges);
-    const repriced = published.find((product) => (product.masterData.current.masterVariant.prices ?? []).length === 3)!;
-    const listPrice = repriced.masterData.current.masterVariant.prices![0];
-    const newPrice = { type: 'centPrecision' as const, currencyCode: listPrice.value.currencyCode, centAmount: 12_345, fractionDigits: 2 };
-    await update('products', repriced.id, [{ action: 'changePrice', priceId: listPrice.id, price: { value: newPrice }, staged: false }]);
+      const published = products.filter(
+        (product) => product.masterData.published && !product.masterData.hasStagedChanges,
+      );
+      const repriced = published.find(
+        (product) => (product.masterData.current.masterVariant.prices ?? []).length === 3,
+      )!;
+      const listPrice = repriced.masterData.current.masterVariant.prices![0];
+      const newPrice = {
+        type: 'centPrecision' as const,
+        currencyCode: listPrice.value.currencyCode,
+        centAmount: 12_345,
+        fractionDigits: 2,
+      };
+      await update('products', repriced.id, [
+        { action: 'changePrice', priceId: listPrice.id, price: { value: newPrice }, staged: false },
+      ]);
 
-    const trimmed = published.find((product) => product.id !== repriced.id && product.masterData.current.variants.length >= 1)!;
-    const removedVariant = trimmed.masterData.current.variants[0];
-    await update('products', trimmed.id, [{ action: 'removeVariant', id: removedVariant.id, staged: false }]);
+      const trimmed = published.find(
+        (product) => product.id !== repriced.id && product.masterData.current.variants.length >= 1,
+      )!;
+      const removedVariant = trimmed.masterData.current.variants[0];
+      await update('products', trimmed.id, [{ action: 'removeVariant', id: removedVariant.id, staged: false }]);
 
-    const unpublished = published.find((product) => product.id !== repriced.id && product.id !== trimmed.id)!;
-    await update('products', unpublished.id, [{ action: 'unpublish' }]);
+      const unpublished = published.find((product) => product.id !== repriced.id && product.id !== trimmed.id)!;
+      await update('products', unpublished.id, [{ action: 'unpublish' }]);
 
-    const before = (await emulator.stats()).requests.byOperation;
-    const categoryRun = await runImport('categories');
-    // A second start while the products import runs is refused and leaves the run alone.
-    const productStart = await http(`${service.url}/sync/products`, 'POST');
-    expect(productStart.status).toBe(202);
-    const secondStart = await http(`${service.url}/sync/products`, 'POST');
-    expect(secondStart.status).toBe(423);
-    expect(secondStart.body.message).toContain('already running');
-    const productRun = await waitForState(service.url, 'products', ['completed', 'failed', 'stopped'], runTimeoutMs);
-    expect(productRun.lock).toBeUndefined();
-    expect(productRun.runId).toBe(productStart.body.runId);
-    const delta = operationDelta(before, (await emulator.stats()).requests.byOperation);
+      const before = (await emulator.stats()).requests.byOperation;
+      const categoryRun = await runImport('categories');
+      // A second start while the products import runs is refused and leaves the run alone.
+      const productStart = await http(`${service.url}/sync/products`, 'POST');
+      expect(productStart.status).toBe(202);
+      const secondStart = await http(`${service.url}/sync/products`, 'POST');
+      expect(secondStart.status).toBe(423);
+      expect(secondStart.body.message).toContain('already running');
+      const productRun = await waitForState(service.url, 'products', ['completed', 'failed', 'stopped'], runTimeoutMs);
+      expect(productRun.lock).toBeUndefined();
+      expect(productRun.runId).toBe(productStart.body.runId);
+      const delta = operationDelta(before, (await emulator.stats()).requests.byOperation);
 
-    expect(categoryRun).toMatchObject({
-      state: 'completed',
-      counters: { read: categoryCount, failed: 0, succeeded: 1 + descendants.length, skipped: categoryCount - 1 - descendants.length },
-    });
-    expect(productRun).toMatchObject({ state: 'completed', counters: { read: productCount, failed: 0 } });
-    process.stdout.write(
-      `catalog e2e second run: categories in ${categoryRun.elapsedSeconds} s, products in ${productRun.elapsedSeconds} s; ` +
-        `Klaviyo requests ${JSON.stringify(delta)}\n`,
-    );
-    expect(Object.keys(delta).filter((operation) => operation.startsWith('bulk_create'))).toStrictEqual([]);
-    // The renamed category and every category below it, in as few jobs of 100 as they fill (one at the default size).
-    expect(delta).toMatchObject({ bulk_update_catalog_categories: Math.ceil((1 + descendants.length) / 100), bulk_delete_catalog_variants: 1 });
-    // Writes are bulk jobs only: updates and deletes, nothing one record at a time.
-    const writes = Object.keys(delta).filter((operation) => !operation.startsWith('get_'));
-    expect(writes.filter((operation) => !/^bulk_(update|delete)_catalog_(categories|items|variants)$/.test(operation))).toStrictEqual([]);
-    expect(delta.bulk_update_catalog_items).toBeGreaterThan(0);
-    expect(delta.bulk_update_catalog_variants).toBeGreaterThan(0);
+      expect(categoryRun).toMatchObject({
+        state: 'completed',
+        counters: {
+          read: categoryCount,
+          failed: 0,
+          succeeded: 1 + descendants.length,
+          skipped: categoryCount - 1 - descendants.length,
+        },
+      });
+      expect(productRun).toMatchObject({ state: 'completed', counters: { read: productCount, failed: 0 } });
+      process.stdout.write(
+        `catalog e2e second run: categories in ${categoryRun.elapsedSeconds} s, products in ${productRun.elapsedSeconds} s; ` +
+          `Klaviyo requests ${JSON.stringify(delta)}\n`,
+      );
+      expect(Object.keys(delta).filter((operation) => operation.startsWith('bulk_create'))).toStrictEqual([]);
+      // The renamed category and every category below it, in as few jobs of 100 as they fill (one at the default size).
+      expect(delta).toMatchObject({
+        bulk_update_catalog_categories: Math.ceil((1 + descendants.length) / 100),
+        bulk_delete_catalog_variants: 1,
+      });
+      // Writes are bulk jobs only: updates and deletes, nothing one record at a time.
+      const writes = Object.keys(delta).filter((operation) => !operation.startsWith('get_'));
+      expect(
+        writes.filter((operation) => !/^bulk_(update|delete)_catalog_(categories|items|variants)$/.test(operation)),
+      ).toStrictEqual([]);
+      expect(delta.bulk_update_catalog_items).toBeGreaterThan(0);
+      expect(delta.bulk_update_catalog_variants).toBeGreaterThan(0);
 
-    const second = await expectedCatalog();
-    expect(second.categories.get(catalogId(renamed.id))!.name).toBe('Renamed');
-    expect(second.items.get(catalogId(repriced.id))!.price).toBe(123.45);
-    expect(second.variants.has(catalogId(removedVariant.sku!))).toBe(false);
-    expect(second.items.has(catalogId(unpublished.id))).toBe(false);
-    // The unpublished product stays in Klaviyo, marked unpublished with its variants.
-    const unpublishedItemId = catalogId(unpublished.id);
-    const keptItem = new Map([[unpublishedItemId, { ...first.items.get(unpublishedItemId), published: false }]]);
-    const keptVariants = new Map(
-      [...first.variants].filter(([, variant]) => variant.item === unpublishedItemId).map(([id, variant]) => [id, { ...variant, published: false }]),
-    );
-    expect(keptVariants.size).toBeGreaterThan(0);
-    // Klaviyo keeps the unpublished item in its categories, as they were.
-    for (const [categoryId, items] of first.itemsByCategory) {
-      if (items.includes(unpublishedItemId)) second.itemsByCategory.get(categoryId)!.push(unpublishedItemId);
-    }
-    await expectCatalogMatches(second, keptItem, keptVariants);
-    expect(await emulator.rejected()).toStrictEqual([]);
-    expect((await emulator.stats()).rejected).toBe(0);
-  }, runTimeoutMs * 2);
+      const second = await expectedCatalog();
+      expect(second.categories.get(catalogId(renamed.id))!.name).toBe('Renamed');
+      expect(second.items.get(catalogId(repriced.id))!.price).toBe(123.45);
+      expect(second.variants.has(catalogId(removedVariant.sku!))).toBe(false);
+      expect(second.items.has(catalogId(unpublished.id))).toBe(false);
+      // The unpublished product stays in Klaviyo, marked unpublished with its variants.
+      const unpublishedItemId = catalogId(unpublished.id);
+      const keptItem = new Map([[unpublishedItemId, { ...first.items.get(unpublishedItemId), published: false }]]);
+      const keptVariants = new Map(
+        [...first.variants]
+          .filter(([, variant]) => variant.item === unpublishedItemId)
+          .map(([id, variant]) => [id, { ...variant, published: false }]),
+      );
+      expect(keptVariants.size).toBeGreaterThan(0);
+      // Klaviyo keeps the unpublished item in its categories, as they were.
+      for (const [categoryId, items] of first.itemsByCategory) {
+        if (items.includes(unpublishedItemId)) second.itemsByCategory.get(categoryId)!.push(unpublishedItemId);
+      }
+      await expectCatalogMatches(second, keptItem, keptVariants);
+      expect(await emulator.rejected()).toStrictEqual([]);
+      expect((await emulator.stats()).rejected).toBe(0);
+    },
+    runTimeoutMs * 2,
+  );
 
   it('refuses deleteAll without its confirmation with 400 and deletes nothing', async () => {
     const before = await emulator.stats();
-    const statusBefore = { products: await http(`${service.url}/sync/products/status`), categories: await http(`${service.url}/sync/categories/status`) };
+    const statusBefore = {
+      products: await http(`${service.url}/sync/products/status`),
+      categories: await http(`${service.url}/sync/categories/status`),
+    };
     expect(before.records.catalogItems).toBeGreaterThan(0);
     expect(before.records.catalogCategories).toBe(categoryCount);
     for (const [type, body] of [
@@ -296,7 +388,9 @@ describe('categories and products into the Klaviyo catalog', () => {
     ] as const) {
       const refused = await http(`${service.url}/sync/${type}`, 'POST', body);
       expect({ type, body, status: refused.status }).toStrictEqual({ type, body, status: 400 });
-      expect(refused.body.problems).toStrictEqual([{ field: 'confirmDeletion', message: expect.stringContaining(`must be "${type}"`) }]);
+      expect(refused.body.problems).toStrictEqual([
+        { field: 'confirmDeletion', message: expect.stringContaining(`must be "${type}"`) },
+      ]);
     }
     // No run started, and nothing was deleted or even listed for deletion.
     expect((await http(`${service.url}/sync/products/status`)).body.runId).toBe(statusBefore.products.body.runId);
@@ -306,19 +400,33 @@ describe('categories and products into the Klaviyo catalog', () => {
     expect(operationDelta(before.requests.byOperation, after.requests.byOperation)).toStrictEqual({});
   });
 
-  it('deleteAll empties the catalog with bulk delete jobs, products first, then categories', async () => {
-    const before = (await emulator.stats()).requests.byOperation;
-    const products = await runImport('products', { deleteAll: true, confirmDeletion: 'products' });
-    expect(products).toMatchObject({ state: 'completed', mode: 'deleteAll', counters: { failed: 0 } });
-    expect((await emulator.stats()).records).toMatchObject({ catalogItems: 0, catalogVariants: 0 });
-    const categories = await runImport('categories', { deleteAll: true, confirmDeletion: 'categories' });
-    expect(categories).toMatchObject({ state: 'completed', mode: 'deleteAll', counters: { failed: 0, read: categoryCount } });
+  it(
+    'deleteAll empties the catalog with bulk delete jobs, products first, then categories',
+    async () => {
+      const before = (await emulator.stats()).requests.byOperation;
+      const products = await runImport('products', { deleteAll: true, confirmDeletion: 'products' });
+      expect(products).toMatchObject({ state: 'completed', mode: 'deleteAll', counters: { failed: 0 } });
+      expect((await emulator.stats()).records).toMatchObject({ catalogItems: 0, catalogVariants: 0 });
+      const categories = await runImport('categories', { deleteAll: true, confirmDeletion: 'categories' });
+      expect(categories).toMatchObject({
+        state: 'completed',
+        mode: 'deleteAll',
+        counters: { failed: 0, read: categoryCount },
+      });
 
-    const stats = await emulator.stats();
-    expect(stats.records).toMatchObject({ catalogItems: 0, catalogVariants: 0, catalogCategories: 0 });
-    const writes = Object.keys(operationDelta(before, stats.requests.byOperation)).filter((operation) => !operation.startsWith('get_'));
-    expect(writes.sort()).toStrictEqual(['bulk_delete_catalog_categories', 'bulk_delete_catalog_items', 'bulk_delete_catalog_variants']);
-    expect(stats.rejected).toBe(0);
-    expect(await emulator.rejected()).toStrictEqual([]);
-  }, runTimeoutMs * 2);
+      const stats = await emulator.stats();
+      expect(stats.records).toMatchObject({ catalogItems: 0, catalogVariants: 0, catalogCategories: 0 });
+      const writes = Object.keys(operationDelta(before, stats.requests.byOperation)).filter(
+        (operation) => !operation.startsWith('get_'),
+      );
+      expect(writes.sort()).toStrictEqual([
+        'bulk_delete_catalog_categories',
+        'bulk_delete_catalog_items',
+        'bulk_delete_catalog_variants',
+      ]);
+      expect(stats.rejected).toBe(0);
+      expect(await emulator.rejected()).toStrictEqual([]);
+    },
+    runTimeoutMs * 2,
+  );
 });

@@ -8,7 +8,8 @@ import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sa
 function expectedProfile(customer: Customer): Record<string, unknown> {
   const attributes = customerProfileAttributes(customer, defaultMappingSettings());
   // Klaviyo refuses phone numbers that are not E.164; the importer then sends the profile without one.
-  const phone = attributes.phoneNumber && /^\+[1-9]\d{1,14}$/.test(attributes.phoneNumber) ? attributes.phoneNumber : undefined;
+  const phone =
+    attributes.phoneNumber && /^\+[1-9]\d{1,14}$/.test(attributes.phoneNumber) ? attributes.phoneNumber : undefined;
   const location = attributes.location;
   return withoutUndefined({
     email: attributes.email,
@@ -19,7 +20,8 @@ function expectedProfile(customer: Customer): Record<string, unknown> {
     organization: attributes.organization,
     phone_number: phone,
     location: location && withoutUndefined({ ...location }),
-    properties: attributes.properties && Object.keys(attributes.properties).length > 0 ? attributes.properties : undefined,
+    properties:
+      attributes.properties && Object.keys(attributes.properties).length > 0 ? attributes.properties : undefined,
   });
 }
 
@@ -33,7 +35,8 @@ function allCustomers(sandbox: RunningSandbox): Promise<Customer[]> {
 
 /** The stored profile's attributes that the importer sets, to compare with the expectation. */
 function storedProfile(record: { attributes: Record<string, unknown> }): Record<string, unknown> {
-  const { email, external_id, first_name, last_name, title, organization, phone_number, properties } = record.attributes;
+  const { email, external_id, first_name, last_name, title, organization, phone_number, properties } =
+    record.attributes;
   const location = withoutUndefined((record.attributes.location ?? {}) as Record<string, unknown>);
   return withoutUndefined({
     email,
@@ -102,12 +105,16 @@ describe('customers import over HTTP against the sandbox', () => {
     const status = await waitForState(service.url, 'customers', ['completed', 'failed']);
     expect(status.mode).toBe('ids');
     expect(status.counters).toMatchObject({ read: 3, sent: 3, succeeded: 3, failed: 1 });
-    expect(status.recentFailures).toEqual([{ id: '00000000-0000-4000-8000-000000000000', reason: 'not found in commercetools' }]);
+    expect(status.recentFailures).toEqual([
+      { id: '00000000-0000-4000-8000-000000000000', reason: 'not found in commercetools' },
+    ]);
     const profiles = await klaviyo.records('profiles');
-    expect(profiles.map((profile) => profile.attributes.external_id).sort()).toEqual(customers.map((customer) => customer.id).sort());
+    expect(profiles.map((profile) => profile.attributes.external_id).sort()).toEqual(
+      customers.map((customer) => customer.id).sort(),
+    );
   });
 
-  it('fails only the profile Klaviyo refuses, with Klaviyo\'s reason, and imports every other customer', async () => {
+  it("fails only the profile Klaviyo refuses, with Klaviyo's reason, and imports every other customer", async () => {
     await klaviyo.reset();
     const customers = await allCustomers(sandbox);
     const refused = customers[4_321];
@@ -125,11 +132,18 @@ describe('customers import over HTTP against the sandbox', () => {
     expect(status.recentFailures).toStrictEqual([
       {
         id: refused.id,
-        reason: expect.stringMatching(/^Klaviyo refused the profile: invalid .+ at \/data\/attributes\/profiles\/data\/\d+\/attributes\/external_id$/),
+        reason: expect.stringMatching(
+          /^Klaviyo refused the profile: invalid .+ at \/data\/attributes\/profiles\/data\/\d+\/attributes\/external_id$/,
+        ),
       },
     ]);
     const landed = (await klaviyo.records('profiles')).map((profile) => profile.attributes.external_id);
-    expect(landed.sort()).toStrictEqual(customers.map((customer) => customer.id).filter((id) => id !== refused.id).sort());
+    expect(landed.sort()).toStrictEqual(
+      customers
+        .map((customer) => customer.id)
+        .filter((id) => id !== refused.id)
+        .sort(),
+    );
     expect(status.counters.read).toBe(landed.length + status.counters.failed + status.counters.skipped);
   });
 
@@ -137,7 +151,11 @@ describe('customers import over HTTP against the sandbox', () => {
     const typo = await http(`${service.url}/sync/customers`, 'POST', { id: ['x'] });
     expect(typo.status).toBe(400);
     expect(typo.body.problems).toEqual([{ field: 'id', message: 'is not a known field' }]);
-    const notJson = await fetch(`${service.url}/sync/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ids":' });
+    const notJson = await fetch(`${service.url}/sync/customers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ids":',
+    });
     expect(notJson.status).toBe(400);
     expect((await http(`${service.url}/sync/shoes`, 'POST')).status).toBe(404);
     const idleStop = await http(`${service.url}/sync/customers/stop`, 'POST');

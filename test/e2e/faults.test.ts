@@ -7,22 +7,35 @@
 import { pollUntil, waitForState, waitForStatus } from '../support/service-harness';
 import { sandboxScenario } from '../support/sandbox-scenario';
 import { lockContainer, lockKeys } from '../../src/engine/import-lock';
-import { clearCommercetoolsFaults, seed, setCommercetoolsFaults, startCommercetoolsOutage, waitForCommercetools } from '../support/sandbox-process';
+import {
+  clearCommercetoolsFaults,
+  seed,
+  setCommercetoolsFaults,
+  startCommercetoolsOutage,
+  waitForCommercetools,
+} from '../support/sandbox-process';
 
 const scenario = sandboxScenario();
 
 /** Klaviyo applies bulk jobs after answering; waits until every job the emulator holds is done. */
 async function klaviyoJobsDone(): Promise<void> {
-  await pollUntil('every Klaviyo job done', async () => ((await scenario.klaviyo().records('jobs')).every((job) => job.attributes.completed_at) ? true : undefined));
+  await pollUntil('every Klaviyo job done', async () =>
+    (await scenario.klaviyo().records('jobs')).every((job) => job.attributes.completed_at) ? true : undefined,
+  );
 }
 
 /** The counters of a finished run add up: every record read landed, failed with a reason, or was skipped. */
 function expectCountsAddUp(status: any, landed: number): void {
   const { read, failed, skipped } = status.counters;
-  expect({ type: status.type, read, accounted: landed + failed + skipped }).toEqual({ type: status.type, read, accounted: read });
+  expect({ type: status.type, read, accounted: landed + failed + skipped }).toEqual({
+    type: status.type,
+    read,
+    accounted: read,
+  });
   if (failed > 0) {
     expect(status.recentFailures.length).toBeGreaterThan(0);
-    for (const failure of status.recentFailures) expect(failure).toEqual({ id: expect.any(String), reason: expect.any(String) });
+    for (const failure of status.recentFailures)
+      expect(failure).toEqual({ id: expect.any(String), reason: expect.any(String) });
   }
 }
 
@@ -46,7 +59,12 @@ it('with 5% of Klaviyo answers failing (500s, 503s, dropped connections) every i
   for (const [type, landed] of Object.entries(landedByType)) {
     const runId = await scenario.startImport(service.url, type);
     const status = await waitForState(service.url, type, ['completed', 'failed', 'stopped']);
-    expect({ type, state: status.state, error: status.error, runId: status.runId }).toEqual({ type, state: 'completed', error: undefined, runId });
+    expect({ type, state: status.state, error: status.error, runId: status.runId }).toEqual({
+      type,
+      state: 'completed',
+      error: undefined,
+      runId,
+    });
     expectCountsAddUp(status, await landed());
   }
   // The customers import made a profile of every customer; the orders import may add guests' profiles.
@@ -70,10 +88,14 @@ it('commercetools down mid-run: the run fails within 30 s naming the refused con
     expect(response.status).toBe(200);
     return (await response.json()) as any;
   };
-  const failed = await pollUntil('the run failed', async () => {
-    const status = await statusDuringOutage();
-    return status.state === 'failed' ? status : undefined;
-  }, 30_000);
+  const failed = await pollUntil(
+    'the run failed',
+    async () => {
+      const status = await statusDuringOutage();
+      return status.state === 'failed' ? status : undefined;
+    },
+    30_000,
+  );
   expect(Date.now() - outage.beganAt).toBeLessThanOrEqual(30_000);
   expect(failed.runId).toBe(runId);
   expect(failed.error).toMatch(/ECONNREFUSED|connection refused/i);
@@ -101,7 +123,11 @@ it('commercetools writes slower than a third of the lock TTL do not fail a healt
   const service = await scenario.inProcessService({ BULK_IMPORT_LOCK_TTL_SECONDS: '10' });
   await scenario.startImport(service.url, 'customers');
   const done = await waitForState(service.url, 'customers', ['completed', 'failed', 'stopped'], 180_000);
-  expect({ state: done.state, error: done.error, failed: done.counters.failed }).toEqual({ state: 'completed', error: undefined, failed: 0 });
+  expect({ state: done.state, error: done.error, failed: done.counters.failed }).toEqual({
+    state: 'completed',
+    error: undefined,
+    failed: 0,
+  });
   // The run outlived two heartbeat periods, so renewals met slow writes.
   expect(done.elapsedSeconds).toBeGreaterThanOrEqual(7);
   expect(await scenario.customerIdsInKlaviyo()).toEqual(await scenario.allCustomerIds());

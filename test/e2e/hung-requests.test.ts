@@ -13,10 +13,14 @@ const customerCount = 30;
 
 /** Sends the request on to `target` and its answer back. */
 function forward(target: string, incoming: IncomingMessage, outgoing: ServerResponse): void {
-  const upstream = http.request(new URL(incoming.url ?? '/', target), { method: incoming.method, headers: incoming.headers }, (answer) => {
-    outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(outgoing);
-  });
+  const upstream = http.request(
+    new URL(incoming.url ?? '/', target),
+    { method: incoming.method, headers: incoming.headers },
+    (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    },
+  );
   upstream.on('error', () => outgoing.destroy());
   incoming.pipe(upstream);
 }
@@ -37,7 +41,10 @@ describe('commercetools requests that get no answer', () => {
   });
 
   /** The service, reaching the commercetools API through a proxy that leaves unanswered the customer queries `hang` picks. */
-  async function serviceBehindProxy(hang: (customerQuery: number) => boolean, timeoutSeconds: string): Promise<RunningService> {
+  async function serviceBehindProxy(
+    hang: (customerQuery: number) => boolean,
+    timeoutSeconds: string,
+  ): Promise<RunningService> {
     let customerQueries = 0;
     const customers = `/${sandbox.projectKey}/customers?`;
     proxy = await startLocalServer((incoming, outgoing) => {

@@ -17,7 +17,9 @@ const lockValue = () => scenario.customObject<{ owner: string; runId: string }>(
 /** Customers sent in profile import jobs; each customer goes out in exactly one job when one run imports them. */
 async function profilesInImportJobs(): Promise<number> {
   const jobs = await scenario.klaviyo().records('jobs');
-  return jobs.filter((job) => job.type === 'profile-bulk-import-job').reduce((sum, job) => sum + Number(job.attributes.total_count), 0);
+  return jobs
+    .filter((job) => job.type === 'profile-bulk-import-job')
+    .reduce((sum, job) => sum + Number(job.attributes.total_count), 0);
 }
 
 it('one instance runs an import; the other says it runs there and no call on it makes the import run twice', async () => {
@@ -29,7 +31,9 @@ it('one instance runs an import; the other says it runs there and no call on it 
   const started = await http(`${first.url}/sync/customers`, 'POST');
   expect(started.status).toBe(202);
   const { runId } = started.body;
-  await pollUntil('the first import job held at Klaviyo', async () => ((await klaviyo.stats()).requests.byOperation.bulk_import_profiles > 0 ? true : undefined));
+  await pollUntil('the first import job held at Klaviyo', async () =>
+    (await klaviyo.stats()).requests.byOperation.bulk_import_profiles > 0 ? true : undefined,
+  );
 
   const seen = await http(`${second.url}/sync/customers/status`);
   expect(seen.status).toBe(200);
@@ -50,7 +54,11 @@ it('one instance runs an import; the other says it runs there and no call on it 
 
   await klaviyo.configure({ faults: { hangRate: 0 } });
   const done = await waitForState(first.url, 'customers', ['completed', 'failed', 'stopped']);
-  expect({ state: done.state, runId: done.runId, failed: done.counters.failed }).toEqual({ state: 'completed', runId, failed: 0 });
+  expect({ state: done.state, runId: done.runId, failed: done.counters.failed }).toEqual({
+    state: 'completed',
+    runId,
+    failed: 0,
+  });
   expect(await profilesInImportJobs()).toBe(customerCount);
   expect((await klaviyo.records('profiles')).length).toBe(customerCount);
   // The second instance never ran one of its own: it reports the first one's run.

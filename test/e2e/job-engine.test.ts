@@ -1,7 +1,13 @@
-
 import { checkpointContainer } from '../../src/engine/checkpoints';
 import { lockContainer, lockKeys } from '../../src/engine/import-lock';
-import { emulatorInspector, http, startService, waitForState, waitForStatus, type RunningService } from '../support/service-harness';
+import {
+  emulatorInspector,
+  http,
+  startService,
+  waitForState,
+  waitForStatus,
+  type RunningService,
+} from '../support/service-harness';
 import { commercetoolsRequest, seed, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 import { freePort } from '../../sandbox/service-driver';
 import { spawnService, waitUntilListening } from '../support/service-process';
@@ -21,7 +27,11 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
   }
 
   async function lockValue(): Promise<unknown> {
-    const { status, body } = await commercetoolsRequest<{ value: unknown }>(sandbox, 'GET', `/custom-objects/${lockContainer}/${lockKeys.customers}`);
+    const { status, body } = await commercetoolsRequest<{ value: unknown }>(
+      sandbox,
+      'GET',
+      `/custom-objects/${lockContainer}/${lockKeys.customers}`,
+    );
     return status === 404 ? undefined : body.value;
   }
 
@@ -88,7 +98,10 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
 
   it('lets exactly one of two instances started at the same instant run the import', async () => {
     const [first, second] = await Promise.all([service(), service()]);
-    const answers = await Promise.all([http(`${first.url}/sync/customers`, 'POST'), http(`${second.url}/sync/customers`, 'POST')]);
+    const answers = await Promise.all([
+      http(`${first.url}/sync/customers`, 'POST'),
+      http(`${second.url}/sync/customers`, 'POST'),
+    ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 423]);
     const won = answers.find((answer) => answer.status === 202)!;
     const loser = answers.find((answer) => answer.status === 423)!;
@@ -104,7 +117,11 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     // Long enough that the next instance surely starts while the dead run's lock still holds.
     const lockTtlSeconds = '10';
     const port = await freePort();
-    const crashing = spawnService({ ...sandbox.env, BULK_IMPORT_PORT: String(port), BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds });
+    const crashing = spawnService({
+      ...sandbox.env,
+      BULK_IMPORT_PORT: String(port),
+      BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds,
+    });
     await waitUntilListening(crashing);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
     expect((await http(`${crashing.url}/sync/customers`, 'POST')).status).toBe(202);
@@ -127,7 +144,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect((await klaviyo.records('profiles')).length).toBe(customerCount);
   });
 
-  it('on SIGTERM stops within Cloud Run\'s 10 s, saves the checkpoint and releases the lock; a restart with auto-resume finishes the run', async () => {
+  it("on SIGTERM stops within Cloud Run's 10 s, saves the checkpoint and releases the lock; a restart with auto-resume finishes the run", async () => {
     const env = { ...sandbox.env, BULK_IMPORT_PORT: String(await freePort()) };
     const first = spawnService(env);
     await waitUntilListening(first);
@@ -139,7 +156,11 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect(await first.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(await lockValue()).toBeUndefined();
-    const checkpoint = await commercetoolsRequest<{ value: { state: string } }>(sandbox, 'GET', `/custom-objects/${checkpointContainer}/customers`);
+    const checkpoint = await commercetoolsRequest<{ value: { state: string } }>(
+      sandbox,
+      'GET',
+      `/custom-objects/${checkpointContainer}/customers`,
+    );
     expect(checkpoint.body.value.state).toBe('interrupted');
 
     await klaviyo.configure({ faults: { latencyMs: 0 } });
@@ -159,7 +180,11 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const started = await http(`${first.url}/sync/customers`, 'POST');
     expect(started.status).toBe(202);
     const seen = await http(`${second.url}/sync/customers/status`);
-    expect(seen.body).toMatchObject({ state: 'running', runId: started.body.runId, runningOn: first.service.instanceId });
+    expect(seen.body).toMatchObject({
+      state: 'running',
+      runId: started.body.runId,
+      runningOn: first.service.instanceId,
+    });
     const refused = await http(`${second.url}/sync/customers/lock?confirm=customers`, 'DELETE');
     expect(refused.status).toBe(423);
     expect(refused.body.lock).toMatchObject({ owner: first.service.instanceId, live: true });
@@ -168,7 +193,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect((await waitForState(first.url, 'customers', ['stopped', 'completed', 'failed'])).state).toBe('stopped');
   });
 
-  it("treats the original module's lock value \"1\" as held until it is cleared on purpose", async () => {
+  it('treats the original module\'s lock value "1" as held until it is cleared on purpose', async () => {
     const running = await service();
     const written = await commercetoolsRequest(sandbox, 'POST', '/custom-objects', {
       container: lockContainer,
@@ -204,8 +229,12 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
   it('requires the API key on every /sync route when one is set', async () => {
     const running = await service({ BULK_IMPORT_API_KEY: 'let-me-in' });
     expect((await http(`${running.url}/sync/status`)).status).toBe(401);
-    expect((await http(`${running.url}/sync/customers`, 'POST', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await http(`${running.url}/sync/status`, 'GET', undefined, { authorization: 'Bearer let-me-in' })).status).toBe(200);
+    expect((await http(`${running.url}/sync/customers`, 'POST', {}, { authorization: 'Bearer wrong' })).status).toBe(
+      401,
+    );
+    expect(
+      (await http(`${running.url}/sync/status`, 'GET', undefined, { authorization: 'Bearer let-me-in' })).status,
+    ).toBe(200);
     expect((await http(`${running.url}/healthz`)).status).toBe(200);
   });
 
@@ -222,4 +251,3 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect(output).not.toContain('hush');
   });
 });
-

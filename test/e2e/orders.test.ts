@@ -42,7 +42,12 @@ function readAll<T extends { id: string }>(resource: string): Promise<T[]> {
 async function readOrdersWithPayments(): Promise<Order[]> {
   const read: Order[] = [];
   for (;;) {
-    const params = new URLSearchParams({ expand: 'paymentInfo.payments[*]', sort: 'id asc', limit: '500', withTotal: 'false' });
+    const params = new URLSearchParams({
+      expand: 'paymentInfo.payments[*]',
+      sort: 'id asc',
+      limit: '500',
+      withTotal: 'false',
+    });
     if (read.length > 0) params.set('where', `id > "${read[read.length - 1].id}"`);
     const { status, body } = await commercetoolsRequest<{ results: Order[] }>(sandbox, 'GET', `/orders?${params}`);
     expect(status).toBe(200);
@@ -62,10 +67,21 @@ function expectedRefund(order: Order): { value: number; currency: string; dateti
     .filter((transaction) => transaction.type === 'Refund' && transaction.state === 'Success');
   if (refunds.length === 0) return undefined;
   const { currencyCode, fractionDigits } = order.totalPrice;
-  expect(refunds.every((refund) => refund.amount.currencyCode === currencyCode && refund.amount.fractionDigits === fractionDigits)).toBe(true);
+  expect(
+    refunds.every(
+      (refund) => refund.amount.currencyCode === currencyCode && refund.amount.fractionDigits === fractionDigits,
+    ),
+  ).toBe(true);
   const cents = refunds.reduce((sum, refund) => sum + refund.amount.centAmount, 0);
-  const latest = refunds.map((refund) => refund.timestamp!).sort().at(-1)!;
-  return { value: cents / 10 ** fractionDigits, currency: currencyCode, datetime: new Date(Math.floor(Date.parse(latest) / 1000) * 1000).toISOString() };
+  const latest = refunds
+    .map((refund) => refund.timestamp!)
+    .sort()
+    .at(-1)!;
+  return {
+    value: cents / 10 ** fractionDigits,
+    currency: currencyCode,
+    datetime: new Date(Math.floor(Date.parse(latest) / 1000) * 1000).toISOString(),
+  };
 }
 
 /** Starts an orders import over HTTP (202) and polls its status until it ends. */
@@ -89,22 +105,33 @@ async function klaviyoEvents(): Promise<any[]> {
   for (let attempt = 0; ; attempt++) {
     const jobs = await klaviyo.records('jobs');
     if (jobs.every((job) => job.attributes.completed_at)) return klaviyo.records('events');
-    if (attempt === 1_500) throw new Error(`emulator jobs not complete: ${JSON.stringify(jobs.map((job) => job.attributes.status))}`);
+    if (attempt === 1_500)
+      throw new Error(`emulator jobs not complete: ${JSON.stringify(jobs.map((job) => job.attributes.status))}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
 const isAttributable = (order: Order) => Boolean(order.customerEmail || order.customerId);
 const metricCounts = (events: any[]) =>
-  events.reduce<Record<string, number>>((counts, event) => ({ ...counts, [event.meta.metric_name]: (counts[event.meta.metric_name] ?? 0) + 1 }), {});
+  events.reduce<Record<string, number>>(
+    (counts, event) => ({ ...counts, [event.meta.metric_name]: (counts[event.meta.metric_name] ?? 0) + 1 }),
+    {},
+  );
 const placedOrderIds = (events: any[]) =>
-  events.filter((event) => event.meta.metric_name === 'Placed Order').map((event) => event.meta.unique_id).sort();
+  events
+    .filter((event) => event.meta.metric_name === 'Placed Order')
+    .map((event) => event.meta.unique_id)
+    .sort();
 
 /** Category paths walked up through `parent`, not the `ancestors` list the service reads. */
 function categoryPathsViaParents(productId: string): string[] {
   const paths = (products.get(productId)?.masterData.current.categories ?? []).flatMap((reference) => {
     const names: string[] = [];
-    for (let category = categories.get(reference.id); category; category = category.parent && categories.get(category.parent.id)) {
+    for (
+      let category = categories.get(reference.id);
+      category;
+      category = category.parent && categories.get(category.parent.id)
+    ) {
       names.unshift(Object.values(category.name).find(Boolean)!);
     }
     return names.map((_, depth) => names.slice(0, depth + 1).join(' > '));
@@ -114,7 +141,15 @@ function categoryPathsViaParents(productId: string): string[] {
 
 beforeAll(async () => {
   // Rate limits off at the emulator: this suite is about what is sent; the client paces itself anyway.
-  sandbox = await startSandbox({ orders: orderCount, customers: 300, products: 200, categories: 30, seed: 4, rateLimitSpeed: 0, startTimeoutMs: 240_000 });
+  sandbox = await startSandbox({
+    orders: orderCount,
+    customers: 300,
+    products: 200,
+    categories: 30,
+    seed: 4,
+    rateLimitSpeed: 0,
+    startTimeoutMs: 240_000,
+  });
   klaviyo = emulatorInspector(sandbox.klaviyoUrl!);
   orders = await readOrdersWithPayments();
   products = new Map((await readAll<Product>('products')).map((product) => [product.id, product]));
@@ -176,20 +211,31 @@ describe('POST /sync/orders', () => {
 
   it('records one Refunded Order per order with successful refunds, equal to them, and none for any other order', () => {
     const attributable = orders.filter(isAttributable);
-    const expected = Object.fromEntries(attributable.flatMap((order) => {
-      const refund = expectedRefund(order);
-      return refund ? [[order.id, refund]] : [];
-    }));
+    const expected = Object.fromEntries(
+      attributable.flatMap((order) => {
+        const refund = expectedRefund(order);
+        return refund ? [[order.id, refund]] : [];
+      }),
+    );
     const recorded = Object.fromEntries(
       events
         .filter((event) => event.meta.metric_name === 'Refunded Order')
-        .map((event) => [event.meta.unique_id, { value: event.attributes.event_properties.$value, currency: event.meta.value_currency, datetime: event.attributes.datetime }]),
+        .map((event) => [
+          event.meta.unique_id,
+          {
+            value: event.attributes.event_properties.$value,
+            currency: event.meta.value_currency,
+            datetime: event.attributes.datetime,
+          },
+        ]),
     );
     expect(recorded).toStrictEqual(expected);
     // The generated payments hold every case: partial and full refunds, several over several
     // payments, and orders whose refunds are only pending or failed, or that have none.
     const refunds = (order: Order, state: string) =>
-      (order.paymentInfo?.payments ?? []).flatMap((payment) => payment.obj!.transactions).filter((t) => t.type === 'Refund' && t.state === state);
+      (order.paymentInfo?.payments ?? [])
+        .flatMap((payment) => payment.obj!.transactions)
+        .filter((t) => t.type === 'Refund' && t.state === state);
     const refunded = attributable.filter((order) => expected[order.id]);
     expect(refunded.some((order) => expected[order.id].value < order.totalPrice.centAmount / 100)).toBe(true);
     expect(refunded.some((order) => expected[order.id].value === order.totalPrice.centAmount / 100)).toBe(true);
@@ -202,7 +248,12 @@ describe('POST /sync/orders', () => {
 
   it('records a sample of events exactly as the mapping gives them, ItemNames and Categories included', () => {
     const byKey = new Map(events.map((event) => [`${event.meta.metric_name}|${event.meta.unique_id}`, event]));
-    const sample = orders.filter(isAttributable).filter((order, index) => index % 97 === 0 || (order.customLineItems.length > 0 && order.custom && index % 5 === 0)).slice(0, 25);
+    const sample = orders
+      .filter(isAttributable)
+      .filter(
+        (order, index) => index % 97 === 0 || (order.customLineItems.length > 0 && order.custom && index % 5 === 0),
+      )
+      .slice(0, 25);
     expect(sample.some((order) => order.customLineItems.length > 0)).toBe(true);
     expect(sample.some((order) => expectedRefund(order))).toBe(true);
     for (const order of sample) {
@@ -218,24 +269,38 @@ describe('POST /sync/orders', () => {
         const { $value, $event_id, ...properties } = recorded.attributes.event_properties;
         expect(properties).toStrictEqual(JSON.parse(JSON.stringify(expected.properties)));
         expect({ $value, $event_id }).toStrictEqual({ $value: expected.value, $event_id: expected.uniqueId });
-        expect(recorded.attributes.datetime).toBe(new Date(Math.floor(expected.time.getTime() / 1000) * 1000).toISOString());
+        expect(recorded.attributes.datetime).toBe(
+          new Date(Math.floor(expected.time.getTime() / 1000) * 1000).toISOString(),
+        );
         expect(recorded.meta).toMatchObject({ value_currency: expected.valueCurrency, backfill: true });
         const profile = profilesById.get(recorded.meta.profile_id).attributes;
         // toEqual: an identifier the order does not have is absent from the mapping and null in Klaviyo.
-        expect({ email: profile.email ?? undefined, externalId: profile.external_id ?? undefined }).toEqual(mapped.profile);
+        expect({ email: profile.email ?? undefined, externalId: profile.external_id ?? undefined }).toEqual(
+          mapped.profile,
+        );
       }
       // ItemNames and Categories checked against the orders and catalog independently of the mapper.
       const placed = byKey.get(`Placed Order|${order.id}`).attributes.event_properties;
-      const itemNames = [...order.lineItems, ...order.customLineItems].map((item) => Object.values(item.name).find(Boolean));
+      const itemNames = [...order.lineItems, ...order.customLineItems].map((item) =>
+        Object.values(item.name).find(Boolean),
+      );
       expect(placed.ItemNames).toStrictEqual([...new Set(itemNames)]);
-      expect(placed.Categories).toStrictEqual([...new Set(order.lineItems.flatMap((lineItem) => categoryPathsViaParents(lineItem.productId)))]);
+      expect(placed.Categories).toStrictEqual([
+        ...new Set(order.lineItems.flatMap((lineItem) => categoryPathsViaParents(lineItem.productId))),
+      ]);
       for (const lineItem of order.lineItems) {
         expect(byKey.get(`Ordered Product|${lineItem.id}`).attributes.event_properties.Categories).toStrictEqual(
           categoryPathsViaParents(lineItem.productId),
         );
       }
     }
-    expect(sample.some((order) => byKey.get(`Placed Order|${order.id}`).attributes.event_properties.Categories.some((path: string) => path.includes(' > ')))).toBe(true);
+    expect(
+      sample.some((order) =>
+        byKey
+          .get(`Placed Order|${order.id}`)
+          .attributes.event_properties.Categories.some((path: string) => path.includes(' > ')),
+      ),
+    ).toBe(true);
   });
 
   it('sends no request the emulator refuses, and marks every event as backfill', async () => {
@@ -255,7 +320,12 @@ describe('POST /sync/orders', () => {
     const status = await waitForState(service.url, 'orders', ['completed', 'failed', 'stopped'], runTimeoutMs);
     expect(status.lock).toBeUndefined();
     // The refused start neither replaced nor disturbed the run.
-    expect(status).toMatchObject({ runId: started.body.runId, state: 'completed', mode: 'all', counters: { read: orderCount, failed: 0 } });
+    expect(status).toMatchObject({
+      runId: started.body.runId,
+      state: 'completed',
+      mode: 'all',
+      counters: { read: orderCount, failed: 0 },
+    });
     const runSeconds = (Date.now() - startedAt) / 1_000;
     const afterSecondRun = await klaviyoEvents();
     expect(afterSecondRun).toHaveLength(events.length);
@@ -293,20 +363,32 @@ describe('partial imports', () => {
   }, 120_000);
 
   it('{"startId":"…"} imports every order from that id on in id order, that id included', async () => {
-    const attributableIds = orders.filter(isAttributable).map((order) => order.id).sort();
+    const attributableIds = orders
+      .filter(isAttributable)
+      .map((order) => order.id)
+      .sort();
     const startId = attributableIds[Math.floor(attributableIds.length * 0.7)];
 
     const status = await importOrders(service, { startId });
 
     const expected = orders.filter((order) => order.id >= startId);
-    expect(status).toMatchObject({ state: 'completed', mode: 'startId', counters: { read: expected.length, failed: 0 } });
+    expect(status).toMatchObject({
+      state: 'completed',
+      mode: 'startId',
+      counters: { read: expected.length, failed: 0 },
+    });
     const imported = placedOrderIds(await klaviyoEvents());
-    expect(imported).toStrictEqual(expected.filter(isAttributable).map((order) => order.id).sort());
+    expect(imported).toStrictEqual(
+      expected
+        .filter(isAttributable)
+        .map((order) => order.id)
+        .sort(),
+    );
     expect(imported[0]).toBe(startId);
     expect((await klaviyo.stats()).rejected).toBe(0);
   }, 120_000);
 
-  it('fails only the orders whose events Klaviyo refuses, each once with Klaviyo\'s reason, and every other event lands', async () => {
+  it("fails only the orders whose events Klaviyo refuses, each once with Klaviyo's reason, and every other event lands", async () => {
     const listed = orders.filter(isAttributable).filter((_, index) => index % 7 === 2);
     // One order loses one of its line items' events; another every event that names its id.
     const oneEventRefused = listed.find((order) => order.lineItems.length >= 2)!;
@@ -320,13 +402,28 @@ describe('partial imports', () => {
       await klaviyo.configure({ refuseRecords: [] });
     }
 
-    expect(status).toMatchObject({ state: 'completed', mode: 'ids', counters: { read: listed.length, failed: 2, skipped: 0 } });
-    const reason = expect.stringMatching(/^Klaviyo refused the event: invalid .+ at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\//);
-    expect(status.recentFailures.sort((a: any, b: any) => (a.id < b.id ? -1 : 1))).toStrictEqual(
-      [{ id: oneEventRefused.id, reason }, { id: allEventsRefused.id, reason }].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    expect(status).toMatchObject({
+      state: 'completed',
+      mode: 'ids',
+      counters: { read: listed.length, failed: 2, skipped: 0 },
+    });
+    const reason = expect.stringMatching(
+      /^Klaviyo refused the event: invalid .+ at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\//,
     );
-    const recorded = new Set((await klaviyoEvents()).map((event) => `${event.meta.metric_name}|${event.meta.unique_id}`));
-    const context = { settings: defaultMappingSettings(), productById: (id: string) => products.get(id), categoryById: (id: string) => categories.get(id) };
+    expect(status.recentFailures.sort((a: any, b: any) => (a.id < b.id ? -1 : 1))).toStrictEqual(
+      [
+        { id: oneEventRefused.id, reason },
+        { id: allEventsRefused.id, reason },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+    const recorded = new Set(
+      (await klaviyoEvents()).map((event) => `${event.meta.metric_name}|${event.meta.unique_id}`),
+    );
+    const context = {
+      settings: defaultMappingSettings(),
+      productById: (id: string) => products.get(id),
+      categoryById: (id: string) => categories.get(id),
+    };
     let expectedEvents = 0;
     let landedOrders = 0;
     const landedOfPartlyRefused: string[] = [];
@@ -334,8 +431,13 @@ describe('partial imports', () => {
       const mapped = orderEvents(order, context);
       if (mapped.kind !== 'events') throw new Error(`order ${order.id} was expected to have events`);
       for (const event of mapped.events) {
-        const refused = JSON.stringify(event).includes(refusedLineItem) || JSON.stringify(event).includes(allEventsRefused.id);
-        expect({ order: order.id, event: event.uniqueId, landed: recorded.has(`${event.metricName}|${event.uniqueId}`) }).toStrictEqual({
+        const refused =
+          JSON.stringify(event).includes(refusedLineItem) || JSON.stringify(event).includes(allEventsRefused.id);
+        expect({
+          order: order.id,
+          event: event.uniqueId,
+          landed: recorded.has(`${event.metricName}|${event.uniqueId}`),
+        }).toStrictEqual({
           order: order.id,
           event: event.uniqueId,
           landed: !refused,
@@ -354,35 +456,55 @@ describe('partial imports', () => {
 
   // Last: it deletes a product from the sandbox, which the tests before it read.
   it('sends every event of orders whose product was deleted since, Categories from the products that remain', async () => {
-    const withTwoProducts = orders.filter(isAttributable).find((order) => new Set(order.lineItems.map((lineItem) => lineItem.productId)).size >= 2)!;
+    const withTwoProducts = orders
+      .filter(isAttributable)
+      .find((order) => new Set(order.lineItems.map((lineItem) => lineItem.productId)).size >= 2)!;
     const goneId = withTwoProducts.lineItems[0].productId;
-    const naming = orders.filter(isAttributable).filter((order) => order.lineItems.some((lineItem) => lineItem.productId === goneId)).slice(0, 30);
+    const naming = orders
+      .filter(isAttributable)
+      .filter((order) => order.lineItems.some((lineItem) => lineItem.productId === goneId))
+      .slice(0, 30);
     const { body: stored } = await commercetoolsRequest<Product>(sandbox, 'GET', `/products/${goneId}`);
-    expect((await commercetoolsRequest(sandbox, 'DELETE', `/products/${goneId}?version=${stored.version}`)).status).toBe(200);
+    expect(
+      (await commercetoolsRequest(sandbox, 'DELETE', `/products/${goneId}?version=${stored.version}`)).status,
+    ).toBe(200);
     expect((await commercetoolsRequest(sandbox, 'GET', `/products/${goneId}`)).status).toBe(404);
 
     const status = await importOrders(service, { ids: naming.map((order) => order.id) });
 
     expect(status).toMatchObject({ state: 'completed', counters: { read: naming.length, failed: 0, skipped: 0 } });
-    const byKey = new Map((await klaviyoEvents()).map((event) => [`${event.meta.metric_name}|${event.meta.unique_id}`, event]));
+    const byKey = new Map(
+      (await klaviyoEvents()).map((event) => [`${event.meta.metric_name}|${event.meta.unique_id}`, event]),
+    );
     const remaining = (id: string) => (id === goneId ? undefined : products.get(id));
-    const context = { settings: defaultMappingSettings(), productById: remaining, categoryById: (id: string) => categories.get(id) };
+    const context = {
+      settings: defaultMappingSettings(),
+      productById: remaining,
+      categoryById: (id: string) => categories.get(id),
+    };
     let expectedEvents = 0;
     for (const order of naming) {
       const mapped = orderEvents(order, context);
       if (mapped.kind !== 'events') throw new Error(`order ${order.id} was expected to have events`);
       for (const expected of mapped.events) {
-        const { $value, $event_id, ...properties } = byKey.get(`${expected.metricName}|${expected.uniqueId}`).attributes.event_properties;
+        const { $value, $event_id, ...properties } = byKey.get(`${expected.metricName}|${expected.uniqueId}`).attributes
+          .event_properties;
         expect(properties).toStrictEqual(JSON.parse(JSON.stringify(expected.properties)));
         expectedEvents++;
       }
       // Checked against the catalog independently of the mapper: paths of the remaining products only.
       const placed = byKey.get(`Placed Order|${order.id}`).attributes.event_properties;
-      const remainingPaths = order.lineItems.filter((lineItem) => lineItem.productId !== goneId).flatMap((lineItem) => categoryPathsViaParents(lineItem.productId));
+      const remainingPaths = order.lineItems
+        .filter((lineItem) => lineItem.productId !== goneId)
+        .flatMap((lineItem) => categoryPathsViaParents(lineItem.productId));
       expect(placed.Categories).toStrictEqual([...new Set(remainingPaths)]);
       for (const lineItem of order.lineItems.filter((candidate) => candidate.productId === goneId)) {
         const ordered = byKey.get(`Ordered Product|${lineItem.id}`).attributes.event_properties;
-        expect(ordered).toMatchObject({ name: lineItem.name, variant: JSON.parse(JSON.stringify(lineItem.variant)), Categories: [] });
+        expect(ordered).toMatchObject({
+          name: lineItem.name,
+          variant: JSON.parse(JSON.stringify(lineItem.variant)),
+          Categories: [],
+        });
       }
     }
     expect(byKey.size).toBe(expectedEvents);

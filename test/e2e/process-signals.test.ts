@@ -12,9 +12,13 @@ import { sandboxScenario } from '../support/sandbox-scenario';
 
 const scenario = sandboxScenario();
 
-it('SIGKILL mid-run, then a restart with auto-resume: the import finishes by itself once the dead run\'s lock expires', async () => {
+it("SIGKILL mid-run, then a restart with auto-resume: the import finishes by itself once the dead run's lock expires", async () => {
   await seed(scenario.sandbox(), { seed: 23, customers: 10_000 });
-  const env = { ...scenario.sandbox().env, BULK_IMPORT_PORT: String(await freePort()), BULK_IMPORT_LOCK_TTL_SECONDS: '10' };
+  const env = {
+    ...scenario.sandbox().env,
+    BULK_IMPORT_PORT: String(await freePort()),
+    BULK_IMPORT_LOCK_TTL_SECONDS: '10',
+  };
   const first = await scenario.serviceProcess(env);
   await scenario.klaviyo().configure({ faults: { latencyMs: 1_000 } });
   const runId = await scenario.startImport(first.url, 'customers');
@@ -35,9 +39,14 @@ it('SIGKILL mid-run, then a restart with auto-resume: the import finishes by its
 it('SIGTERM while a Klaviyo request hangs: the process exits within 10 s, its checkpoint saved as interrupted with positions, its lock released', async () => {
   await seed(scenario.sandbox(), { seed: 25, customers: 10_000 });
   await scenario.klaviyo().configure({ faults: { hangRate: 1, operations: ['bulk_import_profiles'] } });
-  const running = await scenario.serviceProcess({ ...scenario.sandbox().env, BULK_IMPORT_PORT: String(await freePort()) });
+  const running = await scenario.serviceProcess({
+    ...scenario.sandbox().env,
+    BULK_IMPORT_PORT: String(await freePort()),
+  });
   const runId = await scenario.startImport(running.url, 'customers');
-  await pollUntil('a profile import job request hanging', async () => ((await scenario.klaviyo().stats()).requests.byOperation.bulk_import_profiles > 0 ? true : undefined));
+  await pollUntil('a profile import job request hanging', async () =>
+    (await scenario.klaviyo().stats()).requests.byOperation.bulk_import_profiles > 0 ? true : undefined,
+  );
 
   const signalledAt = Date.now();
   running.child.kill('SIGTERM');
@@ -51,7 +60,10 @@ it('SIGTERM while a Klaviyo request hangs: the process exits within 10 s, its ch
   expect(exit).toEqual({ code: 0 });
   expect(exitedAfterMs).toBeLessThanOrEqual(10_000);
 
-  const checkpoint = await scenario.customObject<{ runId: string; state: string; ranges: unknown[] }>(checkpointContainer, 'customers');
+  const checkpoint = await scenario.customObject<{ runId: string; state: string; ranges: unknown[] }>(
+    checkpointContainer,
+    'customers',
+  );
   expect(checkpoint).toMatchObject({ runId, state: 'interrupted' });
   expect(checkpoint!.ranges.length).toBeGreaterThan(0);
   expect(await scenario.customObject(lockContainer, lockKeys.customers)).toBeUndefined();

@@ -30,7 +30,9 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
     const answer = await http(`${running.url}/readyz`);
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('ready');
-    expect(answer.body.checks.map((check: { platform: string; check: string }) => `${check.platform} ${check.check}`)).toEqual([
+    expect(
+      answer.body.checks.map((check: { platform: string; check: string }) => `${check.platform} ${check.check}`),
+    ).toEqual([
       'commercetools customers',
       'commercetools orders',
       'commercetools products',
@@ -51,7 +53,9 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
     const running = await service({ CT_API_CLIENT: wrongSecret() });
     const answer = await http(`${running.url}/readyz`);
     expect(answer.status).toBe(503);
-    expect(answer.body.message).toBe("commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL");
+    expect(answer.body.message).toBe(
+      "commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL",
+    );
     const klaviyoChecks = answer.body.checks.filter((check: { platform: string }) => check.platform === 'klaviyo');
     expect(klaviyoChecks.every((check: { ok: boolean }) => check.ok)).toBe(true);
     expect(running.logLines.join('\n')).not.toContain('not-the-secret');
@@ -70,7 +74,9 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
     const running = await service({ CT_API_URL: closed, CT_AUTH_URL: closed });
     const answer = await http(`${running.url}/readyz`);
     expect(answer.status).toBe(503);
-    expect(answer.body.message).toBe('commercetools could not be reached (connection refused): check CT_API_URL and CT_AUTH_URL');
+    expect(answer.body.message).toBe(
+      'commercetools could not be reached (connection refused): check CT_API_URL and CT_AUTH_URL',
+    );
   });
 
   it('answers 503 within its deadline when commercetools takes connections but never answers', async () => {
@@ -82,7 +88,9 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
       const running = await service({ CT_API_URL: address, CT_AUTH_URL: address });
       const answer = await http(`${running.url}/readyz`);
       expect(answer.status).toBe(503);
-      expect(answer.body.message).toBe('commercetools could not be reached (no answer within 5 s): check CT_API_URL and CT_AUTH_URL');
+      expect(answer.body.message).toBe(
+        'commercetools could not be reached (no answer within 5 s): check CT_API_URL and CT_AUTH_URL',
+      );
       expect(answer.body.checks.filter((check: { ok: boolean }) => check.ok)).toHaveLength(3);
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -93,7 +101,9 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
   it('needs the API key when one is set', async () => {
     const running = await service({ BULK_IMPORT_API_KEY: 'readiness-key' });
     expect((await http(`${running.url}/readyz`)).status).toBe(401);
-    expect((await http(`${running.url}/readyz`, 'GET', undefined, { authorization: 'Bearer readiness-key' })).status).toBe(200);
+    expect(
+      (await http(`${running.url}/readyz`, 'GET', undefined, { authorization: 'Bearer readiness-key' })).status,
+    ).toBe(200);
   });
 
   it('answers a start with a wrong commercetools secret with 502 and what to check', async () => {
@@ -103,7 +113,8 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
     expect(answer.body).toEqual({
       error: 'platform_error',
       platform: 'commercetools',
-      message: "commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL",
+      message:
+        "commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL",
     });
   });
 });

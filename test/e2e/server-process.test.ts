@@ -23,7 +23,13 @@ describe('the service as its own process', () => {
     // Its own process group, so that cleanup can end npm and whatever it started, and nothing else.
     const npm = spawn('npm', ['run', 'start-ts'], {
       cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...sandbox.env, BULK_IMPORT_PORT: String(port), BULK_IMPORT_API_KEY: 'process-test-key' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...sandbox.env,
+        BULK_IMPORT_PORT: String(port),
+        BULK_IMPORT_API_KEY: 'process-test-key',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -32,9 +38,15 @@ describe('the service as its own process', () => {
     // 'close' waits for every process holding the output pipes, so the service's last lines are in.
     const closed = new Promise<number | null>((resolve) => npm.once('close', (code) => resolve(code)));
     try {
-      await waitUntilListening({ child: npm, url: `http://127.0.0.1:${port}`, output: () => output, exited: closed } satisfies ServiceProcess, 60_000);
+      await waitUntilListening(
+        { child: npm, url: `http://127.0.0.1:${port}`, output: () => output, exited: closed } satisfies ServiceProcess,
+        60_000,
+      );
       npm.kill('SIGTERM');
-      const code = await Promise.race([closed, rejectAfter(30_000, () => `still running 30 s after SIGTERM:\n${output}`)]);
+      const code = await Promise.race([
+        closed,
+        rejectAfter(30_000, () => `still running 30 s after SIGTERM:\n${output}`),
+      ]);
       expect(output).toContain('Shutting down: stopping imports and saving checkpoints');
       expect(code).toBe(0);
       // The service is gone, not orphaned behind npm.

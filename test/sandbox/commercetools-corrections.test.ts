@@ -15,7 +15,9 @@ import {
 type Paged<T> = { results: T[]; count: number; total?: number; offset: number; limit: number };
 type Resource = { id: string; createdAt: string; version: number };
 type CategoryRef = { id: string; obj?: { name: { en: string }; ancestors: CategoryRef[] } };
-type ExpandedProduct = { masterData: { current: { categories: CategoryRef[] }; staged: { categories: CategoryRef[] } } };
+type ExpandedProduct = {
+  masterData: { current: { categories: CategoryRef[] }; staged: { categories: CategoryRef[] } };
+};
 
 let raw: RunningSandbox;
 let corrected: RunningSandbox;
@@ -47,30 +49,51 @@ describe('deviation 1: sort on customers, orders, categories and products', () =
 
   test('raw mock: sort is ignored, results come in insertion order', async () => {
     const unsorted = await query(raw, 'customers', [['limit', '500']]);
-    const sorted = await query(raw, 'customers', [['sort', 'id asc'], ['limit', '500']]);
+    const sorted = await query(raw, 'customers', [
+      ['sort', 'id asc'],
+      ['limit', '500'],
+    ]);
     expect(sorted.body.results.map((c) => c.id)).toEqual(unsorted.body.results.map((c) => c.id));
     expect(sorted.body.results.map((c) => c.id)).not.toEqual([...sorted.body.results].sort(byIdAsc).map((c) => c.id));
   });
 
-  test.each(['customers', 'orders', 'categories', 'products'])('corrected: %s sort by id asc and desc', async (resource) => {
-    const all = (await query(corrected, resource, [['limit', '500']])).body.results;
-    const ascending = await query(corrected, resource, [['sort', 'id asc'], ['limit', '500']]);
-    const descending = await query(corrected, resource, [['sort', 'id desc'], ['limit', '500']]);
-    const expected = [...all].sort(byIdAsc).map((r) => r.id);
-    expect(ascending.body.results.map((r) => r.id)).toEqual(expected);
-    expect(descending.body.results.map((r) => r.id)).toEqual([...expected].reverse());
-  });
+  test.each(['customers', 'orders', 'categories', 'products'])(
+    'corrected: %s sort by id asc and desc',
+    async (resource) => {
+      const all = (await query(corrected, resource, [['limit', '500']])).body.results;
+      const ascending = await query(corrected, resource, [
+        ['sort', 'id asc'],
+        ['limit', '500'],
+      ]);
+      const descending = await query(corrected, resource, [
+        ['sort', 'id desc'],
+        ['limit', '500'],
+      ]);
+      const expected = [...all].sort(byIdAsc).map((r) => r.id);
+      expect(ascending.body.results.map((r) => r.id)).toEqual(expected);
+      expect(descending.body.results.map((r) => r.id)).toEqual([...expected].reverse());
+    },
+  );
 
   test('corrected: two clauses, createdAt desc then id asc, break createdAt ties by id', async () => {
     const all = (await query(corrected, 'orders', [['limit', '500']])).body.results;
     const ties = all.filter((order) => all.some((other) => other !== order && other.createdAt === order.createdAt));
     expect(ties.length).toBeGreaterThan(0);
-    const sorted = await query(corrected, 'orders', [['sort', 'createdAt desc'], ['sort', 'id asc'], ['limit', '500']]);
+    const sorted = await query(corrected, 'orders', [
+      ['sort', 'createdAt desc'],
+      ['sort', 'id asc'],
+      ['limit', '500'],
+    ]);
     expect(sorted.body.results.map((o) => o.id)).toEqual([...all].sort(byCreatedAtDescThenId).map((o) => o.id));
   });
 
   test('corrected: keyset page, where id > last, with limit, offset and withTotal=false', async () => {
-    const expected = (await query(corrected, 'orders', [['sort', 'id asc'], ['limit', '500']])).body.results.map((o) => o.id);
+    const expected = (
+      await query(corrected, 'orders', [
+        ['sort', 'id asc'],
+        ['limit', '500'],
+      ])
+    ).body.results.map((o) => o.id);
     const after = expected[9];
     const page = await query(corrected, 'orders', [
       ['where', `id > "${after}"`],
@@ -83,7 +106,11 @@ describe('deviation 1: sort on customers, orders, categories and products', () =
     expect(page.body).toMatchObject({ count: 25, limit: 25, offset: 5 });
     expect(page.body).not.toHaveProperty('total');
 
-    const withTotal = await query(corrected, 'orders', [['where', `id > "${after}"`], ['sort', 'id asc'], ['limit', '25']]);
+    const withTotal = await query(corrected, 'orders', [
+      ['where', `id > "${after}"`],
+      ['sort', 'id asc'],
+      ['limit', '25'],
+    ]);
     expect(withTotal.body.total).toBe(expected.length - 10);
   });
 
@@ -124,7 +151,10 @@ describe('deviation 1: sort on customers, orders, categories and products', () =
       password: 'not-a-secret',
     });
     expect(created.status).toBe(201);
-    const all = await query(corrected, 'customers', [['sort', 'id asc'], ['limit', '500']]);
+    const all = await query(corrected, 'customers', [
+      ['sort', 'id asc'],
+      ['limit', '500'],
+    ]);
     const ids = all.body.results.map((c) => c.id);
     expect(ids).toContain((created.body as unknown as { customer: Resource }).customer.id);
     expect(ids).toEqual([...ids].sort());
@@ -132,7 +162,12 @@ describe('deviation 1: sort on customers, orders, categories and products', () =
 });
 
 describe('deviation 2: custom object draft with a version', () => {
-  const lock = (version: number) => ({ container: 'bulk-import-locks', key: 'orders', value: { owner: `v${version}` }, version });
+  const lock = (version: number) => ({
+    container: 'bulk-import-locks',
+    key: 'orders',
+    value: { owner: `v${version}` },
+    version,
+  });
 
   beforeAll(async () => {
     await Promise.all([resetCommercetools(raw), resetCommercetools(corrected)]);
@@ -140,7 +175,10 @@ describe('deviation 2: custom object draft with a version', () => {
 
   test('raw mock: version 0 overwrites an existing object', async () => {
     expect((await commercetoolsRequest(raw, 'POST', '/custom-objects', lock(0))).status).toBe(201);
-    const second = await commercetoolsRequest<{ value: unknown }>(raw, 'POST', '/custom-objects', { ...lock(0), value: { owner: 'other' } });
+    const second = await commercetoolsRequest<{ value: unknown }>(raw, 'POST', '/custom-objects', {
+      ...lock(0),
+      value: { owner: 'other' },
+    });
     expect(second.status).toBe(201);
     expect(second.body.value).toEqual({ owner: 'other' });
   });
@@ -148,24 +186,43 @@ describe('deviation 2: custom object draft with a version', () => {
   test('corrected: version 0 creates only when absent, else 409 ConcurrentModification', async () => {
     const first = await commercetoolsRequest<{ version: number }>(corrected, 'POST', '/custom-objects', lock(0));
     expect(first.status).toBe(201);
-    const second = await commercetoolsRequest(corrected, 'POST', '/custom-objects', { ...lock(0), value: { owner: 'other' } });
+    const second = await commercetoolsRequest(corrected, 'POST', '/custom-objects', {
+      ...lock(0),
+      value: { owner: 'other' },
+    });
     expect(second.status).toBe(409);
     expect(second.body).toEqual({
       statusCode: 409,
       message: expect.any(String),
       errors: [{ code: 'ConcurrentModification', message: expect.any(String), currentVersion: first.body.version }],
     });
-    const stored = await commercetoolsRequest<{ value: unknown }>(corrected, 'GET', '/custom-objects/bulk-import-locks/orders');
+    const stored = await commercetoolsRequest<{ value: unknown }>(
+      corrected,
+      'GET',
+      '/custom-objects/bulk-import-locks/orders',
+    );
     expect(stored.body.value).toEqual({ owner: 'v0' });
   });
 
   test('corrected: version N must match the existing version', async () => {
-    const current = await commercetoolsRequest<{ version: number }>(corrected, 'GET', '/custom-objects/bulk-import-locks/orders');
+    const current = await commercetoolsRequest<{ version: number }>(
+      corrected,
+      'GET',
+      '/custom-objects/bulk-import-locks/orders',
+    );
     const stale = await commercetoolsRequest(corrected, 'POST', '/custom-objects', lock(current.body.version + 1));
     expect(stale.status).toBe(409);
-    const matching = await commercetoolsRequest<{ version: number; value: unknown }>(corrected, 'POST', '/custom-objects', lock(current.body.version));
+    const matching = await commercetoolsRequest<{ version: number; value: unknown }>(
+      corrected,
+      'POST',
+      '/custom-objects',
+      lock(current.body.version),
+    );
     expect(matching.status).toBe(201);
-    expect(matching.body).toMatchObject({ version: current.body.version + 1, value: { owner: `v${current.body.version}` } });
+    expect(matching.body).toMatchObject({
+      version: current.body.version + 1,
+      value: { owner: `v${current.body.version}` },
+    });
   });
 });
 
@@ -186,7 +243,10 @@ describe('deviation 3: expanding category ancestors on products', () => {
     const root = await category('Root');
     const child = await category('Child', root.id);
     const leaf = await category('Leaf', child.id);
-    const productType = await commercetoolsRequest<Resource>(sandbox, 'POST', '/product-types', { name: 'plain', description: 'plain' });
+    const productType = await commercetoolsRequest<Resource>(sandbox, 'POST', '/product-types', {
+      name: 'plain',
+      description: 'plain',
+    });
     const product = await commercetoolsRequest<Resource>(sandbox, 'POST', '/products', {
       productType: { typeId: 'product-type', id: productType.body.id },
       name: { en: 'Thing' },
@@ -199,7 +259,11 @@ describe('deviation 3: expanding category ancestors on products', () => {
   }
 
   const expandedLeaf = async (sandbox: RunningSandbox, productId: string) => {
-    const product = await commercetoolsRequest<ExpandedProduct>(sandbox, 'GET', `/products/${productId}?expand=${encodeURIComponent(expand)}`);
+    const product = await commercetoolsRequest<ExpandedProduct>(
+      sandbox,
+      'GET',
+      `/products/${productId}?expand=${encodeURIComponent(expand)}`,
+    );
     return product.body.masterData.current.categories[0].obj!;
   };
 
@@ -226,7 +290,12 @@ describe('deviation 3: expanding category ancestors on products', () => {
 
   test('corrected: moving a category rewrites the ancestors of its subtree', async () => {
     const { child, productId } = await createTreeAndProduct(corrected);
-    const newRoot = (await commercetoolsRequest<Resource>(corrected, 'POST', '/categories', { name: { en: 'Other' }, slug: { en: 'other' } })).body;
+    const newRoot = (
+      await commercetoolsRequest<Resource>(corrected, 'POST', '/categories', {
+        name: { en: 'Other' },
+        slug: { en: 'other' },
+      })
+    ).body;
     const moved = await commercetoolsRequest(corrected, 'POST', `/categories/${child.id}`, {
       version: child.version,
       actions: [{ action: 'changeParent', parent: { typeId: 'category', id: newRoot.id } }],
@@ -244,14 +313,24 @@ describe('deviation 4: ancestor order on the category endpoint', () => {
     const ids: string[] = [];
     for (const name of ['Root', 'Child', 'Leaf']) {
       const parent = ids.length > 0 ? { typeId: 'category', id: ids[ids.length - 1] } : undefined;
-      const created = await commercetoolsRequest<Resource>(sandbox, 'POST', '/categories', { name: { en: name }, slug: { en: name.toLowerCase() }, parent });
+      const created = await commercetoolsRequest<Resource>(sandbox, 'POST', '/categories', {
+        name: { en: name },
+        slug: { en: name.toLowerCase() },
+        parent,
+      });
       ids.push(created.body.id);
     }
     return ids;
   }
 
   const ancestorsOf = async (sandbox: RunningSandbox, leafId: string, expand = false) =>
-    (await commercetoolsRequest<{ ancestors: CategoryRef[] }>(sandbox, 'GET', `/categories/${leafId}${expand ? '?expand=ancestors%5B*%5D' : ''}`)).body.ancestors;
+    (
+      await commercetoolsRequest<{ ancestors: CategoryRef[] }>(
+        sandbox,
+        'GET',
+        `/categories/${leafId}${expand ? '?expand=ancestors%5B*%5D' : ''}`,
+      )
+    ).body.ancestors;
 
   test('raw mock: ancestors come parent first', async () => {
     const [root, child, leaf] = await createTree(raw);

@@ -14,7 +14,9 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 
 describe('determinism', () => {
   test('the same seed and reference time give the same data', () => {
-    expect(generateDataset({ seed: 42, now: NOW, ...SIZES })).toEqual(generateDataset({ seed: 42, now: NOW, ...SIZES }));
+    expect(generateDataset({ seed: 42, now: NOW, ...SIZES })).toEqual(
+      generateDataset({ seed: 42, now: NOW, ...SIZES }),
+    );
   });
 
   test('a different seed gives different data', () => {
@@ -28,14 +30,18 @@ describe('determinism', () => {
 describe('coverage', () => {
   const data: CommercetoolsDataset = generateDataset({ seed: 'coverage', now: NOW, ...SIZES });
   const allAddresses = (customers: Customer[]) => customers.flatMap((customer) => customer.addresses);
-  const allPrices = data.products.flatMap((p) => [p.masterData.current.masterVariant, ...p.masterData.current.variants]).flatMap((v) => v.prices ?? []);
+  const allPrices = data.products
+    .flatMap((p) => [p.masterData.current.masterVariant, ...p.masterData.current.variants])
+    .flatMap((v) => v.prices ?? []);
 
   test('sizes and id shapes', () => {
     expect(data.categories).toHaveLength(SIZES.categories);
     expect(data.products).toHaveLength(SIZES.products);
     expect(data.customers).toHaveLength(SIZES.customers);
     expect(data.orders).toHaveLength(SIZES.orders);
-    const ids = [...data.categories, ...data.products, ...data.customers, ...data.orders, ...data.payments].map((r) => r.id);
+    const ids = [...data.categories, ...data.products, ...data.customers, ...data.orders, ...data.payments].map(
+      (r) => r.id,
+    );
     expect(ids.every((id) => UUID_V4.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -74,7 +80,11 @@ describe('coverage', () => {
     expect(Math.max(...data.categories.map((c) => c.ancestors.length))).toBeGreaterThanOrEqual(2);
     for (const category of data.categories) {
       const expected = [];
-      for (let parent = category.parent && byId.get(category.parent.id); parent; parent = parent.parent && byId.get(parent.parent.id)) {
+      for (
+        let parent = category.parent && byId.get(category.parent.id);
+        parent;
+        parent = parent.parent && byId.get(parent.parent.id)
+      ) {
         expected.unshift(parent.id);
       }
       expect(category.ancestors.map((a) => a.id)).toEqual(expected);
@@ -115,13 +125,24 @@ describe('coverage', () => {
   });
 
   test('images and availability: with and without, channels or not', () => {
-    const variants = data.products.flatMap((p) => [p.masterData.current.masterVariant, ...p.masterData.current.variants]);
+    const variants = data.products.flatMap((p) => [
+      p.masterData.current.masterVariant,
+      ...p.masterData.current.variants,
+    ]);
     expect(variants.some((v) => (v.images ?? []).length > 0)).toBe(true);
-    expect(data.products.some((p) => [p.masterData.current.masterVariant, ...p.masterData.current.variants].every((v) => (v.images ?? []).length === 0))).toBe(true);
+    expect(
+      data.products.some((p) =>
+        [p.masterData.current.masterVariant, ...p.masterData.current.variants].every(
+          (v) => (v.images ?? []).length === 0,
+        ),
+      ),
+    ).toBe(true);
     const channelIds = new Set(data.channels.map((c) => c.id));
     const withChannels = variants.filter((v) => v.availability?.channels);
     expect(withChannels.length).toBeGreaterThan(0);
-    expect(withChannels.every((v) => Object.keys(v.availability!.channels!).every((id) => channelIds.has(id)))).toBe(true);
+    expect(withChannels.every((v) => Object.keys(v.availability!.channels!).every((id) => channelIds.has(id)))).toBe(
+      true,
+    );
     expect(variants.some((v) => v.availability && !v.availability.channels)).toBe(true);
     expect(variants.some((v) => !v.availability)).toBe(true);
   });
@@ -138,13 +159,18 @@ describe('coverage', () => {
         expect(item.totalPrice.centAmount).toBe(item.price.value.centAmount * item.quantity);
         expect(item.price.value.currencyCode).toBe(order.totalPrice.currencyCode);
       }
-      const itemsTotal = [...order.lineItems, ...order.customLineItems].reduce((sum, item) => sum + item.totalPrice.centAmount, 0);
+      const itemsTotal = [...order.lineItems, ...order.customLineItems].reduce(
+        (sum, item) => sum + item.totalPrice.centAmount,
+        0,
+      );
       expect(order.totalPrice.centAmount).toBe(itemsTotal);
       expect(order.totalPrice.fractionDigits).toBe(2);
       if (order.customerId) expect(order.customerEmail).toBe(customers.get(order.customerId)!.email);
       expect(order.createdAt < NOW.toISOString()).toBe(true);
     }
-    expect(new Set(data.orders.map((o) => o.orderState))).toEqual(new Set(['Open', 'Confirmed', 'Complete', 'Cancelled']));
+    expect(new Set(data.orders.map((o) => o.orderState))).toEqual(
+      new Set(['Open', 'Confirmed', 'Complete', 'Cancelled']),
+    );
     expect(data.orders.some((o) => o.customLineItems.length > 0)).toBe(true);
     expect(data.orders.some((o) => o.customerId && o.customerEmail)).toBe(true);
     expect(data.orders.some((o) => !o.customerId && o.customerEmail)).toBe(true);
@@ -158,9 +184,12 @@ describe('coverage', () => {
 
   test('payments: charges, refunds that succeeded, are pending or failed, partial and full, several per order', () => {
     const payments = new Map(data.payments.map((payment) => [payment.id, payment]));
-    const paymentsOf = (order: Order) => (order.paymentInfo?.payments ?? []).map((reference) => payments.get(reference.id)!);
+    const paymentsOf = (order: Order) =>
+      (order.paymentInfo?.payments ?? []).map((reference) => payments.get(reference.id)!);
     const refunds = (order: Order, state: TransactionState) =>
-      paymentsOf(order).flatMap((payment) => payment.transactions).filter((t) => t.type === 'Refund' && t.state === state);
+      paymentsOf(order)
+        .flatMap((payment) => payment.transactions)
+        .filter((t) => t.type === 'Refund' && t.state === state);
     const referenced = data.orders.flatMap((order) => paymentsOf(order));
     // Every payment belongs to exactly one order, which refers to it by id.
     expect(referenced.every(Boolean)).toBe(true);
@@ -181,14 +210,34 @@ describe('coverage', () => {
     const successful = (order: Order) => refunds(order, 'Success');
     const refundedTotal = (order: Order) => successful(order).reduce((sum, t) => sum + t.amount.centAmount, 0);
     expect(data.orders.some((o) => !o.paymentInfo)).toBe(true);
-    expect(data.orders.some((o) => o.paymentInfo && paymentsOf(o).every((p) => p.transactions.every((t) => t.type === 'Charge')))).toBe(true);
+    expect(
+      data.orders.some(
+        (o) => o.paymentInfo && paymentsOf(o).every((p) => p.transactions.every((t) => t.type === 'Charge')),
+      ),
+    ).toBe(true);
     expect(data.orders.some((o) => successful(o).length === 0 && refunds(o, 'Pending').length > 0)).toBe(true);
     expect(data.orders.some((o) => successful(o).length === 0 && refunds(o, 'Failure').length > 0)).toBe(true);
     expect(data.orders.some((o) => successful(o).length > 0 && refundedTotal(o) < o.totalPrice.centAmount)).toBe(true);
     expect(data.orders.some((o) => refundedTotal(o) === o.totalPrice.centAmount)).toBe(true);
-    expect(data.orders.some((o) => paymentsOf(o).length > 1 && paymentsOf(o).every((p) => p.transactions.some((t) => t.type === 'Refund' && t.state === 'Success')))).toBe(true);
-    expect(data.orders.some((o) => paymentsOf(o).some((p) => p.transactions.filter((t) => t.type === 'Refund' && t.state === 'Success').length > 1))).toBe(true);
-    expect(data.orders.some((o) => successful(o).length > 0 && (refunds(o, 'Pending').length > 0 || refunds(o, 'Failure').length > 0))).toBe(true);
+    expect(
+      data.orders.some(
+        (o) =>
+          paymentsOf(o).length > 1 &&
+          paymentsOf(o).every((p) => p.transactions.some((t) => t.type === 'Refund' && t.state === 'Success')),
+      ),
+    ).toBe(true);
+    expect(
+      data.orders.some((o) =>
+        paymentsOf(o).some(
+          (p) => p.transactions.filter((t) => t.type === 'Refund' && t.state === 'Success').length > 1,
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      data.orders.some(
+        (o) => successful(o).length > 0 && (refunds(o, 'Pending').length > 0 || refunds(o, 'Failure').length > 0),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -211,13 +260,19 @@ describe('seeding volume', () => {
         const started = performance.now();
         const params = new URLSearchParams({ sort: 'id asc', limit: '500', withTotal: 'false' });
         if (lastId) params.set('where', `id > "${lastId}"`);
-        const { body } = await commercetoolsRequest<{ results: Array<{ id: string }> }>(sandbox, 'GET', `/orders?${params}`);
+        const { body } = await commercetoolsRequest<{ results: Array<{ id: string }> }>(
+          sandbox,
+          'GET',
+          `/orders?${params}`,
+        );
         timings.push(Math.round(performance.now() - started));
         expect(body.results).toHaveLength(500);
         expect(lastId === '' || body.results[0].id > lastId).toBe(true);
         lastId = body.results[499].id;
       }
-      console.log(`seeded 100,000 orders (+10,000 customers, 1,000 products) in ${seeded.durationMs} ms; keyset pages of 500 orders took ${timings.join(', ')} ms (over HTTP, JSON parsed)`);
+      console.log(
+        `seeded 100,000 orders (+10,000 customers, 1,000 products) in ${seeded.durationMs} ms; keyset pages of 500 orders took ${timings.join(', ')} ms (over HTTP, JSON parsed)`,
+      );
     } finally {
       await sandbox.stop();
     }

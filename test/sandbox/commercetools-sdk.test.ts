@@ -75,7 +75,12 @@ test('the SDK reads all customers by keyset paging: every customer once, in id o
 
 test('a client with the wrong secret gets no token', async () => {
   const api = apiRoot({ ...sandbox.credentials, secret: 'wrong' });
-  await expect(api.customers().get({ queryArgs: { limit: 1 } }).execute()).rejects.toMatchObject({ statusCode: 401 });
+  await expect(
+    api
+      .customers()
+      .get({ queryArgs: { limit: 1 } })
+      .execute(),
+  ).rejects.toMatchObject({ statusCode: 401 });
 });
 
 test('an API request without a token is refused', async () => {

@@ -1,5 +1,11 @@
 /** The Klaviyo emulator's transport faults, seen from a client over HTTP. */
-import { API_KEY, eventually, REVISION, startTestEmulator, type EmulatorClient } from '../../sandbox/klaviyo-emulator/testing';
+import {
+  API_KEY,
+  eventually,
+  REVISION,
+  startTestEmulator,
+  type EmulatorClient,
+} from '../../sandbox/klaviyo-emulator/testing';
 
 let client: EmulatorClient;
 
@@ -9,7 +15,17 @@ beforeAll(async () => {
 afterAll(() => client.emulator.close());
 beforeEach(async () => {
   client.emulator.configure({
-    faults: { errorRate: 0, errorStatuses: [503], latencyMs: 0, dropRate: 0, hangRate: 0, resetMidBodyRate: 0, slowMs: 0, slowRate: 1, operations: [] },
+    faults: {
+      errorRate: 0,
+      errorStatuses: [503],
+      latencyMs: 0,
+      dropRate: 0,
+      hangRate: 0,
+      resetMidBodyRate: 0,
+      slowMs: 0,
+      slowRate: 1,
+      operations: [],
+    },
   });
   client.emulator.reset();
 });
@@ -20,18 +36,27 @@ const profile = (email: string) => ({ data: { type: 'profile', attributes: { ema
 function send(path: string, init: { body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
   return fetch(client.emulator.url + path, {
     method: init.body === undefined ? 'GET' : 'POST',
-    headers: { Authorization: `Klaviyo-API-Key ${API_KEY}`, revision: REVISION, 'Content-Type': 'application/vnd.api+json' },
+    headers: {
+      Authorization: `Klaviyo-API-Key ${API_KEY}`,
+      revision: REVISION,
+      'Content-Type': 'application/vnd.api+json',
+    },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     signal: init.signal,
   });
 }
 
-test('errorStatuses mixes server errors: each answer is one of them, in Klaviyo\'s error shape, and nothing is handled', async () => {
+test("errorStatuses mixes server errors: each answer is one of them, in Klaviyo's error shape, and nothing is handled", async () => {
   client.emulator.configure({ faults: { errorRate: 1, errorStatuses: [500, 503] } });
   const answers = [];
-  for (let index = 0; index < 40; index++) answers.push(await client.request('/api/profiles', { body: profile(`p${index}@example.com`) }));
+  for (let index = 0; index < 40; index++)
+    answers.push(await client.request('/api/profiles', { body: profile(`p${index}@example.com`) }));
   expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([500, 503]));
-  for (const answer of answers) expect(answer.body.errors[0]).toMatchObject({ status: answer.status, detail: expect.stringContaining('Injected fault') });
+  for (const answer of answers)
+    expect(answer.body.errors[0]).toMatchObject({
+      status: answer.status,
+      detail: expect.stringContaining('Injected fault'),
+    });
   expect(client.emulator.state.profiles.size).toBe(0);
   expect(client.emulator.stats().faultsInjected).toBe(40);
 });
@@ -49,12 +74,19 @@ test('hangRate holds a request unhandled until its client gives up', async () =>
   try {
     const request = fetch(`${hanging.emulator.url}/api/profiles`, {
       method: 'POST',
-      headers: { Authorization: `Klaviyo-API-Key ${API_KEY}`, revision: REVISION, 'Content-Type': 'application/vnd.api+json' },
+      headers: {
+        Authorization: `Klaviyo-API-Key ${API_KEY}`,
+        revision: REVISION,
+        'Content-Type': 'application/vnd.api+json',
+      },
       body: JSON.stringify(profile('hung@example.com')),
       signal: AbortSignal.timeout(500),
     });
     await expect(request).rejects.toThrow();
-    expect(hanging.emulator.stats()).toMatchObject({ faultsInjected: 1, requests: { byOperation: { create_profile: 1 } } });
+    expect(hanging.emulator.stats()).toMatchObject({
+      faultsInjected: 1,
+      requests: { byOperation: { create_profile: 1 } },
+    });
     expect(hanging.emulator.state.profiles.size).toBe(0);
   } finally {
     await hanging.emulator.close();
@@ -84,18 +116,35 @@ test('resetMidBodyRate handles the request, then breaks the answer off after the
 
 test('resetMidBodyRate also breaks off an answer without a body (202 of a bulk job)', async () => {
   client.emulator.configure({ faults: { resetMidBodyRate: 1, operations: ['bulk_create_events'] } });
-  const event = { type: 'event', attributes: { properties: {}, unique_id: 'o-1', metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } } } };
-  const entry = { type: 'event-bulk-create', attributes: { profile: { data: { type: 'profile', attributes: { email: 'e@example.com' } } }, events: { data: [event] } } };
+  const event = {
+    type: 'event',
+    attributes: {
+      properties: {},
+      unique_id: 'o-1',
+      metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } },
+    },
+  };
+  const entry = {
+    type: 'event-bulk-create',
+    attributes: {
+      profile: { data: { type: 'profile', attributes: { email: 'e@example.com' } } },
+      events: { data: [event] },
+    },
+  };
   const events = { data: { type: 'event-bulk-create-job', attributes: { 'events-bulk-create': { data: [entry] } } } };
   // Either the headers never arrive complete or the body does not: the client cannot take it for an answer.
-  await expect(send('/api/event-bulk-create-jobs', { body: events }).then((response) => response.text())).rejects.toThrow();
+  await expect(
+    send('/api/event-bulk-create-jobs', { body: events }).then((response) => response.text()),
+  ).rejects.toThrow();
   expect(client.emulator.stats()).toMatchObject({ faultsInjected: 1, rejected: 0 });
   expect(client.emulator.state.jobs.size).toBe(1);
 });
 
 test('slowMs handles the request at once and holds the answer back, past a client deadline', async () => {
   client.emulator.configure({ faults: { slowMs: 60_000 } });
-  await expect(send('/api/profiles', { body: profile('slow@example.com'), signal: AbortSignal.timeout(1_000) })).rejects.toThrow(/timeout|aborted/i);
+  await expect(
+    send('/api/profiles', { body: profile('slow@example.com'), signal: AbortSignal.timeout(1_000) }),
+  ).rejects.toThrow(/timeout|aborted/i);
   expect(client.emulator.state.profiles.size).toBe(1);
   client.emulator.configure({ faults: { slowMs: 200 } });
   expect((await send('/api/profiles', { body: profile('patient@example.com') })).status).toBe(201);

@@ -13,7 +13,10 @@ beforeEach(() => {
 });
 
 const profiles = (emails: string[]) => ({
-  data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: emails.map((email) => ({ type: 'profile', attributes: { email } })) } } },
+  data: {
+    type: 'profile-bulk-import-job',
+    attributes: { profiles: { data: emails.map((email) => ({ type: 'profile', attributes: { email } })) } },
+  },
 });
 
 const events = (entries: Array<{ email: string; orders: string[] }>) => ({
@@ -28,7 +31,11 @@ const events = (entries: Array<{ email: string; orders: string[] }>) => ({
             events: {
               data: orders.map((order) => ({
                 type: 'event',
-                attributes: { properties: { OrderId: order }, unique_id: order, metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } } },
+                attributes: {
+                  properties: { OrderId: order },
+                  unique_id: order,
+                  metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } },
+                },
               })),
             },
           },
@@ -41,7 +48,9 @@ const events = (entries: Array<{ email: string; orders: string[] }>) => ({
 describe('refuseRecords', () => {
   test('refuses a profile import job naming every chosen profile by pointer, and applies nothing', async () => {
     client.emulator.configure({ refuseRecords: ['bad-'] });
-    const answer = await client.request('/api/profile-bulk-import-jobs', { body: profiles(['a@example.com', 'bad-1@example.com', 'c@example.com', 'bad-2@example.com']) });
+    const answer = await client.request('/api/profile-bulk-import-jobs', {
+      body: profiles(['a@example.com', 'bad-1@example.com', 'c@example.com', 'bad-2@example.com']),
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.errors.map((error: any) => [error.code, error.source.pointer])).toStrictEqual([
       ['invalid', '/data/attributes/profiles/data/1/attributes/email'],
@@ -52,7 +61,7 @@ describe('refuseRecords', () => {
     expect(client.emulator.stats().records.profiles).toBe(0);
   });
 
-  test('points at the refused event of an entry, or at the entry\'s profile when the profile holds the string', async () => {
+  test("points at the refused event of an entry, or at the entry's profile when the profile holds the string", async () => {
     client.emulator.configure({ refuseRecords: ['o-2', 'refused@'] });
     const answer = await client.request('/api/event-bulk-create-jobs', {
       body: events([
@@ -72,16 +81,31 @@ describe('refuseRecords', () => {
     const categories = (names: string[]) => ({
       data: {
         type: 'catalog-category-bulk-create-job',
-        attributes: { categories: { data: names.map((name) => ({ type: 'catalog-category', attributes: { external_id: name, name, integration_type: '$custom', catalog_type: '$default' } })) } },
+        attributes: {
+          categories: {
+            data: names.map((name) => ({
+              type: 'catalog-category',
+              attributes: { external_id: name, name, integration_type: '$custom', catalog_type: '$default' },
+            })),
+          },
+        },
       },
     });
     const config = await client.request('/__emulator/config', { body: { refuseRecords: ['Shoes'] } });
     expect(config.body.refuseRecords).toStrictEqual(['Shoes']);
-    const refused = await client.request('/api/catalog-category-bulk-create-jobs', { body: categories(['Hats', 'Shoes']) });
+    const refused = await client.request('/api/catalog-category-bulk-create-jobs', {
+      body: categories(['Hats', 'Shoes']),
+    });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors.map((error: any) => error.source.pointer)).toStrictEqual(['/data/attributes/categories/data/1/attributes/external_id']);
-    expect((await client.request('/api/catalog-category-bulk-create-jobs', { body: categories(['Hats']) })).status).toBe(202);
+    expect(refused.body.errors.map((error: any) => error.source.pointer)).toStrictEqual([
+      '/data/attributes/categories/data/1/attributes/external_id',
+    ]);
+    expect(
+      (await client.request('/api/catalog-category-bulk-create-jobs', { body: categories(['Hats']) })).status,
+    ).toBe(202);
     client.emulator.configure({ refuseRecords: [] });
-    expect((await client.request('/api/catalog-category-bulk-create-jobs', { body: categories(['Shoes']) })).status).toBe(202);
+    expect(
+      (await client.request('/api/catalog-category-bulk-create-jobs', { body: categories(['Shoes']) })).status,
+    ).toBe(202);
   });
 });

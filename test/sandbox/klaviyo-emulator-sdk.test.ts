@@ -66,22 +66,38 @@ test('profiles: bulk import, job status, import errors, look-up, create, update'
 
   const errors = await profiles.getErrorsForBulkImportProfilesJob(job.body.data.id, { pageSize: 100 });
   expect(errors.body.data).toHaveLength(1);
-  expect(errors.body.data[0].attributes.source.pointer).toBe('/data/attributes/profiles/data/1/attributes/phone_number');
+  expect(errors.body.data[0].attributes.source.pointer).toBe(
+    '/data/attributes/profiles/data/1/attributes/phone_number',
+  );
 
-  const found = await profiles.getProfiles({ filter: 'any(email,["ada@example.com","nobody@example.com"])', pageSize: 100, fieldsProfile: ['email'] });
+  const found = await profiles.getProfiles({
+    filter: 'any(email,["ada@example.com","nobody@example.com"])',
+    pageSize: 100,
+    fieldsProfile: ['email'],
+  });
   expect(found.body.data.map((profile) => profile.attributes.email)).toEqual(['ada@example.com']);
   const byExternalId = await profiles.getProfiles({ filter: 'equals(external_id,"customer-1")' });
   expect(byExternalId.body.data[0].attributes.location?.city).toBe('London');
 
-  const created = await profiles.createProfile({ data: { type: 'profile', attributes: { email: 'cy@example.com', externalId: 'customer-3' } } });
+  const created = await profiles.createProfile({
+    data: { type: 'profile', attributes: { email: 'cy@example.com', externalId: 'customer-3' } },
+  });
   expect(created.response.status).toBe(201);
-  const duplicate = await profiles.createProfile({ data: { type: 'profile', attributes: { email: 'cy@example.com' } } }).catch((error) => error.response);
+  const duplicate = await profiles
+    .createProfile({ data: { type: 'profile', attributes: { email: 'cy@example.com' } } })
+    .catch((error) => error.response);
   expect(duplicate.status).toBe(409);
   expect(duplicate.data.errors[0].meta.duplicate_profile_id).toBe(created.body.data.id);
 
   const id = created.body.data.id!;
-  const updated = await profiles.updateProfile(id, { data: { type: 'profile', id, attributes: { firstName: 'Cy', properties: { tier: 'gold' } } } });
-  expect(updated.body.data.attributes).toMatchObject({ firstName: 'Cy', email: 'cy@example.com', properties: { tier: 'gold' } });
+  const updated = await profiles.updateProfile(id, {
+    data: { type: 'profile', id, attributes: { firstName: 'Cy', properties: { tier: 'gold' } } },
+  });
+  expect(updated.body.data.attributes).toMatchObject({
+    firstName: 'Cy',
+    email: 'cy@example.com',
+    properties: { tier: 'gold' },
+  });
 });
 
 test('events: bulk create with backfill and a single event, read back with metric and profile', async () => {
@@ -96,11 +112,31 @@ test('events: bulk create with backfill and a single event, read back with metri
               type: 'event-bulk-create',
               attributes: {
                 backfill: true,
-                profile: { data: { type: 'profile', attributes: { email: 'ada@example.com', externalId: 'customer-1' } } },
+                profile: {
+                  data: { type: 'profile', attributes: { email: 'ada@example.com', externalId: 'customer-1' } },
+                },
                 events: {
                   data: [
-                    { type: 'event', attributes: { properties: { orderId: 'o-1' }, metric: placedOrder, time: new Date('2024-03-01T10:00:00Z'), value: 42.5, valueCurrency: 'EUR', uniqueId: 'o-1' } },
-                    { type: 'event', attributes: { properties: { orderId: 'o-2' }, metric: placedOrder, time: new Date('2024-03-02T10:00:00Z'), uniqueId: 'o-2' } },
+                    {
+                      type: 'event',
+                      attributes: {
+                        properties: { orderId: 'o-1' },
+                        metric: placedOrder,
+                        time: new Date('2024-03-01T10:00:00Z'),
+                        value: 42.5,
+                        valueCurrency: 'EUR',
+                        uniqueId: 'o-1',
+                      },
+                    },
+                    {
+                      type: 'event',
+                      attributes: {
+                        properties: { orderId: 'o-2' },
+                        metric: placedOrder,
+                        time: new Date('2024-03-02T10:00:00Z'),
+                        uniqueId: 'o-2',
+                      },
+                    },
                   ],
                 },
               },
@@ -141,13 +177,23 @@ test('events: bulk create with backfill and a single event, read back with metri
 });
 
 test('catalog: bulk create, update and delete of categories, items and variants, with their job getters and look-ups', async () => {
-  const created = await catalogs.createCatalogCategory({ data: { type: 'catalog-category', attributes: { externalId: 'shoes', name: 'Shoes' } } });
+  const created = await catalogs.createCatalogCategory({
+    data: { type: 'catalog-category', attributes: { externalId: 'shoes', name: 'Shoes' } },
+  });
   expect(created.body.data.id).toBe(catalogId('shoes'));
 
   const categoriesJob = await catalogs.bulkCreateCatalogCategories({
-    data: { type: 'catalog-category-bulk-create-job', attributes: { categories: { data: [{ type: 'catalog-category', attributes: { externalId: 'boots', name: 'Boots' } }] } } },
+    data: {
+      type: 'catalog-category-bulk-create-job',
+      attributes: {
+        categories: { data: [{ type: 'catalog-category', attributes: { externalId: 'boots', name: 'Boots' } }] },
+      },
+    },
   });
-  expect(await statusOf(() => catalogs.getBulkCreateCategoriesJob(categoriesJob.body.data.id))).toMatchObject({ completedCount: 1, failedCount: 0 });
+  expect(await statusOf(() => catalogs.getBulkCreateCategoriesJob(categoriesJob.body.data.id))).toMatchObject({
+    completedCount: 1,
+    failedCount: 0,
+  });
 
   const itemsJob = await catalogs.bulkCreateCatalogItems({
     data: {
@@ -157,7 +203,15 @@ test('catalog: bulk create, update and delete of categories, items and variants,
           data: [
             {
               type: 'catalog-item',
-              attributes: { externalId: 'p-1', title: 'Trail boot', description: 'Waterproof', url: 'https://shop.example/p-1', price: 120, imageFullUrl: 'https://img.example/p-1.jpg', customMetadata: { brand: 'X' } },
+              attributes: {
+                externalId: 'p-1',
+                title: 'Trail boot',
+                description: 'Waterproof',
+                url: 'https://shop.example/p-1',
+                price: 120,
+                imageFullUrl: 'https://img.example/p-1.jpg',
+                customMetadata: { brand: 'X' },
+              },
               relationships: { categories: { data: [{ type: 'catalog-category', id: catalogId('boots') }] } },
             },
           ],
@@ -165,7 +219,10 @@ test('catalog: bulk create, update and delete of categories, items and variants,
       },
     },
   });
-  expect(await statusOf(() => catalogs.getBulkCreateCatalogItemsJob(itemsJob.body.data.id))).toMatchObject({ completedCount: 1, failedCount: 0 });
+  expect(await statusOf(() => catalogs.getBulkCreateCatalogItemsJob(itemsJob.body.data.id))).toMatchObject({
+    completedCount: 1,
+    failedCount: 0,
+  });
 
   const variantsJob = await catalogs.bulkCreateCatalogVariants({
     data: {
@@ -175,7 +232,15 @@ test('catalog: bulk create, update and delete of categories, items and variants,
           data: [
             {
               type: 'catalog-variant',
-              attributes: { externalId: 'p-1-42', title: 'Trail boot 42', description: 'Size 42', sku: 'TB-42', inventoryQuantity: 3, price: 120, url: 'https://shop.example/p-1?v=42' },
+              attributes: {
+                externalId: 'p-1-42',
+                title: 'Trail boot 42',
+                description: 'Size 42',
+                sku: 'TB-42',
+                inventoryQuantity: 3,
+                price: 120,
+                url: 'https://shop.example/p-1?v=42',
+              },
               relationships: { item: { data: { type: 'catalog-item', id: catalogId('p-1') } } },
             },
           ],
@@ -183,39 +248,91 @@ test('catalog: bulk create, update and delete of categories, items and variants,
       },
     },
   });
-  expect(await statusOf(() => catalogs.getBulkCreateVariantsJob(variantsJob.body.data.id))).toMatchObject({ completedCount: 1, failedCount: 0 });
+  expect(await statusOf(() => catalogs.getBulkCreateVariantsJob(variantsJob.body.data.id))).toMatchObject({
+    completedCount: 1,
+    failedCount: 0,
+  });
 
   const updates = [
     catalogs
-      .bulkUpdateCatalogItems({ data: { type: 'catalog-item-bulk-update-job', attributes: { items: { data: [{ type: 'catalog-item', id: catalogId('p-1'), attributes: { price: 99 } }] } } } })
+      .bulkUpdateCatalogItems({
+        data: {
+          type: 'catalog-item-bulk-update-job',
+          attributes: { items: { data: [{ type: 'catalog-item', id: catalogId('p-1'), attributes: { price: 99 } }] } },
+        },
+      })
       .then(({ body }) => statusOf(() => catalogs.getBulkUpdateCatalogItemsJob(body.data.id))),
     catalogs
-      .bulkUpdateCatalogVariants({ data: { type: 'catalog-variant-bulk-update-job', attributes: { variants: { data: [{ type: 'catalog-variant', id: catalogId('p-1-42'), attributes: { inventoryQuantity: 0 } }] } } } })
+      .bulkUpdateCatalogVariants({
+        data: {
+          type: 'catalog-variant-bulk-update-job',
+          attributes: {
+            variants: {
+              data: [{ type: 'catalog-variant', id: catalogId('p-1-42'), attributes: { inventoryQuantity: 0 } }],
+            },
+          },
+        },
+      })
       .then(({ body }) => statusOf(() => catalogs.getBulkUpdateVariantsJob(body.data.id))),
     catalogs
-      .bulkUpdateCatalogCategories({ data: { type: 'catalog-category-bulk-update-job', attributes: { categories: { data: [{ type: 'catalog-category', id: catalogId('shoes'), attributes: { name: 'All shoes' } }] } } } })
+      .bulkUpdateCatalogCategories({
+        data: {
+          type: 'catalog-category-bulk-update-job',
+          attributes: {
+            categories: {
+              data: [{ type: 'catalog-category', id: catalogId('shoes'), attributes: { name: 'All shoes' } }],
+            },
+          },
+        },
+      })
       .then(({ body }) => statusOf(() => catalogs.getBulkUpdateCategoriesJob(body.data.id))),
   ];
-  for (const finished of await Promise.all(updates)) expect(finished).toMatchObject({ completedCount: 1, failedCount: 0 });
+  for (const finished of await Promise.all(updates))
+    expect(finished).toMatchObject({ completedCount: 1, failedCount: 0 });
 
-  const items = await catalogs.getCatalogItems({ filter: `any(ids,["${catalogId('p-1')}","${catalogId('missing')}"])`, include: ['variants'] });
+  const items = await catalogs.getCatalogItems({
+    filter: `any(ids,["${catalogId('p-1')}","${catalogId('missing')}"])`,
+    include: ['variants'],
+  });
   expect(items.body.data.map((item) => [item.id, item.attributes.price])).toEqual([[catalogId('p-1'), 99]]);
-  expect(items.body.included?.map((variant) => [variant.id, variant.attributes.inventoryQuantity])).toEqual([[catalogId('p-1-42'), 0]]);
+  expect(items.body.included?.map((variant) => [variant.id, variant.attributes.inventoryQuantity])).toEqual([
+    [catalogId('p-1-42'), 0],
+  ]);
   const variantsOfItem = await catalogs.getCatalogVariants({ filter: `equals(item.id,"${catalogId('p-1')}")` });
   expect(variantsOfItem.body.data.map((variant) => variant.attributes.sku)).toEqual(['TB-42']);
-  const categories = await catalogs.getCatalogCategories({ filter: `any(ids,["${catalogId('shoes')}","${catalogId('boots')}"])` });
+  const categories = await catalogs.getCatalogCategories({
+    filter: `any(ids,["${catalogId('shoes')}","${catalogId('boots')}"])`,
+  });
   expect(categories.body.data.map((category) => category.attributes.name).sort()).toEqual(['All shoes', 'Boots']);
 
   const deletes = [
     catalogs
-      .bulkDeleteCatalogVariants({ data: { type: 'catalog-variant-bulk-delete-job', attributes: { variants: { data: [{ type: 'catalog-variant', id: catalogId('p-1-42') }] } } } })
+      .bulkDeleteCatalogVariants({
+        data: {
+          type: 'catalog-variant-bulk-delete-job',
+          attributes: { variants: { data: [{ type: 'catalog-variant', id: catalogId('p-1-42') }] } },
+        },
+      })
       .then(({ body }) => statusOf(() => catalogs.getBulkDeleteVariantsJob(body.data.id))),
     catalogs
-      .bulkDeleteCatalogCategories({ data: { type: 'catalog-category-bulk-delete-job', attributes: { categories: { data: [{ type: 'catalog-category', id: catalogId('shoes') }] } } } })
+      .bulkDeleteCatalogCategories({
+        data: {
+          type: 'catalog-category-bulk-delete-job',
+          attributes: { categories: { data: [{ type: 'catalog-category', id: catalogId('shoes') }] } },
+        },
+      })
       .then(({ body }) => statusOf(() => catalogs.getBulkDeleteCategoriesJob(body.data.id))),
   ];
-  for (const finished of await Promise.all(deletes)) expect(finished).toMatchObject({ completedCount: 1, failedCount: 0 });
-  const itemDelete = await catalogs.bulkDeleteCatalogItems({ data: { type: 'catalog-item-bulk-delete-job', attributes: { items: { data: [{ type: 'catalog-item', id: catalogId('p-1') }] } } } });
-  expect(await statusOf(() => catalogs.getBulkDeleteCatalogItemsJob(itemDelete.body.data.id))).toMatchObject({ completedCount: 1 });
+  for (const finished of await Promise.all(deletes))
+    expect(finished).toMatchObject({ completedCount: 1, failedCount: 0 });
+  const itemDelete = await catalogs.bulkDeleteCatalogItems({
+    data: {
+      type: 'catalog-item-bulk-delete-job',
+      attributes: { items: { data: [{ type: 'catalog-item', id: catalogId('p-1') }] } },
+    },
+  });
+  expect(await statusOf(() => catalogs.getBulkDeleteCatalogItemsJob(itemDelete.body.data.id))).toMatchObject({
+    completedCount: 1,
+  });
   expect(client.emulator.stats().records).toMatchObject({ catalogItems: 0, catalogVariants: 0, catalogCategories: 1 });
 });

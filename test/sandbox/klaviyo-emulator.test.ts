@@ -13,13 +13,22 @@ beforeAll(async () => {
 afterAll(() => client.emulator.close());
 beforeEach(() => {
   client.emulator.reset();
-  client.emulator.configure({ rateLimitSpeed: 0, jobProcessingMs: 20, faults: { errorRate: 0, latencyMs: 0, dropRate: 0 } });
+  client.emulator.configure({
+    rateLimitSpeed: 0,
+    jobProcessingMs: 20,
+    faults: { errorRate: 0, latencyMs: 0, dropRate: 0 },
+  });
 });
 
 const catalogId = (externalId: string) => `$custom:::$default:::${externalId}`;
 
 function profileImport(profiles: Record<string, unknown>[]) {
-  return { data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: profiles.map((attributes) => ({ type: 'profile', attributes })) } } } };
+  return {
+    data: {
+      type: 'profile-bulk-import-job',
+      attributes: { profiles: { data: profiles.map((attributes) => ({ type: 'profile', attributes })) } },
+    },
+  };
 }
 
 function catalogJob(kind: 'item' | 'variant' | 'category', action: 'create' | 'update' | 'delete', records: unknown[]) {
@@ -28,7 +37,10 @@ function catalogJob(kind: 'item' | 'variant' | 'category', action: 'create' | 'u
 }
 
 function item(externalId: string, title = externalId) {
-  return { type: 'catalog-item', attributes: { external_id: externalId, title, description: '', url: `https://shop.example/${externalId}` } };
+  return {
+    type: 'catalog-item',
+    attributes: { external_id: externalId, title, description: '', url: `https://shop.example/${externalId}` },
+  };
 }
 
 function eventEntry(profile: Record<string, unknown>, events: Record<string, unknown>[], backfill?: boolean) {
@@ -37,7 +49,16 @@ function eventEntry(profile: Record<string, unknown>, events: Record<string, unk
     attributes: {
       ...(backfill === undefined ? {} : { backfill }),
       profile: { data: { type: 'profile', attributes: profile } },
-      events: { data: events.map((attributes) => ({ type: 'event', attributes: { properties: {}, metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } }, ...attributes } })) },
+      events: {
+        data: events.map((attributes) => ({
+          type: 'event',
+          attributes: {
+            properties: {},
+            metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } },
+            ...attributes,
+          },
+        })),
+      },
     },
   };
 }
@@ -66,11 +87,19 @@ async function records(kind: string) {
 
 describe('validation against the spec', () => {
   test('a malformed body is refused with 400 pointing at the member, and recorded', async () => {
-    const wrongType = await client.request('/api/profile-bulk-import-jobs', { body: profileImport([{ email: 'a@example.com' }, { email: 42 }]) });
+    const wrongType = await client.request('/api/profile-bulk-import-jobs', {
+      body: profileImport([{ email: 'a@example.com' }, { email: 42 }]),
+    });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.errors[0]).toMatchObject({ status: 400, code: 'invalid', source: { pointer: '/data/attributes/profiles/data/1/attributes/email' } });
+    expect(wrongType.body.errors[0]).toMatchObject({
+      status: 400,
+      code: 'invalid',
+      source: { pointer: '/data/attributes/profiles/data/1/attributes/email' },
+    });
 
-    const missing = await client.request('/api/catalog-categories', { body: { data: { type: 'catalog-category', attributes: { external_id: 'x' } } } });
+    const missing = await client.request('/api/catalog-categories', {
+      body: { data: { type: 'catalog-category', attributes: { external_id: 'x' } } },
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].source.pointer).toBe('/data/attributes/name');
 
@@ -84,7 +113,9 @@ describe('validation against the spec', () => {
 
   test('missing or wrong API key, missing revision, unknown path and unknown query parameter are refused', async () => {
     expect((await client.request('/api/profiles', { headers: { Authorization: '' } })).status).toBe(401);
-    expect((await client.request('/api/profiles', { headers: { Authorization: 'Klaviyo-API-Key someone-else' } })).status).toBe(401);
+    expect(
+      (await client.request('/api/profiles', { headers: { Authorization: 'Klaviyo-API-Key someone-else' } })).status,
+    ).toBe(401);
     const noRevision = await client.request('/api/profiles', { headers: { revision: '' } });
     expect(noRevision.status).toBe(400);
     expect(noRevision.body.errors[0].source).toEqual({ parameter: 'revision' });
@@ -102,18 +133,35 @@ describe('validation against the spec', () => {
   test('payload and record-count limits', async () => {
     const huge = profileImport([{ email: 'a@example.com', properties: { blob: 'x'.repeat(5 * 1024 * 1024) } }]);
     expect((await client.request('/api/profile-bulk-import-jobs', { body: huge })).status).toBe(413);
-    const tooMany = catalogJob('item', 'create', Array.from({ length: 101 }, (_, index) => item(`p-${index}`)));
+    const tooMany = catalogJob(
+      'item',
+      'create',
+      Array.from({ length: 101 }, (_, index) => item(`p-${index}`)),
+    );
     const refused = await client.request('/api/catalog-item-bulk-create-jobs', { body: tooMany });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].detail).toMatch(/up to 100/);
-    expect((await client.request('/api/catalog-item-bulk-create-jobs', { body: catalogJob('item', 'create', tooMany.data.attributes.items.data.slice(1)) })).status).toBe(202);
+    expect(
+      (
+        await client.request('/api/catalog-item-bulk-create-jobs', {
+          body: catalogJob('item', 'create', tooMany.data.attributes.items.data.slice(1)),
+        })
+      ).status,
+    ).toBe(202);
   });
 
   test('a 10,000-profile import body validates in under a second', () => {
     const spec = loadSpec(findSpecPath())!;
     const validator = new RequestValidator(spec);
     const operation = spec.operations.get('bulk_import_profiles')!;
-    const body = profileImport(Array.from({ length: 10_000 }, (_, index) => ({ email: `p${index}@example.com`, first_name: 'P', location: { city: 'X' }, properties: { n: index } })));
+    const body = profileImport(
+      Array.from({ length: 10_000 }, (_, index) => ({
+        email: `p${index}@example.com`,
+        first_name: 'P',
+        location: { city: 'X' },
+        properties: { n: index },
+      })),
+    );
     validator.validateBody(operation, body); // compiles
     const started = performance.now();
     validator.validateBody(operation, body);
@@ -128,7 +176,18 @@ describe('rate limits', () => {
   beforeEach(() =>
     jest.useFakeTimers({
       now: Date.now(),
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     }),
   );
   afterEach(() => jest.useRealTimers());
@@ -160,7 +219,11 @@ describe('profiles', () => {
   test('a bulk import job goes queued -> complete with counts and a per-profile error for an invalid phone', async () => {
     client.emulator.configure({ jobProcessingMs: 150 });
     const created = await client.request('/api/profile-bulk-import-jobs', {
-      body: profileImport([{ email: 'a@example.com', phone_number: '+4915112345678' }, { email: 'b@example.com', phone_number: '0151 123' }, { external_id: 'c' }]),
+      body: profileImport([
+        { email: 'a@example.com', phone_number: '+4915112345678' },
+        { email: 'b@example.com', phone_number: '0151 123' },
+        { external_id: 'c' },
+      ]),
     });
     expect(created.body.data.attributes).toMatchObject({ status: 'queued', total_count: 3, completed_count: 0 });
     const job = await completedJob('profile-bulk-import-jobs', created.body.data.id);
@@ -176,10 +239,22 @@ describe('profiles', () => {
   });
 
   test('imports upsert by email, external_id and phone_number; single create answers 409 with the existing id', async () => {
-    await runJob('profile-bulk-import-jobs', profileImport([{ email: 'ada@example.com', first_name: 'Ada', properties: { a: 1 } }]));
-    await runJob('profile-bulk-import-jobs', profileImport([{ email: 'ada@example.com', external_id: 'c-1', properties: { b: 2 } }]));
-    await runJob('profile-bulk-import-jobs', profileImport([{ external_id: 'c-1', phone_number: '+14155550100', last_name: 'Lovelace' }]));
-    await runJob('profile-bulk-import-jobs', profileImport([{ phone_number: '+14155550100', email: 'ada.l@example.com' }]));
+    await runJob(
+      'profile-bulk-import-jobs',
+      profileImport([{ email: 'ada@example.com', first_name: 'Ada', properties: { a: 1 } }]),
+    );
+    await runJob(
+      'profile-bulk-import-jobs',
+      profileImport([{ email: 'ada@example.com', external_id: 'c-1', properties: { b: 2 } }]),
+    );
+    await runJob(
+      'profile-bulk-import-jobs',
+      profileImport([{ external_id: 'c-1', phone_number: '+14155550100', last_name: 'Lovelace' }]),
+    );
+    await runJob(
+      'profile-bulk-import-jobs',
+      profileImport([{ phone_number: '+14155550100', email: 'ada.l@example.com' }]),
+    );
     const profiles = await records('profiles');
     expect(profiles).toHaveLength(1);
     expect(profiles[0].attributes).toMatchObject({
@@ -193,10 +268,17 @@ describe('profiles', () => {
     const byExternalId = await client.request('/api/profiles?filter=equals(external_id,"c-1")');
     expect(byExternalId.body.data.map((profile: any) => profile.id)).toEqual([profiles[0].id]);
 
-    const duplicate = await client.request('/api/profiles', { body: { data: { type: 'profile', attributes: { external_id: 'c-1' } } } });
+    const duplicate = await client.request('/api/profiles', {
+      body: { data: { type: 'profile', attributes: { external_id: 'c-1' } } },
+    });
     expect(duplicate.status).toBe(409);
-    expect(duplicate.body.errors[0]).toMatchObject({ code: 'duplicate_profile', meta: { duplicate_profile_id: profiles[0].id } });
-    const badPhone = await client.request('/api/profiles', { body: { data: { type: 'profile', attributes: { phone_number: '4155550100' } } } });
+    expect(duplicate.body.errors[0]).toMatchObject({
+      code: 'duplicate_profile',
+      meta: { duplicate_profile_id: profiles[0].id },
+    });
+    const badPhone = await client.request('/api/profiles', {
+      body: { data: { type: 'profile', attributes: { phone_number: '4155550100' } } },
+    });
     expect(badPhone.status).toBe(400);
     expect(badPhone.body.errors[0].source.pointer).toBe('/data/attributes/phone_number');
   });
@@ -205,13 +287,34 @@ describe('profiles', () => {
 describe('events', () => {
   test('unique_id keeps the first event per profile and metric; backfill is stored per event', async () => {
     const ada = { email: 'ada@example.com' };
-    await client.request('/api/event-bulk-create-jobs', { body: eventBulk([eventEntry(ada, [{ unique_id: 'o-1', value: 10 }, { unique_id: 'o-2', backfill: false }], true)]) });
-    await client.request('/api/event-bulk-create-jobs', { body: eventBulk([eventEntry(ada, [{ unique_id: 'o-1', value: 99 }]), eventEntry({ email: 'bob@example.com' }, [{ unique_id: 'o-1' }])]) });
+    await client.request('/api/event-bulk-create-jobs', {
+      body: eventBulk([
+        eventEntry(
+          ada,
+          [
+            { unique_id: 'o-1', value: 10 },
+            { unique_id: 'o-2', backfill: false },
+          ],
+          true,
+        ),
+      ]),
+    });
+    await client.request('/api/event-bulk-create-jobs', {
+      body: eventBulk([
+        eventEntry(ada, [{ unique_id: 'o-1', value: 99 }]),
+        eventEntry({ email: 'bob@example.com' }, [{ unique_id: 'o-1' }]),
+      ]),
+    });
     const events = await eventually(async () => {
       const all = await records('events');
-      return client.emulator.state.jobs.size === 2 && [...client.emulator.state.jobs.values()].every((job) => job.status === 'complete') ? all : undefined;
+      return client.emulator.state.jobs.size === 2 &&
+        [...client.emulator.state.jobs.values()].every((job) => job.status === 'complete')
+        ? all
+        : undefined;
     });
-    expect(events.map((event) => [event.meta.unique_id, event.meta.backfill, event.meta.value, event.meta.metric_name])).toEqual([
+    expect(
+      events.map((event) => [event.meta.unique_id, event.meta.backfill, event.meta.value, event.meta.metric_name]),
+    ).toEqual([
       ['o-1', true, 10, 'Placed Order'],
       ['o-2', false, null, 'Placed Order'],
       ['o-1', false, null, 'Placed Order'],
@@ -221,14 +324,28 @@ describe('events', () => {
   });
 
   test('a unique_id repeated for one profile and metric in one bulk request fails the request', async () => {
-    const refused = await client.request('/api/event-bulk-create-jobs', { body: eventBulk([eventEntry({ email: 'a@example.com' }, [{ unique_id: 'o-1' }, { unique_id: 'o-1' }])]) });
+    const refused = await client.request('/api/event-bulk-create-jobs', {
+      body: eventBulk([eventEntry({ email: 'a@example.com' }, [{ unique_id: 'o-1' }, { unique_id: 'o-1' }])]),
+    });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors[0].source.pointer).toBe('/data/attributes/events-bulk-create/data/0/attributes/events/data/1/attributes/unique_id');
+    expect(refused.body.errors[0].source.pointer).toBe(
+      '/data/attributes/events-bulk-create/data/0/attributes/events/data/1/attributes/unique_id',
+    );
   });
 
   test('an event time before 1990 is refused without touching the profile', async () => {
     const refused = await client.request('/api/events', {
-      body: { data: { type: 'event', attributes: { properties: {}, time: '1989-12-31T23:59:59Z', metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } }, profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } } } } },
+      body: {
+        data: {
+          type: 'event',
+          attributes: {
+            properties: {},
+            time: '1989-12-31T23:59:59Z',
+            metric: { data: { type: 'metric', attributes: { name: 'Placed Order' } } },
+            profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } },
+          },
+        },
+      },
     });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].source.pointer).toBe('/data/attributes/time');
@@ -237,7 +354,15 @@ describe('events', () => {
 
   test('GET /api/events filters by metric and includes metric and profile', async () => {
     const single = (name: string, uniqueId: string) => ({
-      data: { type: 'event', attributes: { properties: {}, unique_id: uniqueId, metric: { data: { type: 'metric', attributes: { name } } }, profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } } } },
+      data: {
+        type: 'event',
+        attributes: {
+          properties: {},
+          unique_id: uniqueId,
+          metric: { data: { type: 'metric', attributes: { name } } },
+          profile: { data: { type: 'profile', attributes: { email: 'a@example.com' } } },
+        },
+      },
     });
     expect((await client.request('/api/events', { body: single('Placed Order', 'o-1') })).status).toBe(202);
     expect((await client.request('/api/events', { body: single('Ordered Product', 'o-1-p') })).status).toBe(202);
@@ -251,47 +376,95 @@ describe('events', () => {
 describe('catalog', () => {
   test('duplicate create, missing update and missing delete fail per record; the rest succeeds', async () => {
     await runJob('catalog-item-bulk-create-jobs', catalogJob('item', 'create', [item('p-1')]));
-    const created = await runJob('catalog-item-bulk-create-jobs', catalogJob('item', 'create', [item('p-2'), item('p-1')]));
+    const created = await runJob(
+      'catalog-item-bulk-create-jobs',
+      catalogJob('item', 'create', [item('p-2'), item('p-1')]),
+    );
     expect(created.attributes).toMatchObject({ total_count: 2, completed_count: 1, failed_count: 1 });
     expect(created.attributes.errors[0].source.pointer).toBe('/data/attributes/items/data/1/attributes/external_id');
 
-    const updated = await runJob('catalog-item-bulk-update-jobs', catalogJob('item', 'update', [
-      { type: 'catalog-item', id: catalogId('missing'), attributes: { title: 'x' } },
-      { type: 'catalog-item', id: catalogId('p-2'), attributes: { title: 'Second' } },
-    ]));
+    const updated = await runJob(
+      'catalog-item-bulk-update-jobs',
+      catalogJob('item', 'update', [
+        { type: 'catalog-item', id: catalogId('missing'), attributes: { title: 'x' } },
+        { type: 'catalog-item', id: catalogId('p-2'), attributes: { title: 'Second' } },
+      ]),
+    );
     expect(updated.attributes).toMatchObject({ completed_count: 1, failed_count: 1 });
     expect(updated.attributes.errors[0].source.pointer).toBe('/data/attributes/items/data/0/id');
-    const deleted = await runJob('catalog-category-bulk-delete-jobs', catalogJob('category', 'delete', [{ type: 'catalog-category', id: catalogId('nope') }]));
+    const deleted = await runJob(
+      'catalog-category-bulk-delete-jobs',
+      catalogJob('category', 'delete', [{ type: 'catalog-category', id: catalogId('nope') }]),
+    );
     expect(deleted.attributes).toMatchObject({ completed_count: 0, failed_count: 1 });
 
-    expect((await client.request(`/api/catalog-items/${encodeURIComponent(catalogId('p-2'))}`)).body.data.attributes.title).toBe('Second');
+    expect(
+      (await client.request(`/api/catalog-items/${encodeURIComponent(catalogId('p-2'))}`)).body.data.attributes.title,
+    ).toBe('Second');
     expect((await client.request('/api/catalog-items', { body: { data: item('p-1') } })).status).toBe(409);
   });
 
   test('variants need their item, items their categories; deleting an item deletes its variants', async () => {
-    await runJob('catalog-category-bulk-create-jobs', catalogJob('category', 'create', [{ type: 'catalog-category', attributes: { external_id: 'c-1', name: 'Boots' } }]));
-    const withCategory = { ...item('p-1'), relationships: { categories: { data: [{ type: 'catalog-category', id: catalogId('c-1') }] } } };
-    const withMissingCategory = { ...item('p-2'), relationships: { categories: { data: [{ type: 'catalog-category', id: catalogId('c-9') }] } } };
-    expect((await runJob('catalog-item-bulk-create-jobs', catalogJob('item', 'create', [withCategory, withMissingCategory]))).attributes.failed_count).toBe(1);
+    await runJob(
+      'catalog-category-bulk-create-jobs',
+      catalogJob('category', 'create', [
+        { type: 'catalog-category', attributes: { external_id: 'c-1', name: 'Boots' } },
+      ]),
+    );
+    const withCategory = {
+      ...item('p-1'),
+      relationships: { categories: { data: [{ type: 'catalog-category', id: catalogId('c-1') }] } },
+    };
+    const withMissingCategory = {
+      ...item('p-2'),
+      relationships: { categories: { data: [{ type: 'catalog-category', id: catalogId('c-9') }] } },
+    };
+    expect(
+      (await runJob('catalog-item-bulk-create-jobs', catalogJob('item', 'create', [withCategory, withMissingCategory])))
+        .attributes.failed_count,
+    ).toBe(1);
     const variant = (externalId: string, itemExternalId: string) => ({
       type: 'catalog-variant',
-      attributes: { external_id: externalId, title: externalId, description: '', sku: externalId, inventory_quantity: 1, price: 10, url: 'https://shop.example/v' },
+      attributes: {
+        external_id: externalId,
+        title: externalId,
+        description: '',
+        sku: externalId,
+        inventory_quantity: 1,
+        price: 10,
+        url: 'https://shop.example/v',
+      },
       relationships: { item: { data: { type: 'catalog-item', id: catalogId(itemExternalId) } } },
     });
-    const variants = await runJob('catalog-variant-bulk-create-jobs', catalogJob('variant', 'create', [variant('v-1', 'p-1'), variant('v-2', 'p-1'), variant('v-3', 'p-2')]));
+    const variants = await runJob(
+      'catalog-variant-bulk-create-jobs',
+      catalogJob('variant', 'create', [variant('v-1', 'p-1'), variant('v-2', 'p-1'), variant('v-3', 'p-2')]),
+    );
     expect(variants.attributes).toMatchObject({ completed_count: 2, failed_count: 1 });
 
-    const inCategory = await client.request(`/api/catalog-items?filter=equals(category.id,"${catalogId('c-1')}")&include=variants`);
+    const inCategory = await client.request(
+      `/api/catalog-items?filter=equals(category.id,"${catalogId('c-1')}")&include=variants`,
+    );
     expect(inCategory.body.data.map((record: any) => record.id)).toEqual([catalogId('p-1')]);
     expect(inCategory.body.included.map((record: any) => record.id)).toEqual([catalogId('v-1'), catalogId('v-2')]);
 
-    await runJob('catalog-item-bulk-delete-jobs', catalogJob('item', 'delete', [{ type: 'catalog-item', id: catalogId('p-1') }]));
-    expect(client.emulator.stats().records).toMatchObject({ catalogItems: 0, catalogVariants: 0, catalogCategories: 1 });
+    await runJob(
+      'catalog-item-bulk-delete-jobs',
+      catalogJob('item', 'delete', [{ type: 'catalog-item', id: catalogId('p-1') }]),
+    );
+    expect(client.emulator.stats().records).toMatchObject({
+      catalogItems: 0,
+      catalogVariants: 0,
+      catalogCategories: 1,
+    });
   });
 
   test('lists page 100 at a time with links.next', async () => {
     for (let start = 0; start < 250; start += 100) {
-      const batch = Array.from({ length: Math.min(100, 250 - start) }, (_, index) => ({ type: 'catalog-category', attributes: { external_id: `c-${start + index}`, name: 'C' } }));
+      const batch = Array.from({ length: Math.min(100, 250 - start) }, (_, index) => ({
+        type: 'catalog-category',
+        attributes: { external_id: `c-${start + index}`, name: 'C' },
+      }));
       await runJob('catalog-category-bulk-create-jobs', catalogJob('category', 'create', batch));
     }
     const pageSizes = [];
@@ -310,8 +483,11 @@ describe('catalog', () => {
   test('at most 500 catalog jobs in progress', async () => {
     client.emulator.configure({ jobProcessingMs: 60_000 });
     const body = catalogJob('category', 'delete', []);
-    for (let index = 0; index < 500; index++) expect((await client.request('/api/catalog-category-bulk-delete-jobs', { body })).status).toBe(202);
-    const refused = await client.request('/api/catalog-item-bulk-create-jobs', { body: catalogJob('item', 'create', [item('p-1')]) });
+    for (let index = 0; index < 500; index++)
+      expect((await client.request('/api/catalog-category-bulk-delete-jobs', { body })).status).toBe(202);
+    const refused = await client.request('/api/catalog-item-bulk-create-jobs', {
+      body: catalogJob('item', 'create', [item('p-1')]),
+    });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).not.toBeNull();
   });
@@ -346,7 +522,9 @@ describe('faults', () => {
 
 describe('inspection API', () => {
   test('stats count requests by operationId and records; reset clears both', async () => {
-    await client.request('/api/profiles', { body: { data: { type: 'profile', attributes: { email: 'a@example.com' } } } });
+    await client.request('/api/profiles', {
+      body: { data: { type: 'profile', attributes: { email: 'a@example.com' } } },
+    });
     await client.request('/api/profiles');
     const { body: stats } = await client.request('/__emulator/stats');
     expect(stats).toEqual({
@@ -359,7 +537,10 @@ describe('inspection API', () => {
     expect((await client.request('/__emulator/records/jobs')).body.data).toEqual([]);
     expect((await client.request('/__emulator/records/unknown')).status).toBe(404);
     await client.request('/__emulator/reset', { method: 'POST' });
-    expect((await client.request('/__emulator/stats')).body).toMatchObject({ records: { profiles: 0 }, requests: { total: 0 } });
+    expect((await client.request('/__emulator/stats')).body).toMatchObject({
+      records: { profiles: 0 },
+      requests: { total: 0 },
+    });
   });
 });
 

@@ -8,7 +8,11 @@ function project(originUrl?: string): string {
   // In a fresh directory of its own, so that nothing already beside it (a /tmp/shared) is found.
   const root = path.join(mkdtempSync(path.join(tmpdir(), 'spec-location-')), 'clone');
   mkdirSync(path.join(root, '.git'), { recursive: true });
-  if (originUrl) writeFileSync(path.join(root, '.git', 'config'), `[core]\n\tbare = false\n[remote "origin"]\n\turl = ${originUrl}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
+  if (originUrl)
+    writeFileSync(
+      path.join(root, '.git', 'config'),
+      `[core]\n\tbare = false\n[remote "origin"]\n\turl = ${originUrl}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`,
+    );
   return root;
 }
 
@@ -27,7 +31,10 @@ describe('where the Klaviyo spec is looked for', () => {
     const spec = specBeside(original);
     for (const url of [original, `file://${original}`]) {
       const clone = project(url);
-      expect(specCandidates({}, clone)).toEqual([path.resolve(clone, '..', 'shared', 'klaviyo-openapi', 'stable.json'), spec]);
+      expect(specCandidates({}, clone)).toEqual([
+        path.resolve(clone, '..', 'shared', 'klaviyo-openapi', 'stable.json'),
+        spec,
+      ]);
       expect(findSpecPath({}, clone)).toBe(spec);
     }
   });

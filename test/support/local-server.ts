@@ -16,14 +16,17 @@ export interface LocalServer {
  * A real HTTP server on a free local port, for faults a platform shows: answers that never come,
  * connections dropped or reset, error bodies. `handle` may leave a request unanswered.
  */
-export async function startLocalServer(handle: (request: IncomingMessage, response: ServerResponse, index: number) => void): Promise<LocalServer> {
+export async function startLocalServer(
+  handle: (request: IncomingMessage, response: ServerResponse, index: number) => void,
+): Promise<LocalServer> {
   const waiting: Array<{ count: number; resolve: (path: string) => void }> = [];
   const server = http.createServer((request, response) => {
     const index = local.paths.push(request.url ?? '') - 1;
     response.on('close', () => {
       if (!response.writableFinished) local.abandoned++;
     });
-    for (const waiter of waiting.filter((candidate) => candidate.count === index + 1)) waiter.resolve(request.url ?? '');
+    for (const waiter of waiting.filter((candidate) => candidate.count === index + 1))
+      waiter.resolve(request.url ?? '');
     handle(request, response, index);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,7 +35,9 @@ export async function startLocalServer(handle: (request: IncomingMessage, respon
     paths: [],
     abandoned: 0,
     received: (count) =>
-      local.paths.length >= count ? Promise.resolve(local.paths[count - 1]) : new Promise((resolve) => waiting.push({ count, resolve })),
+      local.paths.length >= count
+        ? Promise.resolve(local.paths[count - 1])
+        : new Promise((resolve) => waiting.push({ count, resolve })),
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
@@ -51,7 +56,12 @@ export async function refusingUrl(): Promise<string> {
 }
 
 /** Answers with a JSON body. */
-export function answer(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function answer(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }

@@ -93,7 +93,10 @@ export async function resetCommercetoolsStats(sandbox: RunningSandbox): Promise<
  * Changes the commercetools sandbox's faults (POST /__sandbox/faults): `errorRate` with
  * `errorStatuses`, `hangRate`, `writeLatencyMs`; fields not given keep their values.
  */
-export async function setCommercetoolsFaults(sandbox: RunningSandbox, faults: Omit<CommercetoolsFaultOptions, 'outageMs'>): Promise<FaultState> {
+export async function setCommercetoolsFaults(
+  sandbox: RunningSandbox,
+  faults: Omit<CommercetoolsFaultOptions, 'outageMs'>,
+): Promise<FaultState> {
   return control(sandbox, 'POST', '/__sandbox/faults', faults);
 }
 
@@ -111,7 +114,10 @@ export async function commercetoolsFaults(sandbox: RunningSandbox): Promise<Faul
  * Takes commercetools down for `outageMs`: resolves once its port refuses connections, with the
  * time the outage was asked for (just before it began) and when the sandbox will listen again.
  */
-export async function startCommercetoolsOutage(sandbox: RunningSandbox, outageMs: number): Promise<{ beganAt: number; until: Date }> {
+export async function startCommercetoolsOutage(
+  sandbox: RunningSandbox,
+  outageMs: number,
+): Promise<{ beganAt: number; until: Date }> {
   const beganAt = Date.now();
   const { outageUntil } = await control<FaultState>(sandbox, 'POST', '/__sandbox/faults', { outageMs });
   await pollCommercetools(sandbox, false, outageMs);
@@ -131,7 +137,8 @@ async function pollCommercetools(sandbox: RunningSandbox, reachable: boolean, ti
       () => false,
     );
     if (answers === reachable) return;
-    if (Date.now() > deadline) throw new Error(`commercetools sandbox still ${reachable ? 'down' : 'up'} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`commercetools sandbox still ${reachable ? 'down' : 'up'} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -156,7 +163,10 @@ export async function commercetoolsRequest<T = unknown>(
 ): Promise<CommercetoolsResponse<T>> {
   const response = await fetch(`${sandbox.ctApiUrl}/${sandbox.projectKey}${pathInProject}`, {
     method,
-    headers: { authorization: `Bearer ${await tokenFor(sandbox)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${await tokenFor(sandbox)}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
@@ -183,6 +193,9 @@ async function control<T>(sandbox: RunningSandbox, method: string, pathname: str
 }
 
 /** Every record of a commercetools resource, read as a client would (keyset paging by id). */
-export async function readAllRecords<T extends { id: string }>(sandbox: RunningSandbox, resource: string): Promise<T[]> {
+export async function readAllRecords<T extends { id: string }>(
+  sandbox: RunningSandbox,
+  resource: string,
+): Promise<T[]> {
   return readAllRecordsWithToken<T>(sandbox.env, await tokenFor(sandbox), resource);
 }

@@ -5,11 +5,28 @@
  */
 import type { Customer } from '@commercetools/platform-sdk';
 import { emulatorInspector, http, startService, type RunningService } from './service-harness';
-import { clearCommercetoolsFaults, commercetoolsRequest, readAllRecords, startSandbox, waitForCommercetools, type RunningSandbox } from './sandbox-process';
+import {
+  clearCommercetoolsFaults,
+  commercetoolsRequest,
+  readAllRecords,
+  startSandbox,
+  waitForCommercetools,
+  type RunningSandbox,
+} from './sandbox-process';
 import { spawnService, waitUntilListening, type ServiceProcess } from './service-process';
 
 /** Every Klaviyo emulator fault lifted. */
-export const noKlaviyoFaults = { errorRate: 0, errorStatuses: [503], latencyMs: 0, dropRate: 0, hangRate: 0, resetMidBodyRate: 0, slowMs: 0, slowRate: 1, operations: [] };
+export const noKlaviyoFaults = {
+  errorRate: 0,
+  errorStatuses: [503],
+  latencyMs: 0,
+  dropRate: 0,
+  hangRate: 0,
+  resetMidBodyRate: 0,
+  slowMs: 0,
+  slowRate: 1,
+  operations: [],
+};
 
 export interface SandboxScenario {
   sandbox(): RunningSandbox;
@@ -73,11 +90,18 @@ export function sandboxScenario(): SandboxScenario {
       return started.body.runId;
     },
     async customObject<T>(container: string, key: string) {
-      const { status, body } = await commercetoolsRequest<{ value: T }>(sandbox, 'GET', `/custom-objects/${container}/${key}`);
+      const { status, body } = await commercetoolsRequest<{ value: T }>(
+        sandbox,
+        'GET',
+        `/custom-objects/${container}/${key}`,
+      );
       return status === 404 ? undefined : body.value;
     },
     async customerIdsInKlaviyo() {
-      return (await klaviyo.records('profiles')).map((profile) => profile.attributes.external_id).filter(Boolean).sort();
+      return (await klaviyo.records('profiles'))
+        .map((profile) => profile.attributes.external_id)
+        .filter(Boolean)
+        .sort();
     },
     async allCustomerIds() {
       return (await readAllRecords<Customer>(sandbox, 'customers')).map((customer) => customer.id).sort();

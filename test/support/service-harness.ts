@@ -39,7 +39,12 @@ export interface HttpAnswer {
   body: any;
 }
 
-export async function http(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export async function http(
+  url: string,
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
@@ -54,14 +59,23 @@ export async function http(url: string, method = 'GET', body?: unknown, headers:
  * enforces Klaviyo's rate limits) is waited out as its Retry-After says and asked again, so a
  * test's own verification never depends on how many requests fit into a rate-limit window.
  */
-export async function klaviyoApiGet(env: Record<string, string>, pathOrUrl: string, timeoutMs = 120_000): Promise<HttpAnswer> {
+export async function klaviyoApiGet(
+  env: Record<string, string>,
+  pathOrUrl: string,
+  timeoutMs = 120_000,
+): Promise<HttpAnswer> {
   const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${env.KLAVIYO_API_URL}${pathOrUrl}`;
-  const headers = { Authorization: `Klaviyo-API-Key ${env.KLAVIYO_AUTH_KEY}`, revision: '2026-07-15', accept: 'application/vnd.api+json' };
+  const headers = {
+    Authorization: `Klaviyo-API-Key ${env.KLAVIYO_AUTH_KEY}`,
+    revision: '2026-07-15',
+    accept: 'application/vnd.api+json',
+  };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(url, { headers });
     const text = await response.text();
-    if (response.status !== 429 || Date.now() > deadline) return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    if (response.status !== 429 || Date.now() > deadline)
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
     const retryAfterSeconds = Number(response.headers.get('retry-after')) || 1;
     await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1_000));
   }
@@ -79,7 +93,13 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
 }
 
 /** Polls an import's status until `accept` holds for it; answers that status. */
-export function waitForStatus(serviceUrl: string, type: string, what: string, accept: (status: any) => boolean, timeoutMs = 60_000): Promise<any> {
+export function waitForStatus(
+  serviceUrl: string,
+  type: string,
+  what: string,
+  accept: (status: any) => boolean,
+  timeoutMs = 60_000,
+): Promise<any> {
   return pollUntil(
     what,
     async () => {
@@ -91,7 +111,12 @@ export function waitForStatus(serviceUrl: string, type: string, what: string, ac
 }
 
 /** Polls the status of an import until it reaches one of `states`. */
-export async function waitForState(serviceUrl: string, type: string, states: string[], timeoutMs = 120_000): Promise<any> {
+export async function waitForState(
+  serviceUrl: string,
+  type: string,
+  states: string[],
+  timeoutMs = 120_000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await http(`${serviceUrl}/sync/${type}/status`);

@@ -18,12 +18,16 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
   let output = '';
   // tsx as a loader, not its CLI: the CLI runs the script in a grandchild that a kill would orphan.
   const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(process.execPath, [...serviceNodeFlags, '--import', tsxLoader, path.join(projectRoot, 'src', 'server.ts')], {
-    // Outside the project and with only PATH inherited, so a developer's .env or shell cannot change the outcome.
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...serviceNodeFlags, '--import', tsxLoader, path.join(projectRoot, 'src', 'server.ts')],
+    {
+      // Outside the project and with only PATH inherited, so a developer's .env or shell cannot change the outcome.
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -31,7 +31,8 @@ export class CategoryCache {
     let page: Category[] = [];
     // The map was filled in id order (keyset reading).
     for (const category of this.categories.values()) {
-      if ((afterId !== undefined && category.id <= afterId) || (beforeId !== undefined && category.id >= beforeId)) continue;
+      if ((afterId !== undefined && category.id <= afterId) || (beforeId !== undefined && category.id >= beforeId))
+        continue;
       page.push(category);
       if (page.length === pageSize) {
         yield page;

@@ -56,7 +56,10 @@ export class CommercetoolsClient {
   }
 
   /** Reads one page of `resource` per call: the form keyset and id-list paging take (keyset-pages.ts). */
-  queryPage<R extends keyof PagedResources>(resource: R, signal?: AbortSignal): (query: PageQuery) => Promise<PagedResources[R][]> {
+  queryPage<R extends keyof PagedResources>(
+    resource: R,
+    signal?: AbortSignal,
+  ): (query: PageQuery) => Promise<PagedResources[R][]> {
     const operation = `query${resource[0].toUpperCase()}${resource.slice(1)}`;
     const builder = () => (this.api[resource] as unknown as () => QueryBuilder<PagedResources[R]>).call(this.api);
     return (query) =>
@@ -126,7 +129,9 @@ const longestMessage = 300;
 function toPlatformError(operation: string, error: unknown): PlatformError {
   // The SDK throws `{ body: null, error }` when its own handling of an answer fails.
   const thrown = (error ?? {}) as { body?: unknown; error?: unknown };
-  const shape = (thrown.body === null && thrown.error && typeof thrown.error === 'object' ? thrown.error : thrown) as CommercetoolsErrorShape;
+  const shape = (
+    thrown.body === null && thrown.error && typeof thrown.error === 'object' ? thrown.error : thrown
+  ) as CommercetoolsErrorShape;
   const status = shape.statusCode && shape.statusCode > 0 ? shape.statusCode : undefined;
   const first = shape.body?.errors?.[0] ?? (Array.isArray(shape.error) ? shape.error[0] : undefined);
   const code = first?.code ?? shape.code;

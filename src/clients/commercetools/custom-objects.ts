@@ -44,7 +44,11 @@ export class CustomObjectStore {
     try {
       const object = await this.client.call(
         'writeCustomObject',
-        () => this.client.api.customObjects().post({ body: { container, key, value, version: expectedVersion } }).execute(),
+        () =>
+          this.client.api
+            .customObjects()
+            .post({ body: { container, key, value, version: expectedVersion } })
+            .execute(),
         signal,
       );
       return { version: object.version, value: object.value as T };

@@ -46,7 +46,9 @@ export async function* keysetPages<T extends { id: string }>(
  */
 export function splitIdSpace(parts: number): IdRange[] {
   const count = Math.max(1, Math.min(16, Math.floor(parts)));
-  const boundaries = Array.from({ length: count - 1 }, (_, index) => Math.round(((index + 1) * 16) / count).toString(16));
+  const boundaries = Array.from({ length: count - 1 }, (_, index) =>
+    Math.round(((index + 1) * 16) / count).toString(16),
+  );
   return Array.from({ length: count }, (_, index) => ({
     afterId: index === 0 ? undefined : boundaries[index - 1],
     beforeId: index === count - 1 ? undefined : boundaries[index],

@@ -30,7 +30,11 @@ export class ProductCategories {
     const unknown = wanted.filter((id) => !this.known.has(id));
     if (unknown.length > 0) {
       const fetched = this.fetch(unknown, signal);
-      for (const id of unknown) this.known.set(id, fetched.then((products) => products.get(id)));
+      for (const id of unknown)
+        this.known.set(
+          id,
+          fetched.then((products) => products.get(id)),
+        );
     }
     // All at once, so that a failed query rejects into a handler for every id, not just the first.
     const products = await Promise.all(wanted.map((id) => this.known.get(id)!));
@@ -45,7 +49,8 @@ export class ProductCategories {
     const ignoreDeleted = () => undefined;
     for await (const page of idListPages<Product>(fetchPage, ids, {}, ignoreDeleted)) {
       // Only the categories are kept: a product's other data is large and the events do not use it.
-      for (const product of page) products.set(product.id, { masterData: { current: { categories: product.masterData.current.categories } } });
+      for (const product of page)
+        products.set(product.id, { masterData: { current: { categories: product.masterData.current.categories } } });
     }
     return products;
   }

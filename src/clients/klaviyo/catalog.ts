@@ -67,7 +67,9 @@ export class KlaviyoCatalog {
     }
     const finished = this.follower(kind, action)
       .follow(jobId, signal)
-      .then((status): CatalogJobOutcome => (status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] }))
+      .then((status): CatalogJobOutcome =>
+        status ? outcomeOf(status) : { jobId, cancelled: false, timedOut: true, refused: new Map(), unattributed: [] },
+      )
       .finally(() => this.slots.release());
     // The caller hears the outcome through `finished`; this keeps a rejection it has not awaited
     // yet (it awaits a whole batch's jobs together) from counting as unhandled.
@@ -82,15 +84,29 @@ export class KlaviyoCatalog {
     records: CatalogJobRecord<K, A>[],
     signal?: AbortSignal,
   ): Promise<string> {
-    if (records.length > catalogJobLimits.records) throw new Error(`a catalog job takes at most ${catalogJobLimits.records} records`);
+    if (records.length > catalogJobLimits.records)
+      throw new Error(`a catalog job takes at most ${catalogJobLimits.records} records`);
     const endpoint = catalogJobEndpoints[kind][action] as CatalogJobEndpoint<CatalogJobRecord<K, A>>;
-    const { body } = await this.client.call(endpoint.submitOperation, () => endpoint.submit(this.client.catalogs, records), signal);
+    const { body } = await this.client.call(
+      endpoint.submitOperation,
+      () => endpoint.submit(this.client.catalogs, records),
+      signal,
+    );
     return body.data.id;
   }
 
-  private async jobStatus(kind: CatalogKind, action: CatalogAction, jobId: string, signal?: AbortSignal): Promise<CatalogJobStatus> {
+  private async jobStatus(
+    kind: CatalogKind,
+    action: CatalogAction,
+    jobId: string,
+    signal?: AbortSignal,
+  ): Promise<CatalogJobStatus> {
     const endpoint: CatalogJobEndpoint<unknown> = catalogJobEndpoints[kind][action];
-    const { body } = await this.client.call(endpoint.statusOperation, () => endpoint.status(this.client.catalogs, jobId), signal);
+    const { body } = await this.client.call(
+      endpoint.statusOperation,
+      () => endpoint.status(this.client.catalogs, jobId),
+      signal,
+    );
     const attributes = body.data.attributes;
     return {
       jobId: body.data.id,
@@ -111,7 +127,12 @@ export class KlaviyoCatalog {
     for (const chunk of chunks(ids, lookupBatchSize)) {
       const { body } = await this.client.call(
         'get_catalog_items',
-        () => this.client.catalogs.getCatalogItems({ filter: anyIds(chunk), include: ['variants'], pageSize: lookupBatchSize }),
+        () =>
+          this.client.catalogs.getCatalogItems({
+            filter: anyIds(chunk),
+            include: ['variants'],
+            pageSize: lookupBatchSize,
+          }),
         signal,
       );
       for (const item of body.data) found.set(item.id, { id: item.id, variantIds: variantIdsOf(item) });

@@ -27,7 +27,12 @@ export interface ProfileEvent {
  * Klaviyo's limits for one bulk event create request (spec, bulk_create_events): events per
  * request, payload bytes, bytes of any one string, and properties per event.
  */
-export const eventBulkCreateLimits = { events: 1_000, bytes: 5_000_000, bytesPerString: 100_000, propertiesPerEvent: 400 };
+export const eventBulkCreateLimits = {
+  events: 1_000,
+  bytes: 5_000_000,
+  bytesPerString: 100_000,
+  propertiesPerEvent: 400,
+};
 
 export interface EventBulkCreateOptions {
   /** Recorded without triggering flows (settings.backfillEvents). */
@@ -73,7 +78,8 @@ export function eventsPerProfile(events: ProfileEvent[], backfill: boolean): Eve
  * pointer names the entry or its profile. A repeat left out of the request goes with its twin.
  */
 export function eventIndexesOfPointer(events: ProfileEvent[], pointer: string): number[] {
-  const match = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(?:\/attributes\/events\/data\/(\d+))?(?:\/|$)/.exec(pointer);
+  const match =
+    /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(?:\/attributes\/events\/data\/(\d+))?(?:\/|$)/.exec(pointer);
   if (!match) return [];
   const entry = eventEntries(events, false).positions[Number(match[1])];
   if (!entry) return [];

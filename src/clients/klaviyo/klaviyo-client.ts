@@ -124,7 +124,9 @@ function toPlatformError(operation: string, response: AxiosResponse): PlatformEr
     detail: problem.detail ?? problem.title ?? '',
     pointer: problem.source?.pointer ?? undefined,
   }));
-  const detail = first ? [first.code, first.title, first.source?.pointer].filter(Boolean).join(' ') : `HTTP ${response.status}`;
+  const detail = first
+    ? [first.code, first.title, first.source?.pointer].filter(Boolean).join(' ')
+    : `HTTP ${response.status}`;
   return new PlatformError(
     'klaviyo',
     operation,

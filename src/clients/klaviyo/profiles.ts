@@ -56,7 +56,11 @@ export function profileIndexesOfPointer(pointer: string): number[] {
   return index === undefined ? [] : [Number(index)];
 }
 
-export async function getProfileImportJob(client: KlaviyoClient, jobId: string, signal?: AbortSignal): Promise<ProfileImportJob> {
+export async function getProfileImportJob(
+  client: KlaviyoClient,
+  jobId: string,
+  signal?: AbortSignal,
+): Promise<ProfileImportJob> {
   const { body } = await client.call(
     'get_bulk_import_profiles_job',
     () => client.profiles.getBulkImportProfilesJob(jobId),
@@ -81,7 +85,13 @@ export async function* profileImportErrors(
     );
     for (const error of body.data) {
       const { code, title, detail, source, originalPayload } = error.attributes;
-      yield { code, title, detail, pointer: source?.pointer ?? undefined, externalId: echoedExternalId(originalPayload) };
+      yield {
+        code,
+        title,
+        detail,
+        pointer: source?.pointer ?? undefined,
+        externalId: echoedExternalId(originalPayload),
+      };
     }
     pageCursor = nextPageCursor(body.links?.next);
   } while (pageCursor);

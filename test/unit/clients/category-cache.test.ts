@@ -9,12 +9,19 @@ const ids = Array.from({ length: 12 }, (_, index) => `c${String(index).padStart(
 function categoriesClient(): CommercetoolsClient {
   const fetchPage = async (query: PageQuery) => {
     const after = query.where.map((predicate) => /^id > "(.*)"$/.exec(predicate)?.[1]).find(Boolean);
-    return ids.filter((id) => after === undefined || id > after).slice(0, query.limit).map((id) => ({ id }) as Category);
+    return ids
+      .filter((id) => after === undefined || id > after)
+      .slice(0, query.limit)
+      .map((id) => ({ id }) as Category);
   };
   return { queryPage: () => fetchPage } as unknown as CommercetoolsClient;
 }
 
-async function pagesOf(cache: CategoryCache, range: { afterId?: string; beforeId?: string }, pageSize: number): Promise<string[][]> {
+async function pagesOf(
+  cache: CategoryCache,
+  range: { afterId?: string; beforeId?: string },
+  pageSize: number,
+): Promise<string[][]> {
   const pages: string[][] = [];
   for await (const page of cache.pages(range, pageSize)) pages.push(page.map((category) => category.id));
   return pages;
@@ -22,7 +29,15 @@ async function pagesOf(cache: CategoryCache, range: { afterId?: string; beforeId
 
 describe('CategoryCache.pages', () => {
   it.each([
-    ['every category', {}, [['c00', 'c01', 'c02', 'c03', 'c04'], ['c05', 'c06', 'c07', 'c08', 'c09'], ['c10', 'c11']]],
+    [
+      'every category',
+      {},
+      [
+        ['c00', 'c01', 'c02', 'c03', 'c04'],
+        ['c05', 'c06', 'c07', 'c08', 'c09'],
+        ['c10', 'c11'],
+      ],
+    ],
     ['after a checkpoint, excluding its id', { afterId: 'c08' }, [['c09', 'c10', 'c11']]],
     ['inside a range', { afterId: 'c02', beforeId: 'c05' }, [['c03', 'c04']]],
     ['nothing after the last id', { afterId: 'c11' }, []],

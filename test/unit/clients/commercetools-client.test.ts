@@ -13,7 +13,10 @@ const query: PageQuery = { where: [], sort: 'id asc', limit: 10, withTotal: fals
 const oneAttempt: RetryPolicy = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
 const quickRetries: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 
-function clientFor(url: string, options: { timeoutMs?: number; retryPolicy?: RetryPolicy; clientSecret?: string } = {}) {
+function clientFor(
+  url: string,
+  options: { timeoutMs?: number; retryPolicy?: RetryPolicy; clientSecret?: string } = {},
+) {
   const config: Config['commercetools'] = {
     apiUrl: url,
     authUrl: url,
@@ -26,7 +29,8 @@ function clientFor(url: string, options: { timeoutMs?: number; retryPolicy?: Ret
 }
 
 const isTokenRequest = (request: IncomingMessage) => request.url?.startsWith('/oauth/') ?? false;
-const grantToken = (response: ServerResponse) => answer(response, 200, { access_token: 'token', token_type: 'Bearer', expires_in: 3600 });
+const grantToken = (response: ServerResponse) =>
+  answer(response, 200, { access_token: 'token', token_type: 'Bearer', expires_in: 3600 });
 
 /** A commercetools that grants tokens and hands every customers request to `customers` (its index among them). */
 function commercetools(customers: (response: ServerResponse, index: number) => void): Promise<LocalServer> {
@@ -39,7 +43,8 @@ function commercetools(customers: (response: ServerResponse, index: number) => v
 
 const never = () => undefined;
 const customerPage = (response: ServerResponse) => answer(response, 200, { results: [{ id: 'c1' }] });
-const readCustomers = (client: CommercetoolsClient, signal?: AbortSignal) => client.queryPage('customers', signal)(query);
+const readCustomers = (client: CommercetoolsClient, signal?: AbortSignal) =>
+  client.queryPage('customers', signal)(query);
 
 describe('CommercetoolsClient deadlines', () => {
   let server: LocalServer | undefined;
@@ -97,7 +102,15 @@ describe('CommercetoolsClient deadlines', () => {
 
   describe('a write in flight when the call is stopped', () => {
     const writeLock = (client: CommercetoolsClient, signal: AbortSignal) =>
-      client.call('writeCustomObject', () => client.api.customObjects().post({ body: { container: 'locks', key: 'customers', value: 1 } }).execute(), signal);
+      client.call(
+        'writeCustomObject',
+        () =>
+          client.api
+            .customObjects()
+            .post({ body: { container: 'locks', key: 'customers', value: 1 } })
+            .execute(),
+        signal,
+      );
 
     it('is given a moment to finish, so that its outcome is known', async () => {
       let stopNow: () => void = () => undefined;
@@ -142,7 +155,9 @@ describe('CommercetoolsClient deadlines', () => {
   });
 
   it("reports what kept failing, not the time, when the caller's own deadline passes", async () => {
-    const client = clientFor(await refusingUrl(), { retryPolicy: { maxAttempts: 1_000, baseDelayMs: 20, maxDelayMs: 50 } });
+    const client = clientFor(await refusingUrl(), {
+      retryPolicy: { maxAttempts: 1_000, baseDelayMs: 20, maxDelayMs: 50 },
+    });
     await expect(readCustomers(client, AbortSignal.timeout(300))).rejects.toMatchObject({
       message: 'commercetools queryCustomers failed: connection refused (ECONNREFUSED)',
       code: 'ECONNREFUSED',
@@ -151,7 +166,9 @@ describe('CommercetoolsClient deadlines', () => {
 
   it("says no answer came when the caller's own deadline cuts a hung request", async () => {
     server = await commercetools(never);
-    const failure = await readCustomers(clientFor(server.url, { timeoutMs: 60_000 }), AbortSignal.timeout(300)).catch((error: unknown) => error);
+    const failure = await readCustomers(clientFor(server.url, { timeoutMs: 60_000 }), AbortSignal.timeout(300)).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(PlatformError);
     expect((failure as Error).message).toMatch(/^commercetools queryCustomers failed: no answer within \d+(\.\d)? s$/);
   });
@@ -166,19 +183,39 @@ describe('CommercetoolsClient errors name their cause', () => {
 
   it.each([
     ['refused', 'connection refused (ECONNREFUSED)', async () => refusingUrl()],
-    ['reset', 'connection reset (ECONNRESET)', async () => (server = await startLocalServer((request) => request.socket.resetAndDestroy())).url],
-    ['closed', 'connection closed by the server (UND_ERR_SOCKET)', async () => (server = await startLocalServer((request) => request.socket.destroy())).url],
+    [
+      'reset',
+      'connection reset (ECONNRESET)',
+      async () => (server = await startLocalServer((request) => request.socket.resetAndDestroy())).url,
+    ],
+    [
+      'closed',
+      'connection closed by the server (UND_ERR_SOCKET)',
+      async () => (server = await startLocalServer((request) => request.socket.destroy())).url,
+    ],
     ['to an unknown host', 'host not found (ENOTFOUND)', async () => 'http://no-such-host.invalid'],
   ])('a connection %s', async (_name, cause, url) => {
-    const failure = await readCustomers(clientFor(await url(), { retryPolicy: oneAttempt, timeoutMs: 10_000 })).catch((error: unknown) => error);
+    const failure = await readCustomers(clientFor(await url(), { retryPolicy: oneAttempt, timeoutMs: 10_000 })).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(PlatformError);
-    expect(failure).toMatchObject({ status: undefined, kind: 'retry', message: `commercetools queryCustomers failed: ${cause}` });
+    expect(failure).toMatchObject({
+      status: undefined,
+      kind: 'retry',
+      message: `commercetools queryCustomers failed: ${cause}`,
+    });
   });
 
   it('a refused scope keeps status 400 and the OAuth code, and fails the run rather than records', async () => {
     const message = 'Invalid scopes: view_everything';
     server = await startLocalServer((_request, response) =>
-      answer(response, 400, { statusCode: 400, message, errors: [{ code: 'invalid_scope', message }], error: 'invalid_scope', error_description: message }),
+      answer(response, 400, {
+        statusCode: 400,
+        message,
+        errors: [{ code: 'invalid_scope', message }],
+        error: 'invalid_scope',
+        error_description: message,
+      }),
     );
     await expect(readCustomers(clientFor(server.url))).rejects.toMatchObject({
       status: 400,
@@ -192,7 +229,12 @@ describe('CommercetoolsClient errors name their cause', () => {
   it("an error answer keeps commercetools' code, message and Retry-After", async () => {
     const message = 'Service is temporarily unavailable.';
     server = await commercetools((response) =>
-      answer(response, 503, { statusCode: 503, message, errors: [{ code: 'ServiceUnavailable', message }] }, { 'retry-after': '7' }),
+      answer(
+        response,
+        503,
+        { statusCode: 503, message, errors: [{ code: 'ServiceUnavailable', message }] },
+        { 'retry-after': '7' },
+      ),
     );
     await expect(readCustomers(clientFor(server.url, { retryPolicy: oneAttempt }))).rejects.toMatchObject({
       status: 503,
@@ -237,7 +279,9 @@ describe('CommercetoolsClient against the commercetools sandbox', () => {
 
   it("a missing resource keeps 404 with commercetools' code and message", async () => {
     const client = sandboxClient(sandbox.credentials.secret);
-    const read = client.call('getCustomObject', () => client.api.customObjects().withContainerAndKey({ container: 'nothing', key: 'here' }).get().execute());
+    const read = client.call('getCustomObject', () =>
+      client.api.customObjects().withContainerAndKey({ container: 'nothing', key: 'here' }).get().execute(),
+    );
     await expect(read).rejects.toMatchObject({ status: 404, code: 'ResourceNotFound', kind: 'fatal' });
     await expect(read).rejects.toThrow(/^commercetools getCustomObject failed with 404: ResourceNotFound: \S+/);
   });

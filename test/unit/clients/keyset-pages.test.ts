@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { idListPages, keysetPages, splitIdSpace, type PageQuery } from '../../../src/clients/commercetools/keyset-pages';
+import {
+  idListPages,
+  keysetPages,
+  splitIdSpace,
+  type PageQuery,
+} from '../../../src/clients/commercetools/keyset-pages';
 
 /** A stand-in for a commercetools query endpoint over sorted records, honouring the where clauses keyset paging sends. */
 function queryOver(ids: string[]) {
@@ -11,7 +16,8 @@ function queryOver(ids: string[]) {
     for (const clause of query.where) {
       const comparison = /^id ([<>]) "(.*)"$/.exec(clause);
       const list = /^id in \((.*)\)$/.exec(clause);
-      if (comparison) records = records.filter((id) => (comparison[1] === '>' ? id > comparison[2] : id < comparison[2]));
+      if (comparison)
+        records = records.filter((id) => (comparison[1] === '>' ? id > comparison[2] : id < comparison[2]));
       else if (list) {
         const wanted = new Set(JSON.parse(`[${list[1]}]`) as string[]);
         records = records.filter((id) => wanted.has(id));
@@ -29,16 +35,21 @@ async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
 }
 
 describe('splitIdSpace', () => {
-  it.each([1, 2, 3, 4, 7, 16])('splits the id space into %i disjoint ranges that together hold every id', async (parts) => {
-    const ids = Array.from({ length: 2_000 }, () => randomUUID());
-    const ranges = splitIdSpace(parts);
-    expect(ranges).toHaveLength(parts);
-    const { fetchPage } = queryOver(ids);
-    const perRange = await Promise.all(ranges.map((range) => collect(keysetPages(fetchPage, range, { pageSize: 97 }))));
-    const read = perRange.flat().map((record) => record.id);
-    expect(read).toHaveLength(ids.length);
-    expect(new Set(read)).toEqual(new Set(ids));
-  });
+  it.each([1, 2, 3, 4, 7, 16])(
+    'splits the id space into %i disjoint ranges that together hold every id',
+    async (parts) => {
+      const ids = Array.from({ length: 2_000 }, () => randomUUID());
+      const ranges = splitIdSpace(parts);
+      expect(ranges).toHaveLength(parts);
+      const { fetchPage } = queryOver(ids);
+      const perRange = await Promise.all(
+        ranges.map((range) => collect(keysetPages(fetchPage, range, { pageSize: 97 }))),
+      );
+      const read = perRange.flat().map((record) => record.id);
+      expect(read).toHaveLength(ids.length);
+      expect(new Set(read)).toEqual(new Set(ids));
+    },
+  );
 });
 
 describe('keysetPages', () => {

@@ -9,7 +9,10 @@ import { answer, eventually, refusingUrl, startLocalServer, type LocalServer } f
 
 const quickRetries: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 
-function clientFor(apiUrl: string, options: { timeoutMs?: number; retryPolicy?: RetryPolicy; apiKey?: string; logLines?: string[] } = {}) {
+function clientFor(
+  apiUrl: string,
+  options: { timeoutMs?: number; retryPolicy?: RetryPolicy; apiKey?: string; logLines?: string[] } = {},
+) {
   const logLines = options.logLines;
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -27,11 +30,21 @@ function clientFor(apiUrl: string, options: { timeoutMs?: number; retryPolicy?: 
   });
 }
 
-const getProfiles = (client: KlaviyoClient, signal?: AbortSignal) => client.call('get_profiles', () => client.profiles.getProfiles(), signal);
+const getProfiles = (client: KlaviyoClient, signal?: AbortSignal) =>
+  client.call('get_profiles', () => client.profiles.getProfiles(), signal);
 const never = () => undefined;
 const noProfiles = (response: ServerResponse) => answer(response, 200, { data: [], links: {} });
 const throttled = (response: ServerResponse) =>
-  answer(response, 429, { errors: [{ id: 'e', status: 429, code: 'throttled', title: 'Request was throttled.', detail: 'Try again later.' }] }, { 'retry-after': '60' });
+  answer(
+    response,
+    429,
+    {
+      errors: [
+        { id: 'e', status: 429, code: 'throttled', title: 'Request was throttled.', detail: 'Try again later.' },
+      ],
+    },
+    { 'retry-after': '60' },
+  );
 
 describe('KlaviyoClient deadlines and stops', () => {
   let server: LocalServer | undefined;
@@ -51,7 +64,12 @@ describe('KlaviyoClient deadlines and stops', () => {
     server = await startLocalServer(never);
     const failure = await getProfiles(clientFor(server.url)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PlatformError);
-    expect(failure).toMatchObject({ status: undefined, code: 'timeout', kind: 'retry', message: 'klaviyo get_profiles failed: no answer within 0.2 s' });
+    expect(failure).toMatchObject({
+      status: undefined,
+      code: 'timeout',
+      kind: 'retry',
+      message: 'klaviyo get_profiles failed: no answer within 0.2 s',
+    });
     expect(server.paths).toHaveLength(3);
   });
 
@@ -74,13 +92,19 @@ describe('KlaviyoClient deadlines and stops', () => {
     const stopped = new Promise<void>((resolve) => (stopNow = resolve));
     server = await startLocalServer((_request, response) => {
       stopNow();
-      setTimeout(() => answer(response, 202, { data: { type: 'profile-bulk-import-job', id: 'job-1', attributes: {} } }), 300);
+      setTimeout(
+        () => answer(response, 202, { data: { type: 'profile-bulk-import-job', id: 'job-1', attributes: {} } }),
+        300,
+      );
     });
     const client = clientFor(server.url, { timeoutMs: 60_000 });
     const stop = new AbortController();
     const write = client.call(
       'bulk_import_profiles',
-      () => client.profiles.bulkImportProfiles({ data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: [] } } } }),
+      () =>
+        client.profiles.bulkImportProfiles({
+          data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: [] } } },
+        }),
       stop.signal,
     );
     await stopped;
@@ -100,7 +124,7 @@ describe('KlaviyoClient deadlines and stops', () => {
     expect(server.paths).toHaveLength(1);
   });
 
-  it("answers a caller whose own deadline passes during Retry-After with the 429 it waited for", async () => {
+  it('answers a caller whose own deadline passes during Retry-After with the 429 it waited for', async () => {
     server = await startLocalServer((_request, response) => throttled(response));
     await expect(getProfiles(clientFor(server.url), AbortSignal.timeout(300))).rejects.toMatchObject({
       status: 429,
@@ -119,14 +143,22 @@ describe('KlaviyoClient errors name their cause', () => {
 
   it.each([
     ['refused', 'connection refused (ECONNREFUSED)', async () => refusingUrl()],
-    ['reset', 'connection reset (ECONNRESET)', async () => (server = await startLocalServer((request) => request.socket.resetAndDestroy())).url],
+    [
+      'reset',
+      'connection reset (ECONNRESET)',
+      async () => (server = await startLocalServer((request) => request.socket.resetAndDestroy())).url,
+    ],
     ['to an unknown host', 'host not found (ENOTFOUND)', async () => 'http://no-such-host.invalid'],
   ])('a connection %s', async (_name, cause, url) => {
-    const failure = await getProfiles(clientFor(await url(), { retryPolicy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, timeoutMs: 10_000 })).catch(
-      (error: unknown) => error,
-    );
+    const failure = await getProfiles(
+      clientFor(await url(), { retryPolicy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, timeoutMs: 10_000 }),
+    ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PlatformError);
-    expect(failure).toMatchObject({ status: undefined, kind: 'retry', message: `klaviyo get_profiles failed: ${cause}` });
+    expect(failure).toMatchObject({
+      status: undefined,
+      kind: 'retry',
+      message: `klaviyo get_profiles failed: ${cause}`,
+    });
   });
 
   describe('against the Klaviyo emulator', () => {
@@ -137,11 +169,15 @@ describe('KlaviyoClient errors name their cause', () => {
     afterAll(() => emulator.close());
 
     it('answers through the deadline-bound session', async () => {
-      await expect(getProfiles(clientFor(emulator.url, { timeoutMs: 10_000 }))).resolves.toMatchObject({ body: { data: [] } });
+      await expect(getProfiles(clientFor(emulator.url, { timeoutMs: 10_000 }))).resolves.toMatchObject({
+        body: { data: [] },
+      });
     });
 
     it("a wrong key keeps 401 and Klaviyo's code, and is not retried", async () => {
-      const failure = await getProfiles(clientFor(emulator.url, { apiKey: 'pk_wrong', timeoutMs: 10_000 })).catch((error: unknown) => error);
+      const failure = await getProfiles(clientFor(emulator.url, { apiKey: 'pk_wrong', timeoutMs: 10_000 })).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(PlatformError);
       expect(failure).toMatchObject({ status: 401, code: 'authentication_failed', kind: 'fatal' });
     });

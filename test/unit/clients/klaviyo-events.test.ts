@@ -1,5 +1,11 @@
 import { ObjectSerializer } from 'klaviyo-api';
-import { eventIndexesOfPointer, eventLimitViolation, eventsPerProfile, type OrderEvent, type ProfileEvent } from '../../../src/clients/klaviyo/events';
+import {
+  eventIndexesOfPointer,
+  eventLimitViolation,
+  eventsPerProfile,
+  type OrderEvent,
+  type ProfileEvent,
+} from '../../../src/clients/klaviyo/events';
 
 const event = (uniqueId: string, properties: Record<string, unknown> = {}): OrderEvent => ({
   metricName: 'Placed Order',
@@ -56,7 +62,12 @@ describe('eventsPerProfile', () => {
       true,
     );
     expect(
-      entries.map((entry) => entry.attributes.events.data.map(({ attributes }) => [attributes.metric.data.attributes.name, attributes.properties])),
+      entries.map((entry) =>
+        entry.attributes.events.data.map(({ attributes }) => [
+          attributes.metric.data.attributes.name,
+          attributes.properties,
+        ]),
+      ),
     ).toStrictEqual([
       [
         ['Placed Order', { first: true }],
@@ -71,7 +82,11 @@ describe('eventsPerProfile', () => {
     const body = {
       data: {
         type: 'event-bulk-create-job',
-        attributes: { eventsBulkCreate: { data: eventsPerProfile([{ profile: { email: 'ann@example.com' }, event: event('o-1', properties) }], true) } },
+        attributes: {
+          eventsBulkCreate: {
+            data: eventsPerProfile([{ profile: { email: 'ann@example.com' }, event: event('o-1', properties) }], true),
+          },
+        },
       },
     };
 
@@ -142,14 +157,24 @@ describe('eventLimitViolation', () => {
 
   it.each<[string, OrderEvent, number, string | undefined]>([
     ['an ordinary event', event('o-1', { orderNumber: 'A-1' }), 500, undefined],
-    ['an event larger than a request may be', event('o-1'), 4_500_001, 'event of 4500001 bytes is larger than a request may be'],
+    [
+      'an event larger than a request may be',
+      event('o-1'),
+      4_500_001,
+      'event of 4500001 bytes is larger than a request may be',
+    ],
     [
       'an event with more than 400 properties',
       event('o-1', Object.fromEntries(Array.from({ length: 401 }, (_, index) => [`p${index}`, index]))),
       10_000,
       "event has 401 properties, more than Klaviyo's 400",
     ],
-    ['exactly 400 properties', event('o-1', Object.fromEntries(Array.from({ length: 400 }, (_, index) => [`p${index}`, index]))), 10_000, undefined],
+    [
+      'exactly 400 properties',
+      event('o-1', Object.fromEntries(Array.from({ length: 400 }, (_, index) => [`p${index}`, index]))),
+      10_000,
+      undefined,
+    ],
     [
       'a string over 100 KB deep inside the properties',
       event('o-1', { lineItems: [{ custom: { fields: { note: 'x'.repeat(100_001) } } }] }),
@@ -158,7 +183,12 @@ describe('eventLimitViolation', () => {
     ],
     ['a string of exactly 100 KB', event('o-1', { note: 'x'.repeat(100_000) }), 110_000, undefined],
     // Klaviyo counts bytes, not characters: 50,001 two-byte characters are over the limit.
-    ['a multi-byte string over 100 KB', event('o-1', { note: 'é'.repeat(50_001) }), 110_000, "a property string of 100002 bytes is longer than Klaviyo's 100000"],
+    [
+      'a multi-byte string over 100 KB',
+      event('o-1', { note: 'é'.repeat(50_001) }),
+      110_000,
+      "a property string of 100002 bytes is longer than Klaviyo's 100000",
+    ],
   ])('%s', (_case, candidate, bytes, expected) => {
     expect(eventLimitViolation(candidate, bytes, maxBytes)).toBe(expected);
   });

@@ -26,7 +26,9 @@ describe('loadMappingSettings', () => {
 
   it('merges a partial file over the defaults', () => {
     const settings = loadMappingSettings(
-      settingsFile('{"metrics":{"placedOrder":"Order Placed"},"orderFields":{"exclude":["lineItems"]},"backfillEvents":false}'),
+      settingsFile(
+        '{"metrics":{"placedOrder":"Order Placed"},"orderFields":{"exclude":["lineItems"]},"backfillEvents":false}',
+      ),
     );
     expect(settings.metrics.placedOrder).toBe('Order Placed');
     expect(settings.metrics.orderedProduct).toBe('Ordered Product');

@@ -11,7 +11,12 @@ function deferred() {
 const accepted = (items: unknown[]): ItemFailure[] => items.map(() => undefined);
 
 /** Adds the item and settles one unit of `ticket` once it is answered, as the importers do. */
-async function addToPage<T>(sender: BatchSender<T>, tracker: CommitTracker, item: T, ticket: PageTicket): Promise<void> {
+async function addToPage<T>(
+  sender: BatchSender<T>,
+  tracker: CommitTracker,
+  item: T,
+  ticket: PageTicket,
+): Promise<void> {
   settleWhenAnswered(await sender.add(item), tracker, ticket, () => undefined);
 }
 
@@ -28,10 +33,13 @@ describe('BatchSender', () => {
   it('cuts batches at the item limit and at the byte limit', async () => {
     const tracker = new CommitTracker([{}], () => undefined);
     const sent: string[][] = [];
-    const sender = new BatchSender<string>({ maxItems: 3, maxBytes: 10, concurrency: 1, sizeOf: (item) => item.length }, async (batch) => {
-      sent.push(batch);
-      return accepted(batch);
-    });
+    const sender = new BatchSender<string>(
+      { maxItems: 3, maxBytes: 10, concurrency: 1, sizeOf: (item) => item.length },
+      async (batch) => {
+        sent.push(batch);
+        return accepted(batch);
+      },
+    );
     const ticket = tracker.openPage(0, 'z', 6);
     for (const item of ['a', 'b', 'c', 'd', 'eeeeeeee', 'ff']) await addToPage(sender, tracker, item, ticket);
     await sender.flush();
@@ -45,13 +53,16 @@ describe('BatchSender', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let call = 0;
-    const sender = new BatchSender<number>({ maxItems: 1, maxBytes: 100, concurrency: 1, sizeOf: () => 1 }, async (batch) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await gates[call++].promise;
-      inFlight--;
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 1, maxBytes: 100, concurrency: 1, sizeOf: () => 1 },
+      async (batch) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await gates[call++].promise;
+        inFlight--;
+        return accepted(batch);
+      },
+    );
     const page = tracker.openPage(0, 'p', 2);
     await addToPage(sender, tracker, 1, page);
     const secondAdd = addToPage(sender, tracker, 2, page);
@@ -67,10 +78,13 @@ describe('BatchSender', () => {
 
   it('stops after a request fails for good: nothing after it commits and the failure surfaces', async () => {
     const tracker = new CommitTracker([{}], () => undefined);
-    const sender = new BatchSender<number>({ maxItems: 1, maxBytes: 100, concurrency: 2, sizeOf: () => 1 }, async (batch) => {
-      if (batch[0] === 1) throw new Error('Klaviyo refused');
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 1, maxBytes: 100, concurrency: 2, sizeOf: () => 1 },
+      async (batch) => {
+        if (batch[0] === 1) throw new Error('Klaviyo refused');
+        return accepted(batch);
+      },
+    );
     const first = tracker.openPage(0, 'a', 1);
     await addToPage(sender, tracker, 1, first);
     await expect(sender.flush()).rejects.toThrow('Klaviyo refused');
@@ -82,11 +96,14 @@ describe('BatchSender', () => {
     const tracker = new CommitTracker([{}], () => undefined);
     const sizes: number[] = [];
     let release = deferred();
-    const sender = new BatchSender<number>({ maxItems: 10, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 }, async (batch) => {
-      sizes.push(batch.length);
-      await release.promise;
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 10, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
+      async (batch) => {
+        sizes.push(batch.length);
+        await release.promise;
+        return accepted(batch);
+      },
+    );
     const ticket = tracker.openPage(0, 'p', 4 * 25);
     // Four readers adding at once, as the orders and customers importers do.
     const readers = [0, 1, 2, 3].map(async (reader) => {
@@ -105,15 +122,18 @@ describe('BatchSender', () => {
 
   it('answers each item with its own outcome, and a refused item still settles its page after its failure is counted', async () => {
     const tracker = new CommitTracker([{}], () => undefined);
-    const sender = new BatchSender<string>({ maxItems: 10, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 }, async (batch) =>
-      batch.map((item) => (item.startsWith('bad') ? `refused ${item}` : undefined)),
+    const sender = new BatchSender<string>(
+      { maxItems: 10, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
+      async (batch) => batch.map((item) => (item.startsWith('bad') ? `refused ${item}` : undefined)),
     );
     const ticket = tracker.openPage(0, 'p', 3);
     const counted: string[] = [];
     const outcomes = [];
     for (const item of ['a', 'bad-b', 'c']) {
       const added = await sender.add(item);
-      settleWhenAnswered(added, tracker, ticket, (reason) => counted.push(`${reason} before settle: ${ticket.pending}`));
+      settleWhenAnswered(added, tracker, ticket, (reason) =>
+        counted.push(`${reason} before settle: ${ticket.pending}`),
+      );
       outcomes.push(added.outcome);
     }
     await sender.flush();
@@ -124,10 +144,13 @@ describe('BatchSender', () => {
 
   it('makes `add` wait while every request is in flight and the batch is full (backpressure)', async () => {
     const gate = deferred();
-    const sender = new BatchSender<number>({ maxItems: 2, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 }, async (batch) => {
-      await gate.promise;
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 2, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
+      async (batch) => {
+        await gate.promise;
+        return accepted(batch);
+      },
+    );
     // The first two go out at once; the next two fill the batch; the fifth has no room.
     for (const item of [1, 2, 3, 4]) await sender.add(item);
     let fifthTaken = false;
@@ -144,10 +167,13 @@ describe('BatchSender', () => {
     const outage = new Error('Klaviyo out of reach');
     const onStop = jest.fn();
     const gate = deferred();
-    const sender = new BatchSender<number>({ maxItems: 2, maxBytes: 1_000, concurrency: 2, sizeOf: () => 1, onStop }, async () => {
-      await gate.promise;
-      throw outage;
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 2, maxBytes: 1_000, concurrency: 2, sizeOf: () => 1, onStop },
+      async () => {
+        await gate.promise;
+        throw outage;
+      },
+    );
     const inRequest = [await sender.add(1), await sender.add(2)];
     const gathered = await sender.add(3);
     gate.resolve();
@@ -161,11 +187,14 @@ describe('BatchSender', () => {
   it('drains the requests in flight without sending what is gathered', async () => {
     const sent: number[][] = [];
     const gate = deferred();
-    const sender = new BatchSender<number>({ maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 }, async (batch) => {
-      sent.push(batch);
-      await gate.promise;
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
+      async (batch) => {
+        sent.push(batch);
+        await gate.promise;
+        return accepted(batch);
+      },
+    );
     const first = await sender.add(1);
     // Gathered behind the full request: draining leaves it.
     await sender.add(2);
@@ -181,10 +210,13 @@ describe('BatchSender', () => {
 
   it('sends a batch that is not full once it lingered, with no flush', async () => {
     const sent: number[][] = [];
-    const sender = new BatchSender<number>({ maxItems: 100, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1, lingerMs: 10 }, async (batch) => {
-      sent.push(batch);
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 100, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1, lingerMs: 10 },
+      async (batch) => {
+        sent.push(batch);
+        return accepted(batch);
+      },
+    );
     const added = [await sender.add(1), await sender.add(2)];
     await expect(Promise.all(added.map((each) => each.outcome))).resolves.toEqual([undefined, undefined]);
     expect(sent).toEqual([[1, 2]]);
@@ -193,11 +225,14 @@ describe('BatchSender', () => {
   it('sends a lingering batch once a request in flight makes room', async () => {
     const sent: number[][] = [];
     const gate = deferred();
-    const sender = new BatchSender<number>({ maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1, lingerMs: 10 }, async (batch) => {
-      sent.push(batch);
-      if (batch[0] === 1) await gate.promise;
-      return accepted(batch);
-    });
+    const sender = new BatchSender<number>(
+      { maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1, lingerMs: 10 },
+      async (batch) => {
+        sent.push(batch);
+        if (batch[0] === 1) await gate.promise;
+        return accepted(batch);
+      },
+    );
     await sender.add(1);
     const second = await sender.add(2);
     await until(() => sent.length === 1);

@@ -35,10 +35,14 @@ describe('CommitTracker with page counts', () => {
   it('carries the counts of a page read into its ticket and commits them, in read order, with the page', () => {
     const committed: string[] = [];
     const progress = new RunProgress();
-    const tracker = new CommitTracker([{}], () => undefined, (page) => {
-      committed.push(page.lastId);
-      progress.commit(page);
-    });
+    const tracker = new CommitTracker(
+      [{}],
+      () => undefined,
+      (page) => {
+        committed.push(page.lastId);
+        progress.commit(page);
+      },
+    );
     progress.read(3, tracker.beginPage(0));
     const first = tracker.openPage(0, 'a3', 3);
     progress.read(2, tracker.beginPage(0));

@@ -18,7 +18,10 @@ describe('ImportLocks', () => {
     const first = await new ImportLocks(store, 'instance-a', ttlMs).acquire('customers', 'run-a');
     const second = await new ImportLocks(store, 'instance-b', ttlMs).acquire('customers', 'run-b');
     expect(first.acquired).toBe(true);
-    expect(second).toMatchObject({ acquired: false, holder: { kind: 'run', value: { owner: 'instance-a', runId: 'run-a' } } });
+    expect(second).toMatchObject({
+      acquired: false,
+      holder: { kind: 'run', value: { owner: 'instance-a', runId: 'run-a' } },
+    });
   });
 
   it('takes over an expired lock, and never the original module\'s "1"', async () => {

@@ -32,7 +32,9 @@ type Behaviour = (run: ImportRun) => Promise<void>;
 
 /** Waits until the run is aborted, then returns as an importer does once its requests in flight are done. */
 const untilAborted: Behaviour = (run) =>
-  new Promise((resolve) => (run.signal.aborted ? resolve() : run.signal.addEventListener('abort', () => resolve(), { once: true })));
+  new Promise((resolve) =>
+    run.signal.aborted ? resolve() : run.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
 /** Reads and sends `pages` pages of `size` records in one range, committing each as it goes. */
 function pagesOf(pages: number, size: number): Behaviour {
@@ -73,7 +75,12 @@ function setup(behaviour: Behaviour, options: { store?: MemoryStore; owner?: str
   const locks = new ImportLocks(store, options.owner ?? 'instance-a', ttlMs);
   // The tests run the customers import; the others are there because the engine runs every type.
   const idle = (type: ImportType) => new FakeImporter(untilAborted, type);
-  const importers = { customers: importer, orders: idle('orders'), categories: idle('categories'), products: idle('products') };
+  const importers = {
+    customers: importer,
+    orders: idle('orders'),
+    categories: idle('categories'),
+    products: idle('products'),
+  };
   const engine = new JobEngine({ importers, locks, checkpoints: new CheckpointStore(store), logger, timing });
   return { store, engine, importer, logLines };
 }
@@ -92,7 +99,12 @@ async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean)
 const ended = (status: RunStatus) => ['completed', 'failed', 'stopped', 'interrupted'].includes(status.state);
 
 function liveLock(owner: string, runId: string, expiresInMs = 60_000): LockValue {
-  return { owner, runId, startedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + expiresInMs).toISOString() };
+  return {
+    owner,
+    runId,
+    startedAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+  };
 }
 
 function savedCheckpoint(runId: string, state: Checkpoint['state']): Checkpoint {
@@ -135,7 +147,10 @@ describe('JobEngine', () => {
         }
       };
       const { runId } = await engine.start('customers', { mode: 'all' });
-      await until(() => store.writesTo(lockContainer), (writes) => writes >= 8);
+      await until(
+        () => store.writesTo(lockContainer),
+        (writes) => writes >= 8,
+      );
       expect(mostInFlight).toBe(1);
       expect((await engine.status('customers')).state).toBe('running');
       expect(store.value<LockValue>(lockContainer, lockKey)).toMatchObject({ runId });
@@ -146,7 +161,10 @@ describe('JobEngine', () => {
       const { runId } = await engine.start('customers', { mode: 'all' });
       const writesBefore = store.writesTo(lockContainer);
       store.loseNextAnswer(lockContainer);
-      await until(() => store.writesTo(lockContainer), (writes) => writes >= writesBefore + 4);
+      await until(
+        () => store.writesTo(lockContainer),
+        (writes) => writes >= writesBefore + 4,
+      );
       expect(await engine.status('customers')).toMatchObject({ state: 'running', runId });
       expect(store.value<LockValue>(lockContainer, lockKey)).toMatchObject({ runId });
     });
@@ -162,7 +180,10 @@ describe('JobEngine', () => {
         }
       };
       const writesBefore = store.writesTo(lockContainer);
-      await until(() => store.writesTo(lockContainer), (writes) => refusals === 3 && writes > writesBefore);
+      await until(
+        () => store.writesTo(lockContainer),
+        (writes) => refusals === 3 && writes > writesBefore,
+      );
       expect(await engine.status('customers')).toMatchObject({ state: 'running', runId });
       expect(logLines.filter((line) => line.message === 'Lock heartbeat failed, trying again soon')).toHaveLength(3);
     });
@@ -198,7 +219,10 @@ describe('JobEngine', () => {
         }),
       );
       await engine.start('customers', { mode: 'all' });
-      await until(() => store.value<Checkpoint>(checkpointContainer, 'customers'), (checkpoint) => checkpoint?.counters.read === 10);
+      await until(
+        () => store.value<Checkpoint>(checkpointContainer, 'customers'),
+        (checkpoint) => checkpoint?.counters.read === 10,
+      );
       await new CheckpointStore(store).save(savedCheckpoint('run-b', 'running'));
       release();
       const status = await until(() => engine.status('customers'), ended);
@@ -220,17 +244,23 @@ describe('JobEngine', () => {
 
       store.fault = undefined;
       await engine.start('customers', { mode: 'all' });
-      expect(await until(() => engine.status('customers'), ended)).toMatchObject({ state: 'completed', counters: { read: 30, sent: 30 } });
+      expect(await until(() => engine.status('customers'), ended)).toMatchObject({
+        state: 'completed',
+        counters: { read: 30, sent: 30 },
+      });
     });
 
-    it('fails the run with the importer\'s reason when the importer throws, and releases the lock', async () => {
+    it("fails the run with the importer's reason when the importer throws, and releases the lock", async () => {
       const { engine, store } = track(
         setup(async () => {
           throw new Error('mapping exploded');
         }),
       );
       await engine.start('customers', { mode: 'all' });
-      expect(await until(() => engine.status('customers'), ended)).toMatchObject({ state: 'failed', error: 'mapping exploded' });
+      expect(await until(() => engine.status('customers'), ended)).toMatchObject({
+        state: 'failed',
+        error: 'mapping exploded',
+      });
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
       expect(store.value<Checkpoint>(checkpointContainer, 'customers')).toMatchObject({ state: 'failed' });
     });
@@ -239,7 +269,10 @@ describe('JobEngine', () => {
       let failNext = true;
       const { engine, store, logLines } = track(setup(pagesOf(6, 5)));
       store.fault = (call) => {
-        const isProgressWrite = call.container === checkpointContainer && call.operation === 'write' && store.writesTo(checkpointContainer) > 1;
+        const isProgressWrite =
+          call.container === checkpointContainer &&
+          call.operation === 'write' &&
+          store.writesTo(checkpointContainer) > 1;
         if (isProgressWrite && failNext) {
           failNext = false;
           unreachable(call);
@@ -247,7 +280,11 @@ describe('JobEngine', () => {
       };
       await engine.start('customers', { mode: 'all' });
       await until(() => engine.status('customers'), ended);
-      expect(logLines.some((line) => line.severity === 'WARNING' && String(line.message).startsWith('Could not save the checkpoint'))).toBe(true);
+      expect(
+        logLines.some(
+          (line) => line.severity === 'WARNING' && String(line.message).startsWith('Could not save the checkpoint'),
+        ),
+      ).toBe(true);
       expect(store.value<Checkpoint>(checkpointContainer, 'customers')).toMatchObject({
         state: 'completed',
         ranges: [{ afterId: 'id-0006' }],
@@ -261,22 +298,24 @@ describe('JobEngine', () => {
       store.fault = (call, signal) => (commercetoolsDown ? hang(call, signal) : undefined);
       const seen: RunStatus[] = [];
       await engine.start('customers', { mode: 'all' });
-      await until(() => store.value<Checkpoint>(checkpointContainer, 'customers'), (checkpoint) => checkpoint?.counters.read === 5);
-      commercetoolsDown = true;
-      const status = await until(
-        async () => {
-          const current = await engine.status('customers');
-          seen.push(current);
-          return current;
-        },
-        ended,
+      await until(
+        () => store.value<Checkpoint>(checkpointContainer, 'customers'),
+        (checkpoint) => checkpoint?.counters.read === 5,
       );
+      commercetoolsDown = true;
+      const status = await until(async () => {
+        const current = await engine.status('customers');
+        seen.push(current);
+        return current;
+      }, ended);
       expect(status.state).toBe('completed');
       expect(status.warnings).toEqual([
         expect.stringContaining('the final checkpoint could not be saved'),
         expect.stringContaining('it expires by itself'),
       ]);
-      expect(seen.filter((each) => each.finishedAt !== undefined && ['running', 'stopping'].includes(each.state))).toEqual([]);
+      expect(
+        seen.filter((each) => each.finishedAt !== undefined && ['running', 'stopping'].includes(each.state)),
+      ).toEqual([]);
     });
 
     it('ends a stopped run whose importer does not wind down', async () => {
@@ -312,7 +351,9 @@ describe('JobEngine', () => {
 
     it('gives the lock back when a resume finds nothing to resume', async () => {
       const { engine, store } = track(setup(untilAborted));
-      await expect(engine.start('customers', { mode: 'resume' })).rejects.toMatchObject({ reason: 'nothing-to-resume' });
+      await expect(engine.start('customers', { mode: 'resume' })).rejects.toMatchObject({
+        reason: 'nothing-to-resume',
+      });
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
     });
   });
@@ -324,7 +365,11 @@ describe('JobEngine', () => {
       const askedAt = Date.now();
       const status = await engine.status('customers');
       expect(Date.now() - askedAt).toBeLessThan(3_000);
-      expect(status).toMatchObject({ state: 'unknown', unavailable: ['lock', 'checkpoint'], unavailableReason: expect.stringContaining('no answer') });
+      expect(status).toMatchObject({
+        state: 'unknown',
+        unavailable: ['lock', 'checkpoint'],
+        unavailableReason: expect.stringContaining('no answer'),
+      });
     });
 
     it("still shows this instance's failed run and its error while commercetools is down", async () => {
@@ -348,7 +393,12 @@ describe('JobEngine', () => {
       const { engine, store } = track(setup(untilAborted));
       store.put(checkpointContainer, 'customers', savedCheckpoint('run-b', 'running'));
       store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b'));
-      expect(await engine.status('customers')).toMatchObject({ state: 'running', runId: 'run-b', runningOn: 'instance-b', lock: { live: true } });
+      expect(await engine.status('customers')).toMatchObject({
+        state: 'running',
+        runId: 'run-b',
+        runningOn: 'instance-b',
+        lock: { live: true },
+      });
 
       store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b', -1_000));
       const stale = await engine.status('customers');
@@ -360,7 +410,11 @@ describe('JobEngine', () => {
       const { engine, store } = track(setup(untilAborted));
       store.put(checkpointContainer, 'customers', savedCheckpoint('run-old', 'completed'));
       store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b'));
-      expect(await engine.status('customers')).toMatchObject({ state: 'running', runId: 'run-b', runningOn: 'instance-b' });
+      expect(await engine.status('customers')).toMatchObject({
+        state: 'running',
+        runId: 'run-b',
+        runningOn: 'instance-b',
+      });
     });
   });
 
@@ -370,7 +424,10 @@ describe('JobEngine', () => {
       store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b'));
       const refused = engine.clearLock('customers');
       await expect(refused).rejects.toBeInstanceOf(EngineRefusal);
-      await expect(refused).rejects.toMatchObject({ reason: 'locked', details: { lock: { owner: 'instance-b', live: true } } });
+      await expect(refused).rejects.toMatchObject({
+        reason: 'locked',
+        details: { lock: { owner: 'instance-b', live: true } },
+      });
       expect(store.value(lockContainer, lockKey)).toMatchObject({ owner: 'instance-b', runId: 'run-b' });
       expect(await engine.clearLock('customers', { force: true })).toBe(true);
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
@@ -390,7 +447,10 @@ describe('JobEngine', () => {
         }),
       );
       await engine.start('customers', { mode: 'all' });
-      await until(() => engine.status('customers'), (status) => status.counters?.read === 30);
+      await until(
+        () => engine.status('customers'),
+        (status) => status.counters?.read === 30,
+      );
       engine.stop('customers');
       const stopped = await until(() => engine.status('customers'), ended);
       expect(stopped.counters).toMatchObject({ read: 30, sent: 30 });
@@ -404,7 +464,12 @@ describe('JobEngine', () => {
       await engine.start('customers', { mode: 'resume' });
       const done = await until(() => engine.status('customers'), ended);
       expect(importer.runs[1].ranges).toEqual([{ afterId: 'id-0002' }]);
-      expect(done).toMatchObject({ state: 'completed', mode: 'resume', resumes: 'all', counters: { read: 30, sent: 30 } });
+      expect(done).toMatchObject({
+        state: 'completed',
+        mode: 'resume',
+        resumes: 'all',
+        counters: { read: 30, sent: 30 },
+      });
     });
 
     it('writes the checkpoint as the position moves, one write at a time, ending at the last position', async () => {
@@ -428,13 +493,15 @@ describe('JobEngine', () => {
       await until(() => engine.status('customers'), ended);
       expect(mostInFlight).toBe(1);
       // Writes followed the position while the run went on, not only at its end.
-      expect(new Set(positions.filter((position) => position !== undefined && position !== 'id-0020')).size).toBeGreaterThan(1);
+      expect(
+        new Set(positions.filter((position) => position !== undefined && position !== 'id-0020')).size,
+      ).toBeGreaterThan(1);
       expect(store.value<Checkpoint>(checkpointContainer, 'customers')!.ranges).toEqual([{ afterId: 'id-0020' }]);
     });
   });
 
   describe('auto-resume', () => {
-    it('waits for the crashed run\'s lock to expire, then resumes it', async () => {
+    it("waits for the crashed run's lock to expire, then resumes it", async () => {
       const { engine, store, importer } = track(setup(pagesOf(1, 10)));
       const lock = liveLock('crashed-instance', 'run-crashed', 300);
       store.put(checkpointContainer, 'customers', savedCheckpoint('run-crashed', 'running'));
@@ -448,7 +515,11 @@ describe('JobEngine', () => {
       expect(await engine.resumeInterrupted()).toEqual(['customers']);
       expect(resumedAt).toBeGreaterThanOrEqual(Date.parse(lock.expiresAt));
       expect(importer.runs[0].ranges).toEqual([{ afterId: 'id-0002' }]);
-      expect(await until(() => engine.status('customers'), ended)).toMatchObject({ state: 'completed', mode: 'resume', resumes: 'all' });
+      expect(await until(() => engine.status('customers'), ended)).toMatchObject({
+        state: 'completed',
+        mode: 'resume',
+        resumes: 'all',
+      });
     });
 
     it('keeps trying while commercetools cannot be reached', async () => {
@@ -470,7 +541,10 @@ describe('JobEngine', () => {
       store.put(checkpointContainer, 'customers', savedCheckpoint('run-crashed', 'running'));
       store.put(lockContainer, lockKey, liveLock('crashed-instance', 'run-crashed', 200));
       const resuming = engine.resumeInterrupted();
-      await until(() => store.calls.filter((call) => call.container === lockContainer).length, (calls) => calls > 0);
+      await until(
+        () => store.calls.filter((call) => call.container === lockContainer).length,
+        (calls) => calls > 0,
+      );
       // While this one waits for the lock to expire, another instance takes it over and writes its own checkpoint.
       store.put(lockContainer, lockKey, liveLock('instance-b', 'run-b'));
       store.put(checkpointContainer, 'customers', savedCheckpoint('run-b', 'running'));
@@ -480,7 +554,10 @@ describe('JobEngine', () => {
       otherStore.put(checkpointContainer, 'customers', savedCheckpoint('run-crashed', 'running'));
       otherStore.put(lockContainer, lockKey, liveLock('crashed-instance', 'run-crashed', 60_000));
       const stillWaiting = waiting.resumeInterrupted();
-      await until(() => otherStore.calls.filter((call) => call.container === lockContainer).length, (calls) => calls > 0);
+      await until(
+        () => otherStore.calls.filter((call) => call.container === lockContainer).length,
+        (calls) => calls > 0,
+      );
       await waiting.shutdown(1_000);
       expect(await stillWaiting).toEqual([]);
     });

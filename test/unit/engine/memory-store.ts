@@ -46,10 +46,18 @@ export class MemoryStore implements VersionedStore {
   }
 
   async get<T>(container: string, key: string, signal?: AbortSignal): Promise<StoredObject<T> | undefined> {
-    return this.answer({ operation: 'get', container, key }, signal, () => structuredClone(this.objects.get(`${container}/${key}`) as StoredObject<T> | undefined));
+    return this.answer({ operation: 'get', container, key }, signal, () =>
+      structuredClone(this.objects.get(`${container}/${key}`) as StoredObject<T> | undefined),
+    );
   }
 
-  async write<T>(container: string, key: string, value: T, expectedVersion?: number, signal?: AbortSignal): Promise<StoredObject<T> | undefined> {
+  async write<T>(
+    container: string,
+    key: string,
+    value: T,
+    expectedVersion?: number,
+    signal?: AbortSignal,
+  ): Promise<StoredObject<T> | undefined> {
     return this.answer({ operation: 'write', container, key }, signal, () => {
       const apply = () => {
         const existing = this.objects.get(`${container}/${key}`);
@@ -86,7 +94,12 @@ export class MemoryStore implements VersionedStore {
 
 /** A commercetools that refuses connections. */
 export function unreachable(call: StoreCall): never {
-  throw new PlatformError('commercetools', `${call.operation}CustomObject`, undefined, 'connection refused (ECONNREFUSED)');
+  throw new PlatformError(
+    'commercetools',
+    `${call.operation}CustomObject`,
+    undefined,
+    'connection refused (ECONNREFUSED)',
+  );
 }
 
 /** Waits `ms`, or rejects with the signal's reason once it aborts. */

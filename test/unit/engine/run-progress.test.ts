@@ -5,7 +5,10 @@ import { createLogger } from '../../../src/logging/logger';
 describe('RunProgress', () => {
   it('counts every failure and skip, keeps the latest 50 of each, and logs each failure with its id and reason', () => {
     const lines: string[] = [];
-    const logger = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const logger = createLogger(
+      'debug',
+      new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }),
+    );
     const progress = new RunProgress({ read: 10, sent: 5, succeeded: 5, failed: 1, skipped: 0 }, logger);
     for (let index = 0; index < 60; index++) progress.failed(`c-${index}`, 'Klaviyo refused the profile');
     progress.skipped('o-1', 'order has neither customerEmail nor customerId');

@@ -46,8 +46,14 @@ describe('sendSplittingRefusals', () => {
   it('bisects a refusal that names no record down to the bad one, and every other record is sent', async () => {
     const klaviyo = refusingKlaviyo(new Set(['r6']), false);
     const outcome = await sendSplittingRefusals(records(16), klaviyo.send, options);
-    expect(outcome.refused).toStrictEqual([{ record: 'r6', reason: 'Klaviyo refused the profile: invalid something in the request is invalid' }]);
-    expect(outcome.accepted.flatMap((part) => part.records).sort()).toStrictEqual(records(16).filter((record) => record !== 'r6').sort());
+    expect(outcome.refused).toStrictEqual([
+      { record: 'r6', reason: 'Klaviyo refused the profile: invalid something in the request is invalid' },
+    ]);
+    expect(outcome.accepted.flatMap((part) => part.records).sort()).toStrictEqual(
+      records(16)
+        .filter((record) => record !== 'r6')
+        .sort(),
+    );
     // One request for the whole, then two per level of halving: log2(16) levels.
     expect(klaviyo.requests.length).toBeLessThanOrEqual(1 + 2 * 4);
   });
@@ -68,7 +74,9 @@ describe('sendSplittingRefusals', () => {
     expect(outcome.refused).toHaveLength(1_000);
     const notSent = outcome.refused.filter((refused) => refused.reason.startsWith('not sent'));
     expect(notSent.length).toBeGreaterThan(900);
-    expect(notSent[0].reason).toBe(`not sent: Klaviyo refused ${requestBudget(1_000)} requests of its batch, the last for invalid something in the request is invalid`);
+    expect(notSent[0].reason).toBe(
+      `not sent: Klaviyo refused ${requestBudget(1_000)} requests of its batch, the last for invalid something in the request is invalid`,
+    );
   });
 
   it('refuses a lone record even when the refusal names nothing, with the status when there is no problem', async () => {
@@ -76,7 +84,10 @@ describe('sendSplittingRefusals', () => {
       throw new PlatformError('klaviyo', 'bulk_create_events', 413, 'HTTP 413');
     };
     const outcome = await sendSplittingRefusals(['big'], send, options);
-    expect(outcome).toStrictEqual({ accepted: [], refused: [{ record: 'big', reason: 'Klaviyo refused the profile: 413 HTTP 413' }] });
+    expect(outcome).toStrictEqual({
+      accepted: [],
+      refused: [{ record: 'big', reason: 'Klaviyo refused the profile: 413 HTTP 413' }],
+    });
   });
 
   it('throws what is not a refusal (retries exhausted, a key without scope, a stop), sending nothing more', async () => {

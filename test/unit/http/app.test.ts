@@ -88,7 +88,10 @@ describe('HTTP API edges', () => {
       headers: type ? { 'content-type': type } : {},
     });
     expect(answer.status).toBe(415);
-    expect(answer.body).toEqual({ error: 'unsupported_media_type', message: expect.stringContaining('Content-Type: application/json') });
+    expect(answer.body).toEqual({
+      error: 'unsupported_media_type',
+      message: expect.stringContaining('Content-Type: application/json'),
+    });
     expect(api.started).toEqual([]);
   });
 
@@ -97,7 +100,11 @@ describe('HTTP API edges', () => {
     ['application/json with a charset', 'application/json; charset=utf-8'],
     ['upper-case media type', 'Application/JSON'],
   ])('accepts a JSON body sent as %s', async (_name, type) => {
-    const answer = await send(`${api.url()}/sync/orders`, { method: 'POST', body: idsBody, headers: { 'content-type': type } });
+    const answer = await send(`${api.url()}/sync/orders`, {
+      method: 'POST',
+      body: idsBody,
+      headers: { 'content-type': type },
+    });
     expect(answer.status).toBe(202);
     expect(api.started).toEqual([{ type: 'orders', request: { mode: 'ids', ids: ['x'] } }]);
   });
@@ -123,24 +130,52 @@ describe('HTTP API edges', () => {
   });
 
   it.each([
-    ['a gzip body that does not decompress', { 'content-encoding': 'gzip' }, new TextEncoder().encode(idsBody), 400, 'Content-Encoding'],
-    ['an unsupported Content-Encoding', { 'content-encoding': 'compress' }, new TextEncoder().encode(idsBody), 415, 'gzip, deflate or br'],
-    ['an unsupported charset', { 'content-type': 'application/json; charset=latin2' }, new TextEncoder().encode(idsBody), 415, 'UTF-8'],
+    [
+      'a gzip body that does not decompress',
+      { 'content-encoding': 'gzip' },
+      new TextEncoder().encode(idsBody),
+      400,
+      'Content-Encoding',
+    ],
+    [
+      'an unsupported Content-Encoding',
+      { 'content-encoding': 'compress' },
+      new TextEncoder().encode(idsBody),
+      415,
+      'gzip, deflate or br',
+    ],
+    [
+      'an unsupported charset',
+      { 'content-type': 'application/json; charset=latin2' },
+      new TextEncoder().encode(idsBody),
+      415,
+      'UTF-8',
+    ],
     ['JSON that does not parse', {}, new TextEncoder().encode('{"ids":'), 400, 'not valid JSON'],
   ])('answers %s with %i and starts nothing', async (_name, headers, body, status, words) => {
-    const answer = await send(`${api.url()}/sync/orders`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const answer = await send(`${api.url()}/sync/orders`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     expect(answer.status).toBe(status);
     expect(answer.body.message).toContain(words);
     expect(api.started).toEqual([]);
   });
 
-  it.each([`Bearer ${apiKey}`, `bearer ${apiKey}`, `BEARER  ${apiKey}`])('accepts the key with the scheme written %j', async (authorization) => {
-    expect((await send(`${api.url()}/sync/status`, { headers: { authorization } })).status).toBe(200);
-  });
+  it.each([`Bearer ${apiKey}`, `bearer ${apiKey}`, `BEARER  ${apiKey}`])(
+    'accepts the key with the scheme written %j',
+    async (authorization) => {
+      expect((await send(`${api.url()}/sync/status`, { headers: { authorization } })).status).toBe(200);
+    },
+  );
 
-  it.each([`Basic ${apiKey}`, 'Bearer wrong-key', `Bearer${apiKey}`, ''])('refuses %j with 401', async (authorization) => {
-    expect((await send(`${api.url()}/sync/status`, { headers: { authorization } })).status).toBe(401);
-  });
+  it.each([`Basic ${apiKey}`, 'Bearer wrong-key', `Bearer${apiKey}`, ''])(
+    'refuses %j with 401',
+    async (authorization) => {
+      expect((await send(`${api.url()}/sync/status`, { headers: { authorization } })).status).toBe(401);
+    },
+  );
 
   it('needs the key for /readyz, not for /healthz', async () => {
     expect((await fetch(`${api.url()}/readyz`)).status).toBe(401);
@@ -151,12 +186,20 @@ describe('HTTP API edges', () => {
     [
       new PlatformError('commercetools', 'getCustomObject', 401, 'invalid_client'),
       502,
-      { error: 'platform_error', platform: 'commercetools', message: expect.stringContaining('check CT_API_CLIENT and CT_AUTH_URL') },
+      {
+        error: 'platform_error',
+        platform: 'commercetools',
+        message: expect.stringContaining('check CT_API_CLIENT and CT_AUTH_URL'),
+      },
     ],
     [
       new PlatformError('klaviyo', 'get_profiles', undefined, 'ECONNREFUSED'),
       503,
-      { error: 'platform_unreachable', platform: 'klaviyo', message: 'Klaviyo could not be reached (connection refused): check KLAVIYO_API_URL' },
+      {
+        error: 'platform_unreachable',
+        platform: 'klaviyo',
+        message: 'Klaviyo could not be reached (connection refused): check KLAVIYO_API_URL',
+      },
     ],
   ])('answers a start that failed with %s with %i and what to check', async (error, status, body) => {
     api.failStartWith(error);
@@ -212,7 +255,9 @@ describe('HTTP API edges', () => {
     });
     const answer = await send(`${api.url()}/readyz`, {});
     expect(answer.status).toBe(503);
-    expect(answer.body.message).toBe("commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL");
+    expect(answer.body.message).toBe(
+      "commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL",
+    );
     expect(answer.body.checks).toHaveLength(3);
     expect(answer.body.checks[2]).toEqual({ platform: 'klaviyo', check: 'profiles', ok: true });
   });

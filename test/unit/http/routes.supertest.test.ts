@@ -126,7 +126,10 @@ describe('POST /sync/{type}', () => {
 
   it('takes 10,000 ids in one body, within the size limit, and refuses one more by name', async () => {
     const { http, calls } = api();
-    const ids = Array.from({ length: 10_000 }, (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`);
+    const ids = Array.from(
+      { length: 10_000 },
+      (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    );
     const accepted = await http.post('/sync/orders').send({ ids });
     expect(accepted.status).toBe(202);
     expect(calls).toEqual([{ method: 'start', type: 'orders', request: { mode: 'ids', ids } }]);
@@ -141,11 +144,19 @@ describe('POST /sync/{type}', () => {
   it.each([
     ['a JSON body', { 'content-type': 'application/json' }, Buffer.from(overLimit)],
     ['a text body', { 'content-type': 'text/plain' }, Buffer.from(overLimit)],
-    ['a gzip body that inflates past it', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(overLimit)],
+    [
+      'a gzip body that inflates past it',
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      gzipSync(overLimit),
+    ],
   ])('answers %s over 1 MB with 413, and starts nothing', async (_name, headers, body) => {
     const { http, calls } = api();
     // As is: supertest would otherwise send a Buffer declared as JSON as the JSON text of its bytes.
-    const answer = await http.post('/sync/customers').set(headers).serialize((bytes) => bytes).send(body);
+    const answer = await http
+      .post('/sync/customers')
+      .set(headers)
+      .serialize((bytes) => bytes)
+      .send(body);
     expect(answer.status).toBe(413);
     expect(answer.body).toEqual({ error: 'invalid_body', message: 'The body is larger than 1 MB.' });
     expect(calls).toEqual([]);
@@ -153,15 +164,28 @@ describe('POST /sync/{type}', () => {
 
   it('answers 423 with the run that holds the import in this instance', async () => {
     const { http, fail } = api();
-    fail('start', refusal('running-here', 'A customers import is already running in this instance.', { runId: 'run-a' }));
+    fail(
+      'start',
+      refusal('running-here', 'A customers import is already running in this instance.', { runId: 'run-a' }),
+    );
     const answer = await http.post('/sync/customers');
     expect(answer.status).toBe(423);
-    expect(answer.body).toEqual({ error: 'locked', message: 'A customers import is already running in this instance.', runId: 'run-a' });
+    expect(answer.body).toEqual({
+      error: 'locked',
+      message: 'A customers import is already running in this instance.',
+      runId: 'run-a',
+    });
   });
 
   it("answers 423 with the holder when another instance's lock is live", async () => {
     const { http, fail } = api();
-    const lock = { owner: 'instance-b', runId: 'run-b', startedAt: '2026-11-30T10:00:00.000Z', expiresAt: '2026-11-30T10:01:00.000Z', live: true };
+    const lock = {
+      owner: 'instance-b',
+      runId: 'run-b',
+      startedAt: '2026-11-30T10:00:00.000Z',
+      expiresAt: '2026-11-30T10:01:00.000Z',
+      live: true,
+    };
     fail('start', refusal('locked', 'The orders import is locked by another run.', { lock }));
     const answer = await http.post('/sync/orders').send({ startId: 'o-1' });
     expect(answer.status).toBe(423);
@@ -182,7 +206,11 @@ describe('POST /sync/{type}/stop', () => {
     const { http, calls } = api();
     const answer = await http.post('/sync/orders/stop');
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ runId: 'stopped-run', type: 'orders', message: expect.stringContaining('stops within seconds') });
+    expect(answer.body).toEqual({
+      runId: 'stopped-run',
+      type: 'orders',
+      message: expect.stringContaining('stops within seconds'),
+    });
     expect(calls).toEqual([{ method: 'stop', type: 'orders' }]);
   });
 
@@ -220,7 +248,12 @@ describe('GET /sync/{type}/status and /sync/status', () => {
     const answer = await http.get('/sync/status');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
-      imports: [{ type: 'customers', state: 'idle' }, running, { type: 'categories', state: 'idle' }, { type: 'products', state: 'idle' }],
+      imports: [
+        { type: 'customers', state: 'idle' },
+        running,
+        { type: 'categories', state: 'idle' },
+        { type: 'products', state: 'idle' },
+      ],
     });
   });
 });
@@ -259,7 +292,11 @@ describe('DELETE /sync/{type}/lock', () => {
     fail('clearLock', refusal('locked', 'The orders lock is live: instance instance-b renews it.', { lock }));
     const answer = await http.delete('/sync/orders/lock?confirm=orders');
     expect(answer.status).toBe(423);
-    expect(answer.body).toEqual({ error: 'locked', message: 'The orders lock is live: instance instance-b renews it.', lock });
+    expect(answer.body).toEqual({
+      error: 'locked',
+      message: 'The orders lock is live: instance instance-b renews it.',
+      lock,
+    });
   });
 });
 
@@ -268,34 +305,68 @@ describe('a failed platform call', () => {
     {
       route: 'DELETE /sync/orders/lock?confirm=orders',
       method: 'clearLock' as const,
-      error: new PlatformError('commercetools', 'deleteCustomObject', 403, 'insufficient_scope', undefined, [], 'insufficient_scope'),
+      error: new PlatformError(
+        'commercetools',
+        'deleteCustomObject',
+        403,
+        'insufficient_scope',
+        undefined,
+        [],
+        'insufficient_scope',
+      ),
       status: 502,
-      body: { error: 'platform_error', platform: 'commercetools', message: 'commercetools answered 403 insufficient_scope: the API client needs the scope manage_key_value_documents' },
+      body: {
+        error: 'platform_error',
+        platform: 'commercetools',
+        message:
+          'commercetools answered 403 insufficient_scope: the API client needs the scope manage_key_value_documents',
+      },
     },
     {
       route: 'DELETE /sync/orders/lock?confirm=orders',
       method: 'clearLock' as const,
-      error: new PlatformError('commercetools', 'getCustomObject', undefined, 'connection refused (ECONNREFUSED)', undefined, [], 'ECONNREFUSED'),
+      error: new PlatformError(
+        'commercetools',
+        'getCustomObject',
+        undefined,
+        'connection refused (ECONNREFUSED)',
+        undefined,
+        [],
+        'ECONNREFUSED',
+      ),
       status: 503,
-      body: { error: 'platform_unreachable', platform: 'commercetools', message: 'commercetools could not be reached (connection refused): check CT_API_URL and CT_AUTH_URL' },
+      body: {
+        error: 'platform_unreachable',
+        platform: 'commercetools',
+        message: 'commercetools could not be reached (connection refused): check CT_API_URL and CT_AUTH_URL',
+      },
     },
     {
       route: 'GET /sync/status',
       method: 'status' as const,
       error: new PlatformError('commercetools', 'getCustomObject', 500, 'General', undefined, [], 'General'),
       status: 502,
-      body: { error: 'platform_error', platform: 'commercetools', message: 'commercetools answered 500 General to getCustomObject, a failure on its side: try again later' },
+      body: {
+        error: 'platform_error',
+        platform: 'commercetools',
+        message: 'commercetools answered 500 General to getCustomObject, a failure on its side: try again later',
+      },
     },
-  ])('answers $route with $status and what to check when $error.platform fails it', async ({ route, method, error, status, body }) => {
-    const { http, fail, logLines } = api();
-    fail(method, error);
-    const [verb, path] = route.split(' ');
-    const answer = await (verb === 'GET' ? http.get(path) : http.delete(path));
-    expect(answer.status).toBe(status);
-    expect(answer.body).toEqual(body);
-    const logged = logLines.map((line) => JSON.parse(line)).find((line) => line.msg === 'Request failed: a platform call failed');
-    expect(logged).toMatchObject({ platform: error.platform, operation: error.operation });
-  });
+  ])(
+    'answers $route with $status and what to check when $error.platform fails it',
+    async ({ route, method, error, status, body }) => {
+      const { http, fail, logLines } = api();
+      fail(method, error);
+      const [verb, path] = route.split(' ');
+      const answer = await (verb === 'GET' ? http.get(path) : http.delete(path));
+      expect(answer.status).toBe(status);
+      expect(answer.body).toEqual(body);
+      const logged = logLines
+        .map((line) => JSON.parse(line))
+        .find((line) => line.msg === 'Request failed: a platform call failed');
+      expect(logged).toMatchObject({ platform: error.platform, operation: error.operation });
+    },
+  );
 });
 
 describe('not found', () => {
@@ -308,7 +379,10 @@ describe('not found', () => {
     const { http, calls } = api();
     const answer = await http[verb.toLowerCase() as 'post' | 'get' | 'delete'](path);
     expect(answer.status).toBe(404);
-    expect(answer.body).toEqual({ error: 'not_found', message: 'Unknown import type "refunds"; use one of customers, orders, categories, products.' });
+    expect(answer.body).toEqual({
+      error: 'not_found',
+      message: 'Unknown import type "refunds"; use one of customers, orders, categories, products.',
+    });
     expect(calls).toEqual([]);
   });
 
@@ -348,8 +422,14 @@ describe('with an API key', () => {
   });
 
   it.each([
-    ['a text body', (http: Http) => http.post('/sync/customers').set('content-type', 'text/plain').send('{"ids":["c-1"]}')],
-    ['a body that is not JSON', (http: Http) => http.post('/sync/customers').set('content-type', 'application/json').send('{"ids":')],
+    [
+      'a text body',
+      (http: Http) => http.post('/sync/customers').set('content-type', 'text/plain').send('{"ids":["c-1"]}'),
+    ],
+    [
+      'a body that is not JSON',
+      (http: Http) => http.post('/sync/customers').set('content-type', 'application/json').send('{"ids":'),
+    ],
     ['an unknown import type', (http: Http) => http.post('/sync/refunds')],
     ['an unknown route under /sync', (http: Http) => http.get('/sync/customers')],
   ])('answers %s sent with a wrong key with 401 before anything else, and logs no key', async (_name, send) => {
@@ -374,8 +454,24 @@ describe('with an API key', () => {
 describe('GET /readyz', () => {
   it('answers 503 joining distinct causes, each check with its own words', async () => {
     const { http, answerReadiness } = api();
-    const scope = new PlatformError('commercetools', 'queryPayments', 403, 'insufficient_scope', undefined, [], 'insufficient_scope');
-    const key = new PlatformError('klaviyo', 'get_profiles', 401, 'not_authenticated', undefined, [], 'not_authenticated');
+    const scope = new PlatformError(
+      'commercetools',
+      'queryPayments',
+      403,
+      'insufficient_scope',
+      undefined,
+      [],
+      'insufficient_scope',
+    );
+    const key = new PlatformError(
+      'klaviyo',
+      'get_profiles',
+      401,
+      'not_authenticated',
+      undefined,
+      [],
+      'not_authenticated',
+    );
     answerReadiness(async () => ({
       ready: false,
       checks: [
@@ -402,11 +498,16 @@ describe('GET /readyz', () => {
   it('answers a check that failed unexpectedly with 503 pointing to the log, which holds no data the error quotes', async () => {
     const { http, answerReadiness, logLines } = api();
     const bug = syntaxErrorQuoting('{"email": "someone@example.com", oops}');
-    answerReadiness(async () => ({ ready: false, checks: [{ platform: 'klaviyo', check: 'profiles', ok: false, error: bug }] }));
+    answerReadiness(async () => ({
+      ready: false,
+      checks: [{ platform: 'klaviyo', check: 'profiles', ok: false, error: bug }],
+    }));
     const answer = await http.get('/readyz');
     expect(answer.status).toBe(503);
     expect(answer.body.message).toBe('the klaviyo profiles check failed unexpectedly; see the service log');
-    const logged = logLines.map((line) => JSON.parse(line)).find((line) => line.msg === 'Readiness check failed unexpectedly');
+    const logged = logLines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.msg === 'Readiness check failed unexpectedly');
     expect(logged).toMatchObject({ platform: 'klaviyo', check: 'profiles', error: 'SyntaxError' });
     expect(logLines.join('')).not.toContain('someone@example.com');
   });

@@ -23,20 +23,38 @@ function fakeCatalog(items: Record<string, string[]>, undeletable: Set<string>) 
       records.forEach((record, index) => {
         if (undeletable.has(record.id)) refused.set(index, 'conflict: in use');
         else if (kind === 'item') state.delete(record.id);
-        else for (const [itemId, variantIds] of state) state.set(itemId, variantIds.filter((id) => id !== record.id));
+        else
+          for (const [itemId, variantIds] of state)
+            state.set(
+              itemId,
+              variantIds.filter((id) => id !== record.id),
+            );
       });
-      const outcome: CatalogJobOutcome = { jobId: `job-${submitted.length}`, cancelled: false, refused, unattributed: [] };
+      const outcome: CatalogJobOutcome = {
+        jobId: `job-${submitted.length}`,
+        cancelled: false,
+        refused,
+        unattributed: [],
+      };
       return { jobId: outcome.jobId, finished: Promise.resolve(outcome) };
     },
   };
   return { catalog: catalog as unknown as KlaviyoCatalog, state, submitted };
 }
 
-const fakeRun = () => ({ progress: new RunProgress(), logger: createLogger('silent'), signal: new AbortController().signal }) as unknown as ImportRun;
+const fakeRun = () =>
+  ({
+    progress: new RunProgress(),
+    logger: createLogger('silent'),
+    signal: new AbortController().signal,
+  }) as unknown as ImportRun;
 
 describe('deleteAllItems', () => {
   it('deletes every item after its variants, and keeps an item one of whose variants could not be deleted', async () => {
-    const { catalog, state, submitted } = fakeCatalog({ i1: ['v1', 'v2'], i2: ['v3', 'v-stuck'], i3: [], i4: ['v4'] }, new Set(['v-stuck']));
+    const { catalog, state, submitted } = fakeCatalog(
+      { i1: ['v1', 'v2'], i2: ['v3', 'v-stuck'], i3: [], i4: ['v4'] },
+      new Set(['v-stuck']),
+    );
     const run = fakeRun();
 
     await deleteAllItems(catalog, run);
@@ -46,7 +64,9 @@ describe('deleteAllItems', () => {
     // Pass 1 deletes three items and fails i2; pass 2 tries i2 again, deletes nothing, and ends.
     expect(run.progress.counters).toMatchObject({ read: 5, failed: 2 });
     expect(run.progress.recentFailures.map((failure) => failure.id)).toStrictEqual(['i2', 'i2']);
-    expect(run.progress.recentFailures[0].reason).toBe('variant not deleted, so the item is kept: Klaviyo refused the variant delete: conflict: in use');
+    expect(run.progress.recentFailures[0].reason).toBe(
+      'variant not deleted, so the item is kept: Klaviyo refused the variant delete: conflict: in use',
+    );
   });
 
   it('ends after a pass that lists nothing when everything was deleted', async () => {

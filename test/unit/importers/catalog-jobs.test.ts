@@ -28,14 +28,21 @@ function fakeCatalog(answer: (job: SubmittedJob) => Partial<CatalogJobOutcome> |
       const outcome = answer(job);
       if (outcome instanceof Error) throw outcome;
       const jobId = `job-${jobs.length}`;
-      return { jobId, finished: Promise.resolve({ jobId, cancelled: false, refused: new Map(), unattributed: [], ...outcome }) };
+      return {
+        jobId,
+        finished: Promise.resolve({ jobId, cancelled: false, refused: new Map(), unattributed: [], ...outcome }),
+      };
     },
   };
   return { catalog: catalog as unknown as KlaviyoCatalog, jobs };
 }
 
 function fakeRun(controller = new AbortController()): ImportRun {
-  return { progress: new RunProgress(), logger: createLogger('silent'), signal: controller.signal } as unknown as ImportRun;
+  return {
+    progress: new RunProgress(),
+    logger: createLogger('silent'),
+    signal: controller.signal,
+  } as unknown as ImportRun;
 }
 
 const category = (n: number, name = `Category ${n}`) => ({
@@ -79,10 +86,14 @@ describe('CatalogJobQueue', () => {
   });
 
   it('fails exactly the records Klaviyo refused, by their position in the job', async () => {
-    const { catalog } = fakeCatalog((job) => (job.ids[0] === 'c0' ? { refused: new Map([[3, 'conflict: exists']]) } : {}));
+    const { catalog } = fakeCatalog((job) =>
+      job.ids[0] === 'c0' ? { refused: new Map([[3, 'conflict: exists']]) } : {},
+    );
     const run = fakeRun();
     const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 120);
-    expect([...outcomes].filter(([, failure]) => failure)).toStrictEqual([['c3', 'Klaviyo refused the category create: conflict: exists']]);
+    expect([...outcomes].filter(([, failure]) => failure)).toStrictEqual([
+      ['c3', 'Klaviyo refused the category create: conflict: exists'],
+    ]);
     expect(run.progress.counters).toMatchObject({ sent: 120, succeeded: 119 });
   });
 
@@ -121,11 +132,16 @@ describe('CatalogJobQueue', () => {
     const outage = new PlatformError('klaviyo', 'bulk_create_catalog_categories', 503, 'unavailable');
     const { catalog } = fakeCatalog(() => outage);
     const onFatal = jest.fn();
-    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), { lingerMs: 200, envelopeBytes: 0, onFatal });
+    const queue = new CatalogJobQueue(catalog, 'category', 'create', fakeRun(), {
+      lingerMs: 200,
+      envelopeBytes: 0,
+      onFatal,
+    });
     const sent = Array.from({ length: 100 }, (_, n) => queue.send(category(n)));
     // Gathered, not yet in a job, when the queue stops.
     const gathered = queue.send(category(100));
-    for (const outcome of await Promise.allSettled([...sent, gathered])) expect(outcome).toStrictEqual({ status: 'rejected', reason: outage });
+    for (const outcome of await Promise.allSettled([...sent, gathered]))
+      expect(outcome).toStrictEqual({ status: 'rejected', reason: outage });
     await expect(queue.drain()).rejects.toBe(outage);
     expect(onFatal).toHaveBeenCalledWith(outage);
     await expect(queue.send(category(101))).rejects.toBe(outage);
@@ -133,7 +149,13 @@ describe('CatalogJobQueue', () => {
 });
 
 describe('jobFailures', () => {
-  const outcome = (extra: Partial<CatalogJobOutcome>): CatalogJobOutcome => ({ jobId: 'j', cancelled: false, refused: new Map(), unattributed: [], ...extra });
+  const outcome = (extra: Partial<CatalogJobOutcome>): CatalogJobOutcome => ({
+    jobId: 'j',
+    cancelled: false,
+    refused: new Map(),
+    unattributed: [],
+    ...extra,
+  });
 
   it('is empty for a job without errors', () => {
     expect(jobFailures(outcome({}), 3, 'item create').size).toBe(0);
@@ -147,7 +169,11 @@ describe('jobFailures', () => {
   });
 
   it('fails the records not refused by name when Klaviyo reports failures it does not place', () => {
-    const failures = jobFailures(outcome({ refused: new Map([[0, 'bad price']]), unattributed: ['boom'] }), 2, 'item create');
+    const failures = jobFailures(
+      outcome({ refused: new Map([[0, 'bad price']]), unattributed: ['boom'] }),
+      2,
+      'item create',
+    );
     expect(failures.get(0)).toBe('Klaviyo refused the item create: bad price');
     expect(failures.get(1)).toBe('the item create job reported failures without naming the record: boom');
   });
@@ -216,13 +242,22 @@ describe('CatalogJobQueue against the Klaviyo emulator', () => {
   it('gives up on a job Klaviyo has not finished by the deadline: its records fail with the reason', async () => {
     const emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 60_000 });
     try {
-      const client = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 300 });
+      const client = new KlaviyoClient({
+        apiKey: 'pk_test',
+        apiUrl: emulator.url,
+        logger: createLogger('silent'),
+        timeoutMs: 5_000,
+        jobTimeoutMs: 300,
+      });
       const catalog = new KlaviyoCatalog(client);
       const run = fakeRun();
       const outcomes = await addAndDrain(new CatalogJobQueue(catalog, 'category', 'create', run), 3);
 
       expect([...outcomes.keys()]).toEqual(['c0', 'c1', 'c2']);
-      for (const failure of outcomes.values()) expect(failure).toMatch(/had not finished the category create job \S+ within BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS/);
+      for (const failure of outcomes.values())
+        expect(failure).toMatch(
+          /had not finished the category create job \S+ within BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS/,
+        );
       expect(run.progress.counters).toMatchObject({ sent: 3, succeeded: 0 });
     } finally {
       await emulator.close();

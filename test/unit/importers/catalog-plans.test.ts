@@ -50,7 +50,11 @@ describe('planPublishedProduct', () => {
     const plan = planPublishedProduct(mapping, undefined);
     expect(plan.action).toBe('create');
     expect(plan.item).toBe(mapping.item.create);
-    expect(plan.variants).toStrictEqual({ create: mapping.variants.map((variant) => variant.create), update: [], delete: [] });
+    expect(plan.variants).toStrictEqual({
+      create: mapping.variants.map((variant) => variant.create),
+      update: [],
+      delete: [],
+    });
   });
 
   it('updates the item, creates new SKUs, updates kept ones and deletes the ones that are gone', () => {

@@ -44,9 +44,16 @@ function order(index: number, fields: Partial<Order> = {}): Order {
 }
 
 const product = (id: string, categoryIds: string[]) =>
-  ({ id, masterData: { current: { categories: categoryIds.map((categoryId) => ({ typeId: 'category', id: categoryId })) } } }) as unknown as Product;
+  ({
+    id,
+    masterData: { current: { categories: categoryIds.map((categoryId) => ({ typeId: 'category', id: categoryId })) } },
+  }) as unknown as Product;
 const category = (id: string, name: string, ancestorIds: string[] = []) =>
-  ({ id, name: { en: name }, ancestors: ancestorIds.map((ancestorId) => ({ typeId: 'category', id: ancestorId })) }) as unknown as Category;
+  ({
+    id,
+    name: { en: name },
+    ancestors: ancestorIds.map((ancestorId) => ({ typeId: 'category', id: ancestorId })),
+  }) as unknown as Category;
 
 function matches(id: string, clause: string): boolean {
   const list = /^id in \((.*)\)$/.exec(clause);
@@ -72,8 +79,13 @@ function fakeCommercetools(data: { orders: Order[]; products: Product[]; categor
     }),
   });
   const client = {
-    api: { orders: resource('orders', data.orders), products: resource('products', data.products), categories: resource('categories', data.categories) },
-    call: (_operation: string, request: () => Promise<{ body: unknown }>) => request().then((response) => response.body),
+    api: {
+      orders: resource('orders', data.orders),
+      products: resource('products', data.products),
+      categories: resource('categories', data.categories),
+    },
+    call: (_operation: string, request: () => Promise<{ body: unknown }>) =>
+      request().then((response) => response.body),
     // The real paging method, over the fake resources above.
     queryPage: CommercetoolsClient.prototype.queryPage,
   };
@@ -129,7 +141,12 @@ function importRun(importer: OrdersImporter, request: EffectiveRequest): ImportR
 
 const catalog = {
   products: [product('p-1', ['c-jeans']), product('p-2', ['c-shirts']), product('p-3', []), product('p-4', ['c-gone'])],
-  categories: [category('c-women', 'Women'), category('c-pants', 'Pants', ['c-women']), category('c-jeans', 'Jeans', ['c-women', 'c-pants']), category('c-shirts', 'Shirts')],
+  categories: [
+    category('c-women', 'Women'),
+    category('c-pants', 'Pants', ['c-women']),
+    category('c-jeans', 'Jeans', ['c-women', 'c-pants']),
+    category('c-shirts', 'Shirts'),
+  ],
 };
 
 function setup(orders: Order[], refuse?: Refuse) {
@@ -146,7 +163,11 @@ function setup(orders: Order[], refuse?: Refuse) {
 }
 
 const sentIds = (requests: SentEvent[][], metric: string) =>
-  requests.flat().filter((event) => event.metric === metric).map((event) => event.uniqueId).sort();
+  requests
+    .flat()
+    .filter((event) => event.metric === metric)
+    .map((event) => event.uniqueId)
+    .sort();
 
 describe('OrdersImporter', () => {
   it('sends every event of every order once, skips orders without a buyer, fails only the order its mapper cannot map', async () => {
@@ -158,15 +179,30 @@ describe('OrdersImporter', () => {
 
     await importer.importRecords(run);
 
-    const imported = orders.filter((_, index) => index !== 5 && index !== 6).map((candidate) => candidate.id).sort();
+    const imported = orders
+      .filter((_, index) => index !== 5 && index !== 6)
+      .map((candidate) => candidate.id)
+      .sort();
     expect(sentIds(klaviyo.requests, 'Placed Order')).toStrictEqual(imported);
     expect(sentIds(klaviyo.requests, 'Ordered Product')).toHaveLength(imported.length * 2);
     expect(run.progress.counters).toStrictEqual({ read: 40, sent: 38 * 3, succeeded: 38 * 3, failed: 1, skipped: 1 });
-    expect(run.progress.recentSkips).toStrictEqual([{ id: orders[5].id, reason: 'order has neither customerEmail nor customerId' }]);
-    expect(run.progress.recentFailures).toStrictEqual([{ id: orders[6].id, reason: expect.stringMatching(/^could not be mapped: /) }]);
+    expect(run.progress.recentSkips).toStrictEqual([
+      { id: orders[5].id, reason: 'order has neither customerEmail nor customerId' },
+    ]);
+    expect(run.progress.recentFailures).toStrictEqual([
+      { id: orders[6].id, reason: expect.stringMatching(/^could not be mapped: /) },
+    ]);
     // Every reader committed up to its last order: nothing is left unsettled.
     const lastIdPerRange = run.ranges.map((range) =>
-      orders.map((candidate) => candidate.id).filter((id) => (range.afterId === undefined || id > range.afterId) && (range.beforeId === undefined || id < range.beforeId)).sort().at(-1),
+      orders
+        .map((candidate) => candidate.id)
+        .filter(
+          (id) =>
+            (range.afterId === undefined || id > range.afterId) &&
+            (range.beforeId === undefined || id < range.beforeId),
+        )
+        .sort()
+        .at(-1),
     );
     expect(run.tracker.positions().map((range) => range.afterId)).toStrictEqual(lastIdPerRange);
     // Categories once per run; each product asked for once in the run, though every reader needs p-1.
@@ -181,12 +217,19 @@ describe('OrdersImporter', () => {
     const { importer, klaviyo } = setup([order(1), order(2)]);
     await importer.importRecords(importRun(importer, { mode: 'all' }));
 
-    const placed = klaviyo.requests.flat().find((event) => event.metric === 'Placed Order' && event.uniqueId === orderId(1))!;
+    const placed = klaviyo.requests
+      .flat()
+      .find((event) => event.metric === 'Placed Order' && event.uniqueId === orderId(1))!;
     // order 1 has p-1 (Women > Pants > Jeans) and p-3 (no categories); order 2 has p-1 and p-4 (category gone).
     expect(placed.properties.Categories).toStrictEqual(['Women', 'Women > Pants', 'Women > Pants > Jeans']);
     expect(placed.properties.ItemNames).toStrictEqual(['Product p-1', 'Product p-3']);
-    const products = klaviyo.requests.flat().filter((event) => event.metric === 'Ordered Product' && event.uniqueId.startsWith(orderId(2)));
-    expect(products.map((event) => event.properties.Categories)).toStrictEqual([['Women', 'Women > Pants', 'Women > Pants > Jeans'], []]);
+    const products = klaviyo.requests
+      .flat()
+      .filter((event) => event.metric === 'Ordered Product' && event.uniqueId.startsWith(orderId(2)));
+    expect(products.map((event) => event.properties.Categories)).toStrictEqual([
+      ['Women', 'Women > Pants', 'Women > Pants > Jeans'],
+      [],
+    ]);
   });
 
   it('sends Refunded Order from the payments expanded in the order query itself, never a query per order', async () => {
@@ -198,27 +241,57 @@ describe('OrdersImporter', () => {
     });
     const payment = (id: string, ...transactions: unknown[]) => ({ typeId: 'payment', id, obj: { id, transactions } });
     const orders = Array.from({ length: 30 }, (_, index) => order(index));
-    orders[4] = order(4, { paymentInfo: { payments: [payment('pay-4', refund(500, 'Success', '2024-02-01T00:00:00.000Z'))] } } as Partial<Order>);
-    orders[9] = order(9, {
-      paymentInfo: { payments: [payment('pay-9a', refund(250, 'Success', '2024-02-03T00:00:00.000Z')), payment('pay-9b', refund(100, 'Success', '2024-02-02T00:00:00.000Z'), refund(900, 'Failure', '2024-02-04T00:00:00.000Z'))] },
+    orders[4] = order(4, {
+      paymentInfo: { payments: [payment('pay-4', refund(500, 'Success', '2024-02-01T00:00:00.000Z'))] },
     } as Partial<Order>);
-    orders[12] = order(12, { paymentInfo: { payments: [payment('pay-12', refund(2000, 'Pending', '2024-02-01T00:00:00.000Z'))] } } as Partial<Order>);
+    orders[9] = order(9, {
+      paymentInfo: {
+        payments: [
+          payment('pay-9a', refund(250, 'Success', '2024-02-03T00:00:00.000Z')),
+          payment(
+            'pay-9b',
+            refund(100, 'Success', '2024-02-02T00:00:00.000Z'),
+            refund(900, 'Failure', '2024-02-04T00:00:00.000Z'),
+          ),
+        ],
+      },
+    } as Partial<Order>);
+    orders[12] = order(12, {
+      paymentInfo: { payments: [payment('pay-12', refund(2000, 'Pending', '2024-02-01T00:00:00.000Z'))] },
+    } as Partial<Order>);
 
-    for (const request of [{ mode: 'all' }, { mode: 'ids', ids: orders.map((candidate) => candidate.id) }, { mode: 'startId', startId: orderId(0) }] as EffectiveRequest[]) {
+    for (const request of [
+      { mode: 'all' },
+      { mode: 'ids', ids: orders.map((candidate) => candidate.id) },
+      { mode: 'startId', startId: orderId(0) },
+    ] as EffectiveRequest[]) {
       const { importer, klaviyo, commercetools } = setup(orders);
       const run = importRun(importer, request);
 
       await importer.importRecords(run);
 
-      const refunded = klaviyo.requests.flat().filter((event) => event.metric === 'Refunded Order').sort((a, b) => (a.uniqueId < b.uniqueId ? -1 : 1));
+      const refunded = klaviyo.requests
+        .flat()
+        .filter((event) => event.metric === 'Refunded Order')
+        .sort((a, b) => (a.uniqueId < b.uniqueId ? -1 : 1));
       expect(refunded.map((event) => [event.uniqueId, event.properties.paymentInfo])).toStrictEqual([
         [orderId(4), { payments: [{ typeId: 'payment', id: 'pay-4' }] }],
-        [orderId(9), { payments: [{ typeId: 'payment', id: 'pay-9a' }, { typeId: 'payment', id: 'pay-9b' }] }],
+        [
+          orderId(9),
+          {
+            payments: [
+              { typeId: 'payment', id: 'pay-9a' },
+              { typeId: 'payment', id: 'pay-9b' },
+            ],
+          },
+        ],
       ]);
       expect(run.progress.counters).toMatchObject({ read: 30, failed: 0, sent: 30 * 3 + 2 });
       const orderQueries = commercetools.queries.filter((query) => query.resource === 'orders');
       expect(orderQueries.length).toBeLessThanOrEqual(run.ranges.length * 2);
-      expect(orderQueries.every((query) => JSON.stringify(query.expand) === JSON.stringify(['paymentInfo.payments[*]']))).toBe(true);
+      expect(
+        orderQueries.every((query) => JSON.stringify(query.expand) === JSON.stringify(['paymentInfo.payments[*]'])),
+      ).toBe(true);
       expect(commercetools.queries.filter((query) => query.resource === 'payments')).toStrictEqual([]);
     }
   });
@@ -238,11 +311,16 @@ describe('OrdersImporter', () => {
     expect(sentIds(klaviyo.requests, 'Refunded Order')).toStrictEqual([]);
   });
 
-  it('sends every event of an order whose product is gone from commercetools, with the line item\'s own name and variant', async () => {
+  it("sends every event of an order whose product is gone from commercetools, with the line item's own name and variant", async () => {
     const gone: LineItem = {
       ...lineItem(`${orderId(7)}-li-gone`, 'p-deleted'),
       name: { en: 'Discontinued Parka' },
-      variant: { id: 3, sku: 'SKU-GONE-3', images: [{ url: 'https://images.example.com/parka.jpg', dimensions: { w: 10, h: 10 } }], prices: [] },
+      variant: {
+        id: 3,
+        sku: 'SKU-GONE-3',
+        images: [{ url: 'https://images.example.com/parka.jpg', dimensions: { w: 10, h: 10 } }],
+        prices: [],
+      },
     } as unknown as LineItem;
     const orders = Array.from({ length: 12 }, (_, index) => order(index));
     orders[7] = order(7, { orderState: 'Complete', lineItems: [gone, lineItem(`${orderId(7)}-li-1`, 'p-1')] });
@@ -254,14 +332,24 @@ describe('OrdersImporter', () => {
     expect(run.progress.counters).toMatchObject({ read: 12, failed: 0, skipped: 0, sent: 12 * 3 + 1 });
     const ofOrder7 = klaviyo.requests.flat().filter((event) => event.uniqueId.startsWith(orderId(7)));
     expect(ofOrder7.map((event) => `${event.metric} ${event.uniqueId}`).sort()).toStrictEqual(
-      [`Placed Order ${orderId(7)}`, `Ordered Product ${orderId(7)}-li-gone`, `Ordered Product ${orderId(7)}-li-1`, `Fulfilled Order ${orderId(7)}`].sort(),
+      [
+        `Placed Order ${orderId(7)}`,
+        `Ordered Product ${orderId(7)}-li-gone`,
+        `Ordered Product ${orderId(7)}-li-1`,
+        `Fulfilled Order ${orderId(7)}`,
+      ].sort(),
     );
     const placed = ofOrder7.find((event) => event.metric === 'Placed Order')!;
     // Categories from the product that remains; the gone one adds none but keeps its name.
     expect(placed.properties.Categories).toStrictEqual(['Women', 'Women > Pants', 'Women > Pants > Jeans']);
     expect(placed.properties.ItemNames).toStrictEqual(['Discontinued Parka', 'Product p-1']);
     const orderedGone = ofOrder7.find((event) => event.uniqueId === `${orderId(7)}-li-gone`)!;
-    expect(orderedGone.properties).toMatchObject({ productId: 'p-deleted', name: { en: 'Discontinued Parka' }, variant: { sku: 'SKU-GONE-3', images: [{ url: 'https://images.example.com/parka.jpg' }] }, Categories: [] });
+    expect(orderedGone.properties).toMatchObject({
+      productId: 'p-deleted',
+      name: { en: 'Discontinued Parka' },
+      variant: { sku: 'SKU-GONE-3', images: [{ url: 'https://images.example.com/parka.jpg' }] },
+      Categories: [],
+    });
     // The gone product was asked for like the others (once), and its absence failed nothing.
     const askedProductIds = commercetools.queries
       .filter((query) => query.resource === 'products')
@@ -288,12 +376,16 @@ describe('OrdersImporter', () => {
       body.data.attributes.eventsBulkCreate.data.forEach((entry: any, entryIndex: number) =>
         entry.attributes.events.data.forEach((event: any, eventIndex: number) => {
           if (uniqueIds.has(event.attributes.uniqueId)) {
-            pointers.push(`/data/attributes/events-bulk-create/data/${entryIndex}/attributes/events/data/${eventIndex}/attributes/unique_id`);
+            pointers.push(
+              `/data/attributes/events-bulk-create/data/${entryIndex}/attributes/events/data/${eventIndex}/attributes/unique_id`,
+            );
           }
         }),
       );
       if (pointers.length === 0) return undefined;
-      const problems = withPointers ? pointers.map((pointer) => ({ code: 'invalid', detail: 'not valid', pointer })) : [{ code: 'invalid', detail: 'not valid' }];
+      const problems = withPointers
+        ? pointers.map((pointer) => ({ code: 'invalid', detail: 'not valid', pointer }))
+        : [{ code: 'invalid', detail: 'not valid' }];
       return new PlatformError('klaviyo', 'bulk_create_events', 400, 'invalid', undefined, problems);
     };
   }
@@ -308,16 +400,30 @@ describe('OrdersImporter', () => {
     await importer.importRecords(run);
 
     expect(run.progress.counters).toMatchObject({ failed: 2, sent: 1_196, succeeded: 1_196 });
-    expect(run.progress.recentFailures.map((failure) => failure.id).sort()).toStrictEqual([orderId(5), orderId(77)].sort());
+    expect(run.progress.recentFailures.map((failure) => failure.id).sort()).toStrictEqual(
+      [orderId(5), orderId(77)].sort(),
+    );
     const failure77 = run.progress.recentFailures.find((failure) => failure.id === orderId(77))!;
-    expect(failure77.reason).toMatch(/^Klaviyo refused the event: invalid not valid at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\/attributes\/unique_id$/);
+    expect(failure77.reason).toMatch(
+      /^Klaviyo refused the event: invalid not valid at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\/attributes\/unique_id$/,
+    );
     // The refused request went once, its good events once more; every other event landed.
     expect(klaviyo.requests).toHaveLength(3);
-    const landed = new Set(klaviyo.requests.slice(1).flat().map((event) => event.uniqueId));
+    const landed = new Set(
+      klaviyo.requests
+        .slice(1)
+        .flat()
+        .map((event) => event.uniqueId),
+    );
     expect(landed.size).toBe(1_196);
     for (const uniqueId of refused) expect(landed.has(uniqueId)).toBe(false);
     expect(landed.has(`${orderId(77)}-li-1`)).toBe(true);
-    expect(run.tracker.positions()[0].afterId).toBe(orders.map((candidate) => candidate.id).sort().at(-1));
+    expect(run.tracker.positions()[0].afterId).toBe(
+      orders
+        .map((candidate) => candidate.id)
+        .sort()
+        .at(-1),
+    );
   });
 
   it('finds a refused event by halving the request when Klaviyo names no event', async () => {
@@ -328,20 +434,25 @@ describe('OrdersImporter', () => {
     await importer.importRecords(run);
 
     expect(run.progress.counters).toMatchObject({ failed: 1, sent: 1_199 });
-    expect(run.progress.recentFailures).toStrictEqual([{ id: orderId(123), reason: 'Klaviyo refused the event: invalid not valid' }]);
+    expect(run.progress.recentFailures).toStrictEqual([
+      { id: orderId(123), reason: 'Klaviyo refused the event: invalid not valid' },
+    ]);
     // About two requests per halving of a request of 1,000, not one per event.
     expect(klaviyo.requests.length).toBeLessThan(25);
   });
 
-  it.each([401, 403, 404])('fails the run on a %i, which every request would get, and commits nothing past it', async (status) => {
-    const orders = Array.from({ length: 10 }, (_, index) => order(index));
-    const { importer } = setup(orders, () => new PlatformError('klaviyo', 'bulk_create_events', status, 'refused'));
-    const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
+  it.each([401, 403, 404])(
+    'fails the run on a %i, which every request would get, and commits nothing past it',
+    async (status) => {
+      const orders = Array.from({ length: 10 }, (_, index) => order(index));
+      const { importer } = setup(orders, () => new PlatformError('klaviyo', 'bulk_create_events', status, 'refused'));
+      const run = importRun(importer, { mode: 'ids', ids: orders.map((candidate) => candidate.id) });
 
-    await expect(importer.importRecords(run)).rejects.toThrow(`failed with ${status}`);
-    expect(run.tracker.positions()[0].afterId).toBeUndefined();
-    expect(run.progress.counters.failed).toBe(0);
-  });
+      await expect(importer.importRecords(run)).rejects.toThrow(`failed with ${status}`);
+      expect(run.tracker.positions()[0].afterId).toBeUndefined();
+      expect(run.progress.counters.failed).toBe(0);
+    },
+  );
 
   it('reads only the listed ids, counting those commercetools does not have as failed', async () => {
     const orders = Array.from({ length: 20 }, (_, index) => order(index));
@@ -352,7 +463,9 @@ describe('OrdersImporter', () => {
     await importer.importRecords(run);
 
     expect(sentIds(klaviyo.requests, 'Placed Order')).toStrictEqual([orderId(17), orderId(3)].sort());
-    expect(run.progress.recentFailures).toStrictEqual([{ id: 'ffffffff-missing', reason: 'not found in commercetools' }]);
+    expect(run.progress.recentFailures).toStrictEqual([
+      { id: 'ffffffff-missing', reason: 'not found in commercetools' },
+    ]);
   });
 
   it('imports from startId on in id order, that id included, with no reader for the ids before it', async () => {
@@ -363,7 +476,10 @@ describe('OrdersImporter', () => {
 
     await importer.importRecords(run);
 
-    const expected = orders.map((candidate) => candidate.id).filter((id) => id >= startId).sort();
+    const expected = orders
+      .map((candidate) => candidate.id)
+      .filter((id) => id >= startId)
+      .sort();
     expect(sentIds(klaviyo.requests, 'Placed Order')).toStrictEqual(expected);
     expect(run.ranges.every((range) => range.beforeId === undefined || range.beforeId > startId)).toBe(true);
     expect(run.ranges.length).toBeLessThan(importer.initialRanges({ mode: 'all' }).length);

@@ -13,7 +13,13 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
 
   beforeAll(async () => {
     emulator = await startKlaviyoEmulator({ apiKey: 'pk_test', rateLimitSpeed: 0, jobProcessingMs: 20 });
-    klaviyo = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 60_000 });
+    klaviyo = new KlaviyoClient({
+      apiKey: 'pk_test',
+      apiUrl: emulator.url,
+      logger: createLogger('silent'),
+      timeoutMs: 5_000,
+      jobTimeoutMs: 60_000,
+    });
   });
   afterAll(() => emulator.close());
 
@@ -68,10 +74,21 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
   it('gives up on jobs Klaviyo has not finished by the deadline: their customers fail with the reason, nothing waits forever', async () => {
     emulator.configure({ jobProcessingMs: 60_000 });
     try {
-      const impatient = new KlaviyoClient({ apiKey: 'pk_test', apiUrl: emulator.url, logger: createLogger('silent'), timeoutMs: 5_000, jobTimeoutMs: 300 });
+      const impatient = new KlaviyoClient({
+        apiKey: 'pk_test',
+        apiUrl: emulator.url,
+        logger: createLogger('silent'),
+        timeoutMs: 5_000,
+        jobTimeoutMs: 300,
+      });
       const run = runContext();
       const unfinished: string[][] = [];
-      const follower = new ProfileJobFollower(impatient, run, async () => [], (jobs) => unfinished.push(jobs.map((job) => job.jobId)));
+      const follower = new ProfileJobFollower(
+        impatient,
+        run,
+        async () => [],
+        (jobs) => unfinished.push(jobs.map((job) => job.jobId)),
+      );
       const first = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-1@example.com' } }]);
       const second = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-2@example.com' } }]);
       await follower.follow({ jobId: first, customerIds: ['c-1'], withoutPhone: false });
@@ -91,7 +108,13 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
 
   it('lets a submission on only once fewer than its limit of jobs are unfinished', async () => {
     const run = runContext();
-    const follower = new ProfileJobFollower(klaviyo, run, async () => [], () => undefined, 2);
+    const follower = new ProfileJobFollower(
+      klaviyo,
+      run,
+      async () => [],
+      () => undefined,
+      2,
+    );
     const submit = async (n: number) => ({
       jobId: await submitProfileImportJob(klaviyo, [{ attributes: { email: `wait-${n}@example.com` } }]),
       customerIds: [`c-${n}`],
@@ -111,7 +134,13 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
       const controller = new AbortController();
       const run = runContext(controller);
       const unfinished: string[][] = [];
-      const follower = new ProfileJobFollower(klaviyo, run, async () => [], (jobs) => unfinished.push(jobs.map((job) => job.jobId)), 1);
+      const follower = new ProfileJobFollower(
+        klaviyo,
+        run,
+        async () => [],
+        (jobs) => unfinished.push(jobs.map((job) => job.jobId)),
+        1,
+      );
       const jobId = await submitProfileImportJob(klaviyo, [{ attributes: { email: 'never-done@example.com' } }]);
       const waiting = follower.follow({ jobId, customerIds: ['c-1'], withoutPhone: false });
       controller.abort();

@@ -2,13 +2,24 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/logging/logger';
 
 /** The severities Google Cloud Logging reads from a JSON log line's `severity` field. */
-const cloudLoggingSeverities = ['DEFAULT', 'DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'];
+const cloudLoggingSeverities = [
+  'DEFAULT',
+  'DEBUG',
+  'INFO',
+  'NOTICE',
+  'WARNING',
+  'ERROR',
+  'CRITICAL',
+  'ALERT',
+  'EMERGENCY',
+];
 
 function capture(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -33,8 +44,15 @@ describe('createLogger', () => {
 
   it('redacts fields that could carry personal data or secrets, at the top and one level down', () => {
     const { logger, lines } = capture();
-    logger.warn({ email: 'a@example.com', customer: { phoneNumber: '+4915112345678' }, clientSecret: 's3cret' }, 'oops');
-    expect(lines[0]).toMatchObject({ email: '[redacted]', customer: { phoneNumber: '[redacted]' }, clientSecret: '[redacted]' });
+    logger.warn(
+      { email: 'a@example.com', customer: { phoneNumber: '+4915112345678' }, clientSecret: 's3cret' },
+      'oops',
+    );
+    expect(lines[0]).toMatchObject({
+      email: '[redacted]',
+      customer: { phoneNumber: '[redacted]' },
+      clientSecret: '[redacted]',
+    });
     expect(JSON.stringify(lines[0])).not.toMatch(/example\.com|4915112345678|s3cret/);
   });
 });

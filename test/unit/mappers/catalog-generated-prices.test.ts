@@ -9,8 +9,9 @@ import { generateDataset } from '../../../sandbox/commercetools/generator';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
-const countryData: { lookup: { countries(query: { currencies: string }): Array<{ alpha2: string }> } } =
-  require('country-data-list');
+const countryData: {
+  lookup: { countries(query: { currencies: string }): Array<{ alpha2: string }> };
+} = require('country-data-list');
 
 /**
  * The one price a currency shows, as the original chooses it: a price whose validity range covers
@@ -59,14 +60,23 @@ function originalPriceKeys(prices: Price[] | undefined): { prices: object; curre
   return { prices: priceKeys, currencies: JSON.parse(JSON.stringify(currencyKeys)) };
 }
 
-function parsedPriceKeys(customMetadata: object | null | undefined): { prices: object; currencies: object } | undefined {
+function parsedPriceKeys(
+  customMetadata: object | null | undefined,
+): { prices: object; currencies: object } | undefined {
   const { price_json, currency_json } = customMetadata as { price_json?: string; currency_json?: string };
   if (price_json === undefined || currency_json === undefined) return undefined;
   return { prices: JSON.parse(price_json), currencies: JSON.parse(currency_json) };
 }
 
 describe('generated products: price and currency keys as the original module', () => {
-  const dataset = generateDataset({ seed: 'catalog-prices', now: NOW, categories: 20, products: 300, customers: 0, orders: 0 });
+  const dataset = generateDataset({
+    seed: 'catalog-prices',
+    now: NOW,
+    categories: 20,
+    products: 300,
+    customers: 0,
+    orders: 0,
+  });
   const categories = new Map(dataset.categories.map((category) => [category.id, category]));
   const mapped = dataset.products.map((product) => ({
     product,
@@ -78,7 +88,7 @@ describe('generated products: price and currency keys as the original module', (
       .map((variant): [string | undefined, ProductVariant] => [variant.sku, variant]),
   );
 
-  it('items carry their master variant\'s keys', () => {
+  it("items carry their master variant's keys", () => {
     for (const { product, mapping } of mapped) {
       expect(parsedPriceKeys(mapping.item.create.attributes.customMetadata)).toStrictEqual(
         originalPriceKeys(product.masterData.current.masterVariant.prices),
@@ -100,11 +110,22 @@ describe('generated products: price and currency keys as the original module', (
     const prices = [...variantsBySku.values()].flatMap((variant) => variant.prices ?? []);
     const currencies = [...new Set(prices.map((price) => price.value.currencyCode))].sort();
     expect(currencies).toStrictEqual(['EUR', 'GBP', 'JPY', 'USD']);
-    const keysSent = new Set(mapped.flatMap(({ mapping }) => Object.keys(parsedPriceKeys(mapping.item.create.attributes.customMetadata)?.prices ?? {})));
+    const keysSent = new Set(
+      mapped.flatMap(({ mapping }) =>
+        Object.keys(parsedPriceKeys(mapping.item.create.attributes.customMetadata)?.prices ?? {}),
+      ),
+    );
     for (const currency of currencies) expect(keysSent).toContain(`price_${currency}`);
     expect(prices.some((price) => price.country && !price.customerGroup)).toBe(true);
     expect(prices.some((price) => price.customerGroup)).toBe(true);
-    expect(prices.some((price) => price.validFrom && Date.parse(price.validFrom) <= NOW.getTime() && Date.parse(price.validUntil!) >= NOW.getTime())).toBe(true);
+    expect(
+      prices.some(
+        (price) =>
+          price.validFrom &&
+          Date.parse(price.validFrom) <= NOW.getTime() &&
+          Date.parse(price.validUntil!) >= NOW.getTime(),
+      ),
+    ).toBe(true);
     expect(prices.some((price) => price.validUntil && Date.parse(price.validUntil) < NOW.getTime())).toBe(true);
     expect(prices.some((price) => price.validFrom && Date.parse(price.validFrom) > NOW.getTime())).toBe(true);
   });

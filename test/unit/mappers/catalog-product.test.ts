@@ -95,7 +95,12 @@ describe('mapCatalogProduct', () => {
       currency_json: '{"currency_DE":"EUR","currency_US":"USD"}',
     };
     const identity = (externalId: string) => ({ externalId, integrationType: '$custom', catalogType: '$default' });
-    const shared = { title: 'Hemd', description: 'Weiche Baumwolle', url: 'https://shop.example/p/hemd', published: true };
+    const shared = {
+      title: 'Hemd',
+      description: 'Weiche Baumwolle',
+      url: 'https://shop.example/p/hemd',
+      published: true,
+    };
     const itemAttributes = {
       ...shared,
       imageFullUrl: 'https://img.example/m-front.jpg',
@@ -119,20 +124,37 @@ describe('mapCatalogProduct', () => {
     expect(mapped).toStrictEqual({
       item: {
         id: '$custom:::$default:::prod-1',
-        create: { type: 'catalog-item', attributes: { ...identity('prod-1'), ...itemAttributes }, relationships: { categories } },
-        update: { type: 'catalog-item', id: '$custom:::$default:::prod-1', attributes: itemAttributes, relationships: { categories } },
+        create: {
+          type: 'catalog-item',
+          attributes: { ...identity('prod-1'), ...itemAttributes },
+          relationships: { categories },
+        },
+        update: {
+          type: 'catalog-item',
+          id: '$custom:::$default:::prod-1',
+          attributes: itemAttributes,
+          relationships: { categories },
+        },
       },
       variants: [
         {
           id: '$custom:::$default:::SHIRT-M',
           sku: 'SHIRT-M',
-          create: { type: 'catalog-variant', attributes: { ...identity('SHIRT-M'), ...masterAttributes }, relationships: ofItem },
+          create: {
+            type: 'catalog-variant',
+            attributes: { ...identity('SHIRT-M'), ...masterAttributes },
+            relationships: ofItem,
+          },
           update: { type: 'catalog-variant', id: '$custom:::$default:::SHIRT-M', attributes: masterAttributes },
         },
         {
           id: '$custom:::$default:::SHIRT-L',
           sku: 'SHIRT-L',
-          create: { type: 'catalog-variant', attributes: { ...identity('SHIRT-L'), ...largeAttributes }, relationships: ofItem },
+          create: {
+            type: 'catalog-variant',
+            attributes: { ...identity('SHIRT-L'), ...largeAttributes },
+            relationships: ofItem,
+          },
           update: { type: 'catalog-variant', id: '$custom:::$default:::SHIRT-L', attributes: largeAttributes },
         },
       ],
@@ -148,10 +170,26 @@ describe('mapCatalogProduct', () => {
     });
 
     it.each<[string, string | undefined, { title: string; description: string; url: string }]>([
-      ['the preferred locale', 'en-US', { title: 'Shirt (US)', description: 'Soft (US)', url: 'https://shop.example/p/shirt-us' }],
-      ['the language of the preferred locale', 'en-GB', { title: 'Shirt', description: 'Soft', url: 'https://shop.example/p/shirt' }],
-      ['the first locale when neither is there', 'fr-FR', { title: 'Hemd', description: 'Weich', url: 'https://shop.example/p/hemd' }],
-      ['the first locale without preferred locale', undefined, { title: 'Hemd', description: 'Weich', url: 'https://shop.example/p/hemd' }],
+      [
+        'the preferred locale',
+        'en-US',
+        { title: 'Shirt (US)', description: 'Soft (US)', url: 'https://shop.example/p/shirt-us' },
+      ],
+      [
+        'the language of the preferred locale',
+        'en-GB',
+        { title: 'Shirt', description: 'Soft', url: 'https://shop.example/p/shirt' },
+      ],
+      [
+        'the first locale when neither is there',
+        'fr-FR',
+        { title: 'Hemd', description: 'Weich', url: 'https://shop.example/p/hemd' },
+      ],
+      [
+        'the first locale without preferred locale',
+        undefined,
+        { title: 'Hemd', description: 'Weich', url: 'https://shop.example/p/hemd' },
+      ],
     ])('%s, for item and variants', (_case, preferredLocale, expected) => {
       const mapped = mapCatalogProduct(
         multilingual,
@@ -160,11 +198,16 @@ describe('mapCatalogProduct', () => {
       const { title, description, url } = mapped.item.create.attributes;
       expect({ title, description, url }).toStrictEqual(expected);
       const variantAttributes = mapped.variants[0].create.attributes;
-      expect({ title: variantAttributes.title, description: variantAttributes.description, url: variantAttributes.url }).toStrictEqual(expected);
+      expect({
+        title: variantAttributes.title,
+        description: variantAttributes.description,
+        url: variantAttributes.url,
+      }).toStrictEqual(expected);
     });
 
     it('records every locale of name and slug in custom metadata, whatever the preferred locale', () => {
-      const { customMetadata } = mapCatalogProduct(multilingual, options({ preferredLocale: 'en-US' })).item.create.attributes;
+      const { customMetadata } = mapCatalogProduct(multilingual, options({ preferredLocale: 'en-US' })).item.create
+        .attributes;
       expect(customMetadata).toMatchObject({
         title_json: '{"title_de":"Hemd","title_en-US":"Shirt (US)","title_en":"Shirt"}',
         slug_json: '{"slug_de":"hemd","slug_en-US":"shirt-us","slug_en":"shirt"}',
@@ -179,8 +222,16 @@ describe('mapCatalogProduct', () => {
 
     it.each<[string, string | undefined, string]>([
       ['without template, "None" as the original module', undefined, 'None'],
-      ['the slug replaces the placeholder', 'https://shop.example/products/{{productSlug}}', 'https://shop.example/products/shirt'],
-      ['every placeholder is replaced', 'https://shop.example/{{productSlug}}?ref={{productSlug}}', 'https://shop.example/shirt?ref=shirt'],
+      [
+        'the slug replaces the placeholder',
+        'https://shop.example/products/{{productSlug}}',
+        'https://shop.example/products/shirt',
+      ],
+      [
+        'every placeholder is replaced',
+        'https://shop.example/{{productSlug}}?ref={{productSlug}}',
+        'https://shop.example/shirt?ref=shirt',
+      ],
       ['a template without placeholder is sent as it is', 'https://shop.example/all', 'https://shop.example/all'],
     ])('url: %s', (_case, productUrlTemplate, expectedUrl) => {
       const mapped = mapCatalogProduct(product(), options({ productUrlTemplate }));
@@ -193,7 +244,9 @@ describe('mapCatalogProduct', () => {
     const mapped = mapCatalogProduct(
       product({
         masterVariant: variant(1, { sku: 'M' }),
-        variants: [variant(2, { sku: 'L', images: [{ url: 'https://img.example/l.jpg', dimensions: { w: 1, h: 1 } }] })],
+        variants: [
+          variant(2, { sku: 'L', images: [{ url: 'https://img.example/l.jpg', dimensions: { w: 1, h: 1 } }] }),
+        ],
       }),
       options(),
     );
@@ -236,7 +289,11 @@ describe('mapCatalogProduct', () => {
         'a current sale beats the regular price, per currency, with its country',
         [
           cents('eur', 'EUR', 1000),
-          cents('eur-sale-at', 'EUR', 800, { country: 'AT', validFrom: '2026-06-01T00:00:00.000Z', validUntil: '2026-07-01T00:00:00.000Z' }),
+          cents('eur-sale-at', 'EUR', 800, {
+            country: 'AT',
+            validFrom: '2026-06-01T00:00:00.000Z',
+            validUntil: '2026-07-01T00:00:00.000Z',
+          }),
           cents('eur-ended', 'EUR', 500, { validUntil: '2026-06-01T00:00:00.000Z' }),
           cents('chf-future', 'CHF', 900, { country: 'CH', validFrom: '2026-07-01T00:00:00.000Z' }),
           cents('chf', 'CHF', 1100, { country: 'CH' }),
@@ -263,7 +320,11 @@ describe('mapCatalogProduct', () => {
             sku: 'M',
             prices: [
               cents('eur', 'EUR', 1000),
-              cents('eur-sale-at', 'EUR', 800, { country: 'AT', validFrom: '2026-06-01T00:00:00.000Z', validUntil: '2026-07-01T00:00:00.000Z' }),
+              cents('eur-sale-at', 'EUR', 800, {
+                country: 'AT',
+                validFrom: '2026-06-01T00:00:00.000Z',
+                validUntil: '2026-07-01T00:00:00.000Z',
+              }),
             ],
           }),
         }),
@@ -285,7 +346,10 @@ describe('mapCatalogProduct', () => {
       );
       expect(mapped.item.create.attributes.price).toBe(10);
       expect(mapped.variants.map((mappedVariant) => mappedVariant.create.attributes.price)).toStrictEqual([10, 15]);
-      expect(priceKeys(mapped.variants[1].create.attributes.customMetadata)).toMatchObject({ price_EUR: 15, price_IT: 15 });
+      expect(priceKeys(mapped.variants[1].create.attributes.customMetadata)).toMatchObject({
+        price_EUR: 15,
+        price_IT: 15,
+      });
     });
   });
 
@@ -294,7 +358,12 @@ describe('mapCatalogProduct', () => {
   it.each<[string, ProductVariantAvailability | undefined, string | undefined, number]>([
     ['the configured channel', { availableQuantity: 7, channels: { berlin: stock(3) } }, 'berlin', 3],
     ['the configured channel even when empty', { availableQuantity: 7, channels: { berlin: stock(0) } }, 'berlin', 0],
-    ['the total when the channel has no stock entry', { availableQuantity: 7, channels: { hamburg: stock(3) } }, 'berlin', 7],
+    [
+      'the total when the channel has no stock entry',
+      { availableQuantity: 7, channels: { hamburg: stock(3) } },
+      'berlin',
+      7,
+    ],
     ['the total when no channel has stock data', { availableQuantity: 7 }, 'berlin', 7],
     ['the total without configured channel', { availableQuantity: 7, channels: { berlin: stock(3) } }, undefined, 7],
     ['0 without stock data', undefined, 'berlin', 0],
@@ -312,8 +381,12 @@ describe('mapCatalogProduct', () => {
     ['no categories: no relationship', [], undefined],
     ['a root category', ['sale'], ['sale']],
     ['a category and its ancestors', ['jeans'], ['jeans', 'women', 'pants']],
-    ['shared ancestors once, across categories', ['jeans', 'shirts', 'sale'], ['jeans', 'shirts', 'sale', 'women', 'pants']],
-    ['a category also listed as another one\'s ancestor, once', ['women', 'pants'], ['women', 'pants']],
+    [
+      'shared ancestors once, across categories',
+      ['jeans', 'shirts', 'sale'],
+      ['jeans', 'shirts', 'sale', 'women', 'pants'],
+    ],
+    ["a category also listed as another one's ancestor, once", ['women', 'pants'], ['women', 'pants']],
     ['a category the lookup does not know keeps its own id', ['new-in'], ['new-in']],
   ])('categories: %s', (_case, categoryIds, expectedIds) => {
     const mapped = mapCatalogProduct(
@@ -329,7 +402,13 @@ describe('mapCatalogProduct', () => {
 
   it.each<[string, ProductVariant, ProductVariant[], string[], number[]]>([
     ['all variants have a SKU', variant(1, { sku: 'M' }), [variant(2, { sku: 'L' })], ['M', 'L'], []],
-    ['a variant without SKU is left out and reported', variant(1, { sku: 'M' }), [variant(2), variant(3, { sku: 'XL' })], ['M', 'XL'], [2]],
+    [
+      'a variant without SKU is left out and reported',
+      variant(1, { sku: 'M' }),
+      [variant(2), variant(3, { sku: 'XL' })],
+      ['M', 'XL'],
+      [2],
+    ],
     ['a master variant without SKU too', variant(1), [variant(2, { sku: 'L' })], ['L'], [1]],
     ['an empty SKU counts as none', variant(1, { sku: '' }), [], [], [1]],
   ])('variants: %s', (_case, masterVariant, variants, expectedSkus, expectedSkipped) => {
@@ -337,7 +416,9 @@ describe('mapCatalogProduct', () => {
     expect(mapped.variants.map((mappedVariant) => mappedVariant.id)).toStrictEqual(
       expectedSkus.map((sku) => `$custom:::$default:::${sku}`),
     );
-    expect(mapped.variants.map((mappedVariant) => mappedVariant.create.attributes.externalId)).toStrictEqual(expectedSkus);
+    expect(mapped.variants.map((mappedVariant) => mappedVariant.create.attributes.externalId)).toStrictEqual(
+      expectedSkus,
+    );
     expect(mapped.variantIdsWithoutSku).toStrictEqual(expectedSkipped);
   });
 });

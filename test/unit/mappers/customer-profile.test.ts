@@ -117,7 +117,11 @@ describe('customerProfileAttributes', () => {
       { addresses: [home, office, shop], defaultBillingAddressId: 'shop', billingAddressIds: ['office', 'shop'] },
       'Zürich',
     ],
-    ['else the first billing address', { addresses: [home, office, shop], billingAddressIds: ['office', 'shop'] }, 'Wien'],
+    [
+      'else the first billing address',
+      { addresses: [home, office, shop], billingAddressIds: ['office', 'shop'] },
+      'Wien',
+    ],
     ['else the first address', { addresses: [home, office, shop] }, 'Berlin'],
     [
       'else the first billing address when the default billing id names no address',
@@ -180,7 +184,10 @@ describe('customerProfileAttributes', () => {
     ],
     ['an empty country and nothing else', { country: '' }, undefined],
   ])('builds the location from %s', (_case, parts, expected) => {
-    const attributes = customerProfileAttributes(customer({ addresses: [{ id: 'a', country: 'DE', ...parts }] }), settings);
+    const attributes = customerProfileAttributes(
+      customer({ addresses: [{ id: 'a', country: 'DE', ...parts }] }),
+      settings,
+    );
     expect(attributes.location).toStrictEqual(expected);
   });
 
@@ -197,7 +204,11 @@ describe('customerProfileAttributes', () => {
       { include: [], exclude: [], rename: { loyaltyTier: 'Loyalty Tier' } },
       { 'Loyalty Tier': 'gold', points: 0, birthday: '1815-12-10' },
     ],
-    ['no properties when every field is excluded', { include: [], exclude: ['loyaltyTier', 'points', 'birthday'], rename: {} }, undefined],
+    [
+      'no properties when every field is excluded',
+      { include: [], exclude: ['loyaltyTier', 'points', 'birthday'], rename: {} },
+      undefined,
+    ],
   ])('sends custom fields as properties: %s', (_case, customerCustomFields, expected) => {
     const withCustom = customer({
       custom: {

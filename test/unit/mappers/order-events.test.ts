@@ -1,4 +1,14 @@
-import type { CentPrecisionMoney, CustomLineItem, LineItem, LocalizedString, Order, Payment, PaymentReference, Transaction, TypedMoney } from '@commercetools/platform-sdk';
+import type {
+  CentPrecisionMoney,
+  CustomLineItem,
+  LineItem,
+  LocalizedString,
+  Order,
+  Payment,
+  PaymentReference,
+  Transaction,
+  TypedMoney,
+} from '@commercetools/platform-sdk';
 import { defaultMappingSettings, type MappingSettings } from '../../../src/config/mapping-settings';
 import type { CategoryLike } from '../../../src/mappers/category-paths';
 import type { ProductLike } from '../../../src/clients/commercetools/product-categories';
@@ -182,7 +192,11 @@ describe('orderEvents', () => {
 
   it.each<[string, string[], string[]]>([
     ['a product missing from the lookup', ['p-deleted'], []],
-    ['a missing product beside a known one', ['p-deleted', 'p-men'], ['Women', 'Women > Pants', 'Women > Pants > Jeans', 'Men']],
+    [
+      'a missing product beside a known one',
+      ['p-deleted', 'p-men'],
+      ['Women', 'Women > Pants', 'Women > Pants > Jeans', 'Men'],
+    ],
     ['categories or ancestors missing from the cache', ['p-orphan'], ['Men']],
   ])('skips the categories it cannot name: %s', (_case, productIds, expected) => {
     const lines = productIds.map((productId, index) => lineItem(`li-${index}`, productId, { en: productId }, eur(100)));
@@ -191,7 +205,13 @@ describe('orderEvents', () => {
   });
 
   it('maps every event of an order whose product is gone, the line item giving its own name and variant', () => {
-    const variant = { id: 2, sku: 'SKU-GONE-2', images: [{ url: 'https://images.example.com/gone.jpg', dimensions: { w: 10, h: 10 } }], prices: [], attributes: [] };
+    const variant = {
+      id: 2,
+      sku: 'SKU-GONE-2',
+      images: [{ url: 'https://images.example.com/gone.jpg', dimensions: { w: 10, h: 10 } }],
+      prices: [],
+      attributes: [],
+    };
     const gone = { ...lineItem('li-gone', 'p-deleted', { en: 'Gone' }, eur(100)), variant } as LineItem;
     const result = orderEvents(order({ orderState: 'Complete', lineItems: [gone, jeansLine] }), context());
     if (result.kind !== 'events') throw new Error('expected events');
@@ -202,9 +222,15 @@ describe('orderEvents', () => {
       'Fulfilled Order o-1',
     ]);
     expect(result.events[1].properties).toStrictEqual({ ...gone, Categories: [] });
-    expect(result.events[1].properties).toMatchObject({ name: { en: 'Gone' }, variant: { sku: 'SKU-GONE-2', images: variant.images } });
+    expect(result.events[1].properties).toMatchObject({
+      name: { en: 'Gone' },
+      variant: { sku: 'SKU-GONE-2', images: variant.images },
+    });
     // Placed Order's categories come from the products that remain.
-    expect(result.events[0].properties).toMatchObject({ ItemNames: ['Gone', 'Slim Jeans'], Categories: ['Women', 'Women > Pants', 'Women > Pants > Jeans', 'Women > Sale'] });
+    expect(result.events[0].properties).toMatchObject({
+      ItemNames: ['Gone', 'Slim Jeans'],
+      Categories: ['Women', 'Women > Pants', 'Women > Pants > Jeans', 'Women > Sale'],
+    });
   });
 
   const timeline = (result: ReturnType<typeof orderEvents>) =>
@@ -284,7 +310,9 @@ describe('orderEvents', () => {
       ['Placed Order 2024-03-01T10:00:00.000Z o-1'],
     ],
   ])('spaces the events one second apart: %s', (_case, lineCount, orderState, settings, expected) => {
-    const lines = Array.from({ length: lineCount }, (_, index) => lineItem(`li-${index}`, 'p-men', { en: 'Chinos' }, eur(100)));
+    const lines = Array.from({ length: lineCount }, (_, index) =>
+      lineItem(`li-${index}`, 'p-men', { en: 'Chinos' }, eur(100)),
+    );
     const result = orderEvents(
       order({ orderState: orderState as Order['orderState'], lineItems: lines }),
       context({ settings: { ...defaultMappingSettings(), ...settings } }),
@@ -294,8 +322,16 @@ describe('orderEvents', () => {
 
   it.each<[string, Partial<Order>, unknown]>([
     ['a customer order', {}, { kind: 'profile', profile: { email: 'ada@example.com', externalId: 'c-1' } }],
-    ['an anonymous (guest) order', { customerId: undefined }, { kind: 'profile', profile: { email: 'ada@example.com' } }],
-    ['an order with a customer but no email', { customerEmail: undefined }, { kind: 'profile', profile: { externalId: 'c-1' } }],
+    [
+      'an anonymous (guest) order',
+      { customerId: undefined },
+      { kind: 'profile', profile: { email: 'ada@example.com' } },
+    ],
+    [
+      'an order with a customer but no email',
+      { customerEmail: undefined },
+      { kind: 'profile', profile: { externalId: 'c-1' } },
+    ],
     [
       'an order with neither',
       { customerEmail: undefined, customerId: undefined },
@@ -314,9 +350,21 @@ describe('orderEvents', () => {
   it.each<[string, CentPrecisionMoney, number]>([
     ['two fraction digits', { type: 'centPrecision', currencyCode: 'EUR', centAmount: 1999, fractionDigits: 2 }, 19.99],
     ['no fraction digits', { type: 'centPrecision', currencyCode: 'JPY', centAmount: 1999, fractionDigits: 0 }, 1999],
-    ['three fraction digits', { type: 'centPrecision', currencyCode: 'KWD', centAmount: 12345, fractionDigits: 3 }, 12.345],
-    ['four fraction digits', { type: 'centPrecision', currencyCode: 'CLF', centAmount: 1234567, fractionDigits: 4 }, 123.4567],
-    ['a large amount', { type: 'centPrecision', currencyCode: 'EUR', centAmount: 123456789012, fractionDigits: 2 }, 1234567890.12],
+    [
+      'three fraction digits',
+      { type: 'centPrecision', currencyCode: 'KWD', centAmount: 12345, fractionDigits: 3 },
+      12.345,
+    ],
+    [
+      'four fraction digits',
+      { type: 'centPrecision', currencyCode: 'CLF', centAmount: 1234567, fractionDigits: 4 },
+      123.4567,
+    ],
+    [
+      'a large amount',
+      { type: 'centPrecision', currencyCode: 'EUR', centAmount: 123456789012, fractionDigits: 2 },
+      1234567890.12,
+    ],
   ])('values the order and its lines with %s', (_case, money, expected) => {
     const result = orderEvents(
       order({ totalPrice: money, lineItems: [lineItem('li-1', 'p-men', { en: 'Chinos' }, money)] }),
@@ -386,8 +434,20 @@ describe('orderEvents: Refunded Order', () => {
     centAmount,
     fractionDigits,
   });
-  const transaction = (type: Transaction['type'], state: Transaction['state'], amount: TypedMoney, timestamp?: string): Transaction =>
-    ({ id: `t-${type}-${state}-${timestamp}`, type, state, amount, timestamp, interactionId: undefined }) as Transaction;
+  const transaction = (
+    type: Transaction['type'],
+    state: Transaction['state'],
+    amount: TypedMoney,
+    timestamp?: string,
+  ): Transaction =>
+    ({
+      id: `t-${type}-${state}-${timestamp}`,
+      type,
+      state,
+      amount,
+      timestamp,
+      interactionId: undefined,
+    }) as Transaction;
   const charge = (amount: TypedMoney) => transaction('Charge', 'Success', amount, '2024-03-01T10:05:00.000Z');
   const payment = (id: string, ...transactions: Transaction[]): PaymentReference => ({
     typeId: 'payment',
@@ -404,22 +464,43 @@ describe('orderEvents: Refunded Order', () => {
     [
       'refunds that are pending or failed',
       withPayments(
-        payment('pay-1', charge(eur(5997)), transaction('Refund', 'Pending', eur(1000), '2024-03-05T00:00:00.000Z'), transaction('Refund', 'Failure', eur(2000), '2024-03-06T00:00:00.000Z')),
+        payment(
+          'pay-1',
+          charge(eur(5997)),
+          transaction('Refund', 'Pending', eur(1000), '2024-03-05T00:00:00.000Z'),
+          transaction('Refund', 'Failure', eur(2000), '2024-03-06T00:00:00.000Z'),
+        ),
       ),
       [],
     ],
-    ['a payment reference commercetools did not expand', order({ paymentInfo: { payments: [{ typeId: 'payment', id: 'pay-1' }] } }), []],
+    [
+      'a payment reference commercetools did not expand',
+      order({ paymentInfo: { payments: [{ typeId: 'payment', id: 'pay-1' }] } }),
+      [],
+    ],
     [
       'one partial refund',
-      withPayments(payment('pay-1', charge(eur(5997)), transaction('Refund', 'Success', eur(1999), '2024-03-04T12:00:00.000Z'))),
+      withPayments(
+        payment('pay-1', charge(eur(5997)), transaction('Refund', 'Success', eur(1999), '2024-03-04T12:00:00.000Z')),
+      ),
       [{ value: 19.99, valueCurrency: 'EUR', time: at('2024-03-04T12:00:00.000Z') }],
     ],
     [
       'several refunds over several payments, a failed one and a pending one among them, at the latest successful one',
       withPayments(
         payment('pay-1', transaction('Refund', 'Success', eur(20), '2024-03-05T00:00:00.000Z')),
-        payment('pay-2', charge(eur(3000)), transaction('Refund', 'Success', eur(1010), '2024-03-04T12:00:00.000Z'), transaction('Refund', 'Failure', eur(990), '2024-03-09T00:00:00.000Z')),
-        payment('pay-3', charge(eur(2997)), transaction('Refund', 'Success', eur(2997), '2024-03-07T08:30:00.000Z'), transaction('Refund', 'Pending', eur(1), '2024-03-10T00:00:00.000Z')),
+        payment(
+          'pay-2',
+          charge(eur(3000)),
+          transaction('Refund', 'Success', eur(1010), '2024-03-04T12:00:00.000Z'),
+          transaction('Refund', 'Failure', eur(990), '2024-03-09T00:00:00.000Z'),
+        ),
+        payment(
+          'pay-3',
+          charge(eur(2997)),
+          transaction('Refund', 'Success', eur(2997), '2024-03-07T08:30:00.000Z'),
+          transaction('Refund', 'Pending', eur(1), '2024-03-10T00:00:00.000Z'),
+        ),
       ),
       // Summed in cents: 0.20 + 10.10 + 29.97 in floating point is 40.269999999999996.
       [{ value: 40.27, valueCurrency: 'EUR', time: at('2024-03-07T08:30:00.000Z') }],
@@ -428,7 +509,15 @@ describe('orderEvents: Refunded Order', () => {
       'a full refund in a currency without fraction digits',
       order({
         totalPrice: money('JPY', 4500, 0),
-        paymentInfo: { payments: [payment('pay-1', charge(money('JPY', 4500, 0)), transaction('Refund', 'Success', money('JPY', 4500, 0), '2024-03-04T00:00:00.000Z'))] },
+        paymentInfo: {
+          payments: [
+            payment(
+              'pay-1',
+              charge(money('JPY', 4500, 0)),
+              transaction('Refund', 'Success', money('JPY', 4500, 0), '2024-03-04T00:00:00.000Z'),
+            ),
+          ],
+        },
       }),
       [{ value: 4500, valueCurrency: 'JPY', time: at('2024-03-04T00:00:00.000Z') }],
     ],
@@ -437,7 +526,12 @@ describe('orderEvents: Refunded Order', () => {
       withPayments(
         payment(
           'pay-1',
-          transaction('Refund', 'Success', { type: 'highPrecision', currencyCode: 'EUR', centAmount: 100, preciseAmount: 100125, fractionDigits: 5 }, '2024-03-04T00:00:00.000Z'),
+          transaction(
+            'Refund',
+            'Success',
+            { type: 'highPrecision', currencyCode: 'EUR', centAmount: 100, preciseAmount: 100125, fractionDigits: 5 },
+            '2024-03-04T00:00:00.000Z',
+          ),
           transaction('Refund', 'Success', eur(250), '2024-03-03T00:00:00.000Z'),
         ),
       ),
@@ -445,7 +539,13 @@ describe('orderEvents: Refunded Order', () => {
     ],
     [
       'a refund in another currency than the order, which is left out of the sum',
-      withPayments(payment('pay-1', transaction('Refund', 'Success', eur(500), '2024-03-04T00:00:00.000Z'), transaction('Refund', 'Success', money('USD', 700), '2024-03-08T00:00:00.000Z'))),
+      withPayments(
+        payment(
+          'pay-1',
+          transaction('Refund', 'Success', eur(500), '2024-03-04T00:00:00.000Z'),
+          transaction('Refund', 'Success', money('USD', 700), '2024-03-08T00:00:00.000Z'),
+        ),
+      ),
       [{ value: 5, valueCurrency: 'EUR', time: at('2024-03-04T00:00:00.000Z') }],
     ],
     [
@@ -454,24 +554,43 @@ describe('orderEvents: Refunded Order', () => {
       [],
     ],
     [
-      'a successful refund without a timestamp, at the order\'s last modification',
+      "a successful refund without a timestamp, at the order's last modification",
       withPayments(payment('pay-1', transaction('Refund', 'Success', eur(100)))),
       [{ value: 1, valueCurrency: 'EUR', time: at('2024-03-02T08:00:00.000Z') }],
     ],
   ])('%s', (_case, refundedOrder, expected) => {
     const events = refundedEvent(orderEvents(refundedOrder, context()));
-    expect(Array.isArray(events) && events.map(({ value, valueCurrency, time }) => ({ value, valueCurrency, time }))).toStrictEqual(expected);
+    expect(
+      Array.isArray(events) && events.map(({ value, valueCurrency, time }) => ({ value, valueCurrency, time })),
+    ).toStrictEqual(expected);
   });
 
   it('comes last, under the order id, with the properties of Placed Order and the payments as references', () => {
     const refunded = order({
       orderState: 'Complete',
       lineItems: [jeansLine],
-      paymentInfo: { payments: [payment('pay-1', charge(eur(5997)), transaction('Refund', 'Success', eur(5997), '2024-03-04T00:00:00.000Z'))] },
+      paymentInfo: {
+        payments: [
+          payment('pay-1', charge(eur(5997)), transaction('Refund', 'Success', eur(5997), '2024-03-04T00:00:00.000Z')),
+        ],
+      },
     });
-    const result = orderEvents(refunded, context({ settings: { ...defaultMappingSettings(), metrics: { ...defaultMappingSettings().metrics, refundedOrder: 'CT Refunded' } } }));
+    const result = orderEvents(
+      refunded,
+      context({
+        settings: {
+          ...defaultMappingSettings(),
+          metrics: { ...defaultMappingSettings().metrics, refundedOrder: 'CT Refunded' },
+        },
+      }),
+    );
     if (result.kind !== 'events') throw new Error('expected events');
-    expect(result.events.map((event) => event.metricName)).toStrictEqual(['Placed Order', 'Ordered Product', 'Fulfilled Order', 'CT Refunded']);
+    expect(result.events.map((event) => event.metricName)).toStrictEqual([
+      'Placed Order',
+      'Ordered Product',
+      'Fulfilled Order',
+      'CT Refunded',
+    ]);
     const [placed, , , refundedEvent] = result.events;
     expect(refundedEvent).toStrictEqual({ ...placed, metricName: 'CT Refunded', time: at('2024-03-04T00:00:00.000Z') });
     expect(placed.properties.paymentInfo).toStrictEqual({ payments: [{ typeId: 'payment', id: 'pay-1' }] });

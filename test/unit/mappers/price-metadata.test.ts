@@ -14,11 +14,71 @@ const vip = { typeId: 'customer-group', id: 'vip' } as const;
 
 /** Every country and territory the country data lists with the euro. */
 const EURO_COUNTRIES = [
-  'AD', 'AT', 'AX', 'BE', 'BL', 'CP', 'CY', 'DE', 'EE', 'ES', 'EU', 'FI', 'FR', 'FX', 'GF', 'GP', 'GR', 'HR', 'IC', 'IE',
-  'IT', 'LT', 'LU', 'LV', 'MC', 'ME', 'MF', 'MQ', 'MT', 'NL', 'PM', 'PT', 'RE', 'SI', 'SK', 'SM', 'TF', 'VA', 'XK', 'YT', 'ZW',
+  'AD',
+  'AT',
+  'AX',
+  'BE',
+  'BL',
+  'CP',
+  'CY',
+  'DE',
+  'EE',
+  'ES',
+  'EU',
+  'FI',
+  'FR',
+  'FX',
+  'GF',
+  'GP',
+  'GR',
+  'HR',
+  'IC',
+  'IE',
+  'IT',
+  'LT',
+  'LU',
+  'LV',
+  'MC',
+  'ME',
+  'MF',
+  'MQ',
+  'MT',
+  'NL',
+  'PM',
+  'PT',
+  'RE',
+  'SI',
+  'SK',
+  'SM',
+  'TF',
+  'VA',
+  'XK',
+  'YT',
+  'ZW',
 ];
 const US_DOLLAR_COUNTRIES = [
-  'AC', 'AS', 'BQ', 'DG', 'EC', 'FM', 'GU', 'HT', 'IO', 'MH', 'MP', 'PA', 'PR', 'PW', 'SV', 'TC', 'TL', 'UM', 'US', 'VG', 'VI', 'ZW',
+  'AC',
+  'AS',
+  'BQ',
+  'DG',
+  'EC',
+  'FM',
+  'GU',
+  'HT',
+  'IO',
+  'MH',
+  'MP',
+  'PA',
+  'PR',
+  'PW',
+  'SV',
+  'TC',
+  'TL',
+  'UM',
+  'US',
+  'VG',
+  'VI',
+  'ZW',
 ];
 
 /** `{ price_<country>: amount }` (or currency) for each of the countries. */
@@ -85,7 +145,10 @@ describe('priceMetadata', () => {
     [
       'prices valid only in a range that has ended or not begun never decide',
       [
-        cents('chf-ended', 'CHF', 500, { validFrom: '2026-01-01T00:00:00.000Z', validUntil: '2026-06-01T00:00:00.000Z' }),
+        cents('chf-ended', 'CHF', 500, {
+          validFrom: '2026-01-01T00:00:00.000Z',
+          validUntil: '2026-06-01T00:00:00.000Z',
+        }),
         cents('chf', 'CHF', 1100),
         cents('chf-future', 'CHF', 900, { validFrom: '2026-07-01T00:00:00.000Z' }),
       ],
@@ -94,7 +157,12 @@ describe('priceMetadata', () => {
     ],
     [
       'a currency priced only in a range that is not current: 0 and no currency keys',
-      [cents('chf-future', 'CHF', 900, { validFrom: '2026-07-01T00:00:00.000Z', validUntil: '2026-08-01T00:00:00.000Z' })],
+      [
+        cents('chf-future', 'CHF', 900, {
+          validFrom: '2026-07-01T00:00:00.000Z',
+          validUntil: '2026-08-01T00:00:00.000Z',
+        }),
+      ],
       { price_CHF: 0, price_CH: 0, price_LI: 0 },
       {},
     ],
@@ -102,7 +170,11 @@ describe('priceMetadata', () => {
       'a current range wins, and its own country narrows the keys to that country',
       [
         cents('chf', 'CHF', 1100),
-        cents('chf-sale-li', 'CHF', 800, { country: 'LI', validFrom: '2026-06-01T00:00:00.000Z', validUntil: '2026-07-01T00:00:00.000Z' }),
+        cents('chf-sale-li', 'CHF', 800, {
+          country: 'LI',
+          validFrom: '2026-06-01T00:00:00.000Z',
+          validUntil: '2026-07-01T00:00:00.000Z',
+        }),
       ],
       { price_CHF: 8, price_LI: 8 },
       { currency_LI: 'CHF' },
@@ -110,21 +182,25 @@ describe('priceMetadata', () => {
     [
       'a country using several currencies keeps the last listed currency',
       [cents('eur', 'EUR', 1000), cents('usd', 'USD', 1200)],
-      { price_EUR: 10, ...keyed('price', EURO_COUNTRIES, 10), price_USD: 12, ...keyed('price', US_DOLLAR_COUNTRIES, 12) },
+      {
+        price_EUR: 10,
+        ...keyed('price', EURO_COUNTRIES, 10),
+        price_USD: 12,
+        ...keyed('price', US_DOLLAR_COUNTRIES, 12),
+      },
       { ...keyed('currency', EURO_COUNTRIES, 'EUR'), ...keyed('currency', US_DOLLAR_COUNTRIES, 'USD') },
     ],
     [
       'a later currency without chosen price sets that shared country to 0 and removes its currency key',
       [cents('eur', 'EUR', 1000), cents('usd-vip', 'USD', 1200, { customerGroup: vip })],
       { price_EUR: 10, ...keyed('price', EURO_COUNTRIES, 10), price_USD: 0, ...keyed('price', US_DOLLAR_COUNTRIES, 0) },
-      keyed('currency', EURO_COUNTRIES.filter((country) => country !== 'ZW'), 'EUR'),
+      keyed(
+        'currency',
+        EURO_COUNTRIES.filter((country) => country !== 'ZW'),
+        'EUR',
+      ),
     ],
-    [
-      'a currency the country data does not know: its own key only',
-      [cents('xts', 'XTS', 100)],
-      { price_XTS: 1 },
-      {},
-    ],
+    ['a currency the country data does not know: its own key only', [cents('xts', 'XTS', 100)], { price_XTS: 1 }, {}],
   ])('%s', (_case, prices, expectedPrices, expectedCurrencies) => {
     expect(parsed(prices)).toStrictEqual({ prices: expectedPrices, currencies: expectedCurrencies });
   });
@@ -135,6 +211,9 @@ describe('priceMetadata', () => {
       value: { type: 'highPrecision', currencyCode: 'GBP', centAmount: 1235, preciseAmount: 123456, fractionDigits: 4 },
       country: 'GB',
     };
-    expect(parsed([precise])).toStrictEqual({ prices: { price_GBP: 12.3456, price_GB: 12.3456 }, currencies: { currency_GB: 'GBP' } });
+    expect(parsed([precise])).toStrictEqual({
+      prices: { price_GBP: 12.3456, price_GB: 12.3456 },
+      currencies: { currency_GB: 'GBP' },
+    });
   });
 });

@@ -14,9 +14,19 @@ describe('choosePrice', () => {
     ['no price list', undefined, undefined, undefined],
     ['an empty price list', [], undefined, undefined],
     ['without preferred currency, the first price', [price('eur', 'EUR'), price('usd', 'USD')], undefined, 'eur'],
-    ['the first price in the preferred currency', [price('eur', 'EUR'), price('usd-1', 'USD'), price('usd-2', 'USD')], 'USD', 'usd-1'],
+    [
+      'the first price in the preferred currency',
+      [price('eur', 'EUR'), price('usd-1', 'USD'), price('usd-2', 'USD')],
+      'USD',
+      'usd-1',
+    ],
     ['no price in the preferred currency', [price('eur', 'EUR')], 'USD', undefined],
-    ['a customer-group price is skipped', [price('vip', 'EUR', { customerGroup }), price('eur', 'EUR')], undefined, 'eur'],
+    [
+      'a customer-group price is skipped',
+      [price('vip', 'EUR', { customerGroup }), price('eur', 'EUR')],
+      undefined,
+      'eur',
+    ],
     ['only customer-group prices', [price('vip', 'EUR', { customerGroup })], undefined, undefined],
     [
       'a current ranged customer-group price is skipped too',
@@ -26,7 +36,10 @@ describe('choosePrice', () => {
     ],
     [
       'a current ranged price beats a regular price listed before it',
-      [price('regular', 'EUR'), price('sale', 'EUR', { validFrom: '2026-06-01T00:00:00.000Z', validUntil: '2026-07-01T00:00:00.000Z' })],
+      [
+        price('regular', 'EUR'),
+        price('sale', 'EUR', { validFrom: '2026-06-01T00:00:00.000Z', validUntil: '2026-07-01T00:00:00.000Z' }),
+      ],
       undefined,
       'sale',
     ],
@@ -44,15 +57,31 @@ describe('choosePrice', () => {
     ],
     [
       'only ended and future ranges',
-      [price('ended', 'EUR', { validUntil: '2026-01-01T00:00:00.000Z' }), price('future', 'EUR', { validFrom: '2027-01-01T00:00:00.000Z' })],
+      [
+        price('ended', 'EUR', { validUntil: '2026-01-01T00:00:00.000Z' }),
+        price('future', 'EUR', { validFrom: '2027-01-01T00:00:00.000Z' }),
+      ],
       undefined,
       undefined,
     ],
-    ['a range starting right now counts', [price('regular', 'EUR'), price('starts', 'EUR', { validFrom: '2026-06-15T12:00:00.000Z' })], undefined, 'starts'],
-    ['a range ending right now counts', [price('regular', 'EUR'), price('ends', 'EUR', { validUntil: '2026-06-15T12:00:00.000Z' })], undefined, 'ends'],
+    [
+      'a range starting right now counts',
+      [price('regular', 'EUR'), price('starts', 'EUR', { validFrom: '2026-06-15T12:00:00.000Z' })],
+      undefined,
+      'starts',
+    ],
+    [
+      'a range ending right now counts',
+      [price('regular', 'EUR'), price('ends', 'EUR', { validUntil: '2026-06-15T12:00:00.000Z' })],
+      undefined,
+      'ends',
+    ],
     [
       'among current ranges, the earliest start wins',
-      [price('may', 'EUR', { validFrom: '2026-05-01T00:00:00.000Z' }), price('april', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' })],
+      [
+        price('may', 'EUR', { validFrom: '2026-05-01T00:00:00.000Z' }),
+        price('april', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' }),
+      ],
       undefined,
       'april',
     ],
@@ -67,7 +96,10 @@ describe('choosePrice', () => {
     ],
     [
       'an open start has started before any dated start',
-      [price('april', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' }), price('open-start', 'EUR', { validUntil: '2026-09-01T00:00:00.000Z' })],
+      [
+        price('april', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' }),
+        price('open-start', 'EUR', { validUntil: '2026-09-01T00:00:00.000Z' }),
+      ],
       undefined,
       'open-start',
     ],
@@ -82,7 +114,10 @@ describe('choosePrice', () => {
     ],
     [
       'equal ranges keep their listed order',
-      [price('first', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' }), price('second', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' })],
+      [
+        price('first', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' }),
+        price('second', 'EUR', { validFrom: '2026-04-01T00:00:00.000Z' }),
+      ],
       undefined,
       'first',
     ],
@@ -119,7 +154,13 @@ describe('priceAmount', () => {
     ],
     [
       'high precision keeps its precision (not the rounded cents)',
-      withValue({ type: 'highPrecision', currencyCode: 'EUR', centAmount: 1235, preciseAmount: 123456, fractionDigits: 4 }),
+      withValue({
+        type: 'highPrecision',
+        currencyCode: 'EUR',
+        centAmount: 1235,
+        preciseAmount: 123456,
+        fractionDigits: 4,
+      }),
       { amount: 12.3456, currency: 'EUR' },
     ],
     [

@@ -21,7 +21,10 @@ describe('service launch flags', () => {
     ['npm start', scripts.start, 'dist/server.js', []],
     ['npm run start-ts', scripts['start-ts'], 'src/server.ts', ['--import', 'tsx']],
   ])('%s starts the service with them', (_name, script, entryPoint, loader) => {
-    expect(flagsBefore(entryPoint, script.replace(/^exec /, '').split(/\s+/))).toEqual([...serviceNodeFlags, ...loader]);
+    expect(flagsBefore(entryPoint, script.replace(/^exec /, '').split(/\s+/))).toEqual([
+      ...serviceNodeFlags,
+      ...loader,
+    ]);
   });
 
   it('the Docker image starts the service with them', () => {
