@@ -1,7 +1,8 @@
 import './runtime/apply-memory-policy';
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from './config/env';
-import { createLogger } from './logging/logger';
+import { ConfigError } from './config/config-error';
+import { loadConfig } from './config/env';
+import { createLogger, type Logger } from './logging/logger';
 import { guardProcess } from './runtime/process-guards';
 import { createService } from './service';
 
@@ -10,16 +11,7 @@ const shutdownDeadlineMs = 8_000;
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(
-      `${error.message}\nSet them in the environment or in a .env file in the working directory; the README's Configuration table explains each.\n`,
-    );
-    process.exit(1);
-  }
+  const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const service = createService(config, logger);
   guardProcess({ process, logger, close: (deadlineMs) => service.close(deadlineMs), deadlineMs: shutdownDeadlineMs });
@@ -38,7 +30,22 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`Bulk import service failed to start: ${error.message}\n`);
+/**
+ * A start that fails is one JSON log line at ERROR, as every other line the service writes, so
+ * Cloud Logging shows it as one entry; a configuration error lists each problem.
+ */
+function reportStartFailure(logger: Logger, error: unknown): void {
+  if (error instanceof ConfigError) {
+    logger.error(
+      { problems: error.problems },
+      `Invalid configuration (${error.problems.length} ${error.problems.length === 1 ? 'problem' : 'problems'}): set the variables in the environment or in a .env file; the README's Configuration table explains each`,
+    );
+  } else {
+    logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'The service failed to start');
+  }
+}
+
+main().catch((error: unknown) => {
+  reportStartFailure(createLogger('error'), error);
   process.exit(1);
 });

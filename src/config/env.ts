@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './config-error';
 
 const clientExample = '{"clientId":"…","secret":"…"}';
 const commercetoolsClientSchema = z
@@ -118,12 +119,6 @@ export interface Config {
   inventoryChannelId?: string;
   mappingSettingsFile?: string;
   logLevel: string;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
-  }
 }
 
 /** The words for a problem no schema names itself: a missing value, or a value of the wrong type. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from './config-error';
 
 /** Which fields of a record become Klaviyo properties, and under which names. */
 const fieldFilterSchema = z
@@ -58,12 +59,15 @@ export function loadMappingSettings(path: string | undefined): MappingSettings {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`MAPPING_SETTINGS_FILE ${path}: ${(error as Error).message}`);
+    throw new ConfigError([`MAPPING_SETTINGS_FILE: ${path}: ${(error as Error).message}`]);
   }
   const parsed = mappingSettingsSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new Error(`MAPPING_SETTINGS_FILE ${path}: ${problems.join('; ')}`);
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) => `MAPPING_SETTINGS_FILE: ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      ),
+    );
   }
   return parsed.data;
 }

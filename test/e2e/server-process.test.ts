@@ -60,7 +60,7 @@ describe('the service as its own process', () => {
     }
   });
 
-  it('refuses to start with a wrong configuration: exit 1, one line per problem naming the variable, no secret', async () => {
+  it('refuses to start with a wrong configuration: exit 1, one JSON log line at ERROR naming each variable, no secret', async () => {
     const service = spawnService({
       ...sandbox.env,
       BULK_IMPORT_PORT: 'abc',
@@ -69,13 +69,20 @@ describe('the service as its own process', () => {
       BULK_IMPORT_LOCK_TTL_SECONDS: '0.001',
     });
     expect(await service.exited).toBe(1);
-    const lines = service.output().split('\n');
-    expect(lines).toEqual(
+    const lines = service
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]) as { severity: string; message: string; problems: string[] };
+    expect(entry.severity).toBe('ERROR');
+    expect(entry.message).toMatch(/^Invalid configuration \(4 problems\)/);
+    expect(entry.problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^ {2}BULK_IMPORT_PORT: must be a whole number/),
-        expect.stringMatching(/^ {2}CT_API_URL: must be an https:\/\/ \(or http:\/\/\) URL/),
-        expect.stringMatching(/^ {2}CT_API_CLIENT: must be a JSON object .*, not an array$/),
-        expect.stringMatching(/^ {2}BULK_IMPORT_LOCK_TTL_SECONDS: must be a number of seconds, at least 10$/),
+        expect.stringMatching(/^BULK_IMPORT_PORT: must be a whole number/),
+        expect.stringMatching(/^CT_API_URL: must be an https:\/\/ \(or http:\/\/\) URL/),
+        expect.stringMatching(/^CT_API_CLIENT: must be a JSON object .*, not an array$/),
+        expect.stringMatching(/^BULK_IMPORT_LOCK_TTL_SECONDS: must be a number of seconds, at least 10$/),
       ]),
     );
     expect(service.output()).not.toContain('pk_secret_in_the_wrong_place');

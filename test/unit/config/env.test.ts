@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../../src/config/env';
+import { ConfigError } from '../../../src/config/config-error';
+import { loadConfig } from '../../../src/config/env';
 
 const valid = {
   CT_API_URL: 'https://api.europe-west1.gcp.commercetools.com/',
