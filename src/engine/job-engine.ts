@@ -495,8 +495,12 @@ export class JobEngine {
     }
     run.finishedAt = this.now();
     run.state = run.lockLost ? 'failed' : endState;
+    const { progress } = run.context;
+    if (progress.skipsByReason.size > 0) {
+      logger.info({ skippedByReason: Object.fromEntries(progress.skipsByReason) }, 'Records skipped, by reason');
+    }
     logger.info(
-      { state: run.state, ...run.context.progress.counters, error: run.error, warnings: run.warnings.length },
+      { state: run.state, ...progress.counters, error: run.error, warnings: run.warnings.length },
       'Import finished',
     );
   }

@@ -3,6 +3,9 @@ import type { RecordFailure, RunCounters } from './run-types';
 
 /** How many failures and skips a status keeps; the counters count them all. */
 const recentLimit = 50;
+/** Skip reasons are fixed words, a handful per import; the bound only guards against a reason that is not. */
+const skipReasonLimit = 20;
+const otherSkipReasons = '(other reasons)';
 
 /** The counts made for one page of records; they become committed when the page does. */
 export interface PageCounts {
@@ -30,6 +33,8 @@ export class RunProgress {
   readonly committed: RunCounters;
   readonly recentFailures: RecordFailure[] = [];
   readonly recentSkips: RecordFailure[] = [];
+  /** Skips of this process's run by reason, for the summary at the end of the run. */
+  readonly skipsByReason = new Map<string, number>();
   lastProcessedId?: string;
 
   /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
@@ -62,6 +67,9 @@ export class RunProgress {
   skipped(id: string, reason: string, page?: PageCounts): void {
     this.count('skipped', 1, page);
     remember(this.recentSkips, { id, reason });
+    const tallied =
+      this.skipsByReason.has(reason) || this.skipsByReason.size < skipReasonLimit ? reason : otherSkipReasons;
+    this.skipsByReason.set(tallied, (this.skipsByReason.get(tallied) ?? 0) + 1);
     this.logger?.debug({ id, reason }, 'Record skipped');
   }
 

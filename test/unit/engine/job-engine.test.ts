@@ -130,6 +130,26 @@ describe('JobEngine', () => {
     return created;
   }
 
+  it('logs the skips of a run at its end, counted per reason at info', async () => {
+    const { engine, logLines } = track(
+      setup(async (run) => {
+        for (let index = 0; index < 3; index++) run.progress.skipped(`o-${index}`, 'order has no customer');
+        run.progress.skipped('o-9', 'unchanged in Klaviyo');
+      }),
+    );
+    await engine.start('customers', { mode: 'all' });
+    await until(() => engine.status('customers'), ended);
+
+    const summaries = logLines.filter((line) => line.message === 'Records skipped, by reason');
+    expect(summaries).toEqual([
+      expect.objectContaining({
+        severity: 'INFO',
+        skippedByReason: { 'order has no customer': 3, 'unchanged in Klaviyo': 1 },
+      }),
+    ]);
+    expect(logLines.filter((line) => line.message === 'Record skipped')).toHaveLength(4);
+  });
+
   describe('heartbeat', () => {
     it('sends one heartbeat at a time however slow commercetools answers, and keeps the lock', async () => {
       const { engine, store } = track(setup(untilAborted));

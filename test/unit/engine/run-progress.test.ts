@@ -38,4 +38,14 @@ describe('RunProgress', () => {
     progress.commit(first);
     expect(progress.committed).toEqual({ read: 15, sent: 13, succeeded: 10, failed: 0, skipped: 0 });
   });
+
+  it('counts skips per reason, and folds reasons beyond the twentieth into one', () => {
+    const progress = new RunProgress();
+    for (let index = 0; index < 25; index++) progress.skipped(`r-${index}`, `reason ${index}`);
+    progress.skipped('r-x', 'reason 0');
+
+    expect(progress.skipsByReason.size).toBe(21);
+    expect(progress.skipsByReason.get('reason 0')).toBe(2);
+    expect(progress.skipsByReason.get('(other reasons)')).toBe(5);
+  });
 });
