@@ -137,6 +137,7 @@ export class JobEngine {
       ...modeOf(checkpoint.request, checkpoint.resumed === true),
       startedAt: checkpoint.startedAt,
       counters: checkpoint.counters,
+      ...(checkpoint.resent ? { resent: checkpoint.resent } : {}),
       positions: checkpoint.ranges,
       ...(heldByItsRun && isInProgress(state) ? { runningOn: holder.value.owner } : {}),
       ...known,
@@ -345,6 +346,7 @@ export class JobEngine {
       context,
       lock,
       resumed: resumed !== undefined,
+      resent: (resumed?.resent ?? 0) + (resumed?.sentUncommitted ?? 0),
       state: 'running',
       startedAt,
       controller,
@@ -519,6 +521,7 @@ export class JobEngine {
         state,
         ranges: context.tracker.positions(),
         counters: { ...context.progress.committed },
+        ...resentFields(run),
         importerState: context.importerState,
         startedAt: run.startedAt.toISOString(),
         updatedAt: this.now().toISOString(),
@@ -580,4 +583,13 @@ async function withDeadline<T>(
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a checkpoint says about records sent twice: those of open pages now, and those a resume re-sent. */
+function resentFields(run: TrackedRun): Pick<Checkpoint, 'sentUncommitted' | 'resent'> {
+  const sentUncommitted = run.context.progress.counters.sent - run.context.progress.committed.sent;
+  return {
+    ...(sentUncommitted > 0 ? { sentUncommitted } : {}),
+    ...(run.resent > 0 ? { resent: run.resent } : {}),
+  };
 }

@@ -18,6 +18,12 @@ export interface RunStatus {
   elapsedSeconds?: number;
   recordsPerSecond?: number;
   counters?: RunCounters;
+  /**
+   * Klaviyo records sent a second time after a resume: the records of pages whose outcome was still
+   * open when the run stopped. The counters count each record once; Klaviyo updates a profile or
+   * catalog record sent twice, and dedupes events by their unique id.
+   */
+  resent?: number;
   lastProcessedId?: string;
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
@@ -64,6 +70,7 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
     recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
     counters: { ...context.progress.counters },
+    ...(run.resent > 0 ? { resent: run.resent } : {}),
     lastProcessedId: context.progress.lastProcessedId,
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],

@@ -48,6 +48,13 @@ export interface Checkpoint {
   state: RunState;
   ranges: IdRange[];
   counters: RunCounters;
+  /**
+   * Klaviyo records sent from pages not yet committed when this checkpoint was written: their
+   * outcome was still open, so a resume reads those pages again and sends them again.
+   */
+  sentUncommitted?: number;
+  /** Klaviyo records the run has sent a second time after its resumes (the sum of their `sentUncommitted`). */
+  resent?: number;
   /** What the importer needs to finish after a resume, such as Klaviyo jobs it had not followed yet. */
   importerState?: unknown;
   startedAt: string;

@@ -9,6 +9,8 @@ export interface TrackedRun {
   lock: HeldLock;
   /** Continues an earlier run's checkpoint. */
   resumed: boolean;
+  /** Klaviyo records sent again because a resume re-read pages whose outcome was open at the stop. */
+  resent: number;
   state: RunState;
   startedAt: Date;
   /** Set together with the end state, never before. */

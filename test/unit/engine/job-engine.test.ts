@@ -455,7 +455,7 @@ describe('JobEngine', () => {
   });
 
   describe('resume', () => {
-    it('counts each record once: the checkpoint counts committed pages only, and a resume starts from them', async () => {
+    it('counts each record once: the checkpoint counts committed pages only, a resume starts from them and says what it re-sent', async () => {
       const { engine, store, importer } = track(
         setup(async (run) => {
           await pagesOf(2, 10)(run);
@@ -478,6 +478,7 @@ describe('JobEngine', () => {
         state: 'stopped',
         ranges: [{ afterId: 'id-0002' }],
         counters: { read: 20, sent: 20 },
+        sentUncommitted: 10,
       });
 
       importer.behaviour = pagesOf(1, 10);
@@ -489,7 +490,11 @@ describe('JobEngine', () => {
         mode: 'resume',
         resumes: 'all',
         counters: { read: 30, sent: 30 },
+        resent: 10,
       });
+      const saved = store.value<Checkpoint>(checkpointContainer, 'customers')!;
+      expect(saved).toMatchObject({ state: 'completed', resent: 10 });
+      expect(saved.sentUncommitted).toBeUndefined();
     });
 
     it('writes the checkpoint as the position moves, one write at a time, ending at the last position', async () => {
