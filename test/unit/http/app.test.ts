@@ -6,6 +6,7 @@ import { PlatformError } from '../../../src/platform/platform-error';
 import { EngineRefusal, type RefusalReason } from '../../../src/engine/refusal';
 import type { RunRequest } from '../../../src/engine/run-types';
 import { createApp } from '../../../src/http/app';
+import { problemsWith, recordingAnswers } from '../../support/api-description';
 import { createLogger } from '../../../src/logging/logger';
 import type { Readiness } from '../../../src/readiness';
 
@@ -39,12 +40,13 @@ function serve() {
       },
     }),
   );
-  const app = createApp({ engine, readiness: async () => readiness, logger, apiKey });
+  const { app, answers } = recordingAnswers(createApp({ engine, readiness: async () => readiness, logger, apiKey }));
   let server: Server;
   let url = '';
   return {
     started,
     logLines,
+    answers,
     failStartWith: (error: unknown) => (startFailure = error),
     answerReadiness: (next: Readiness) => (readiness = next),
     url: () => url,
@@ -68,6 +70,10 @@ describe('HTTP API edges', () => {
   const api = serve();
   beforeAll(() => api.listen());
   afterAll(() => api.close());
+  afterEach(() => {
+    // Every answer, error answers included, is one docs/openapi.yaml describes.
+    expect(api.answers.splice(0).flatMap(problemsWith)).toEqual([]);
+  });
   beforeEach(() => {
     api.started.length = 0;
     api.failStartWith(undefined);

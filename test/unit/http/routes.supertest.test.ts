@@ -5,6 +5,7 @@ import request from 'supertest';
 import { PlatformError } from '../../../src/platform/platform-error';
 import { createApp } from '../../../src/http/app';
 import { fakeEngine, refusal } from './fake-engine';
+import { problemsWith, recordingAnswers, type RecordedAnswer } from '../../support/api-description';
 
 /*
  * Every route, status and error body of the HTTP API, in process through supertest. Content types,
@@ -17,6 +18,12 @@ const apiKey = 'route-test-key';
 const unauthorized = { error: 'unauthorized', message: 'Send Authorization: Bearer <BULK_IMPORT_API_KEY>.' };
 const unknownRoute = { error: 'not_found', message: 'Unknown route. See the README for the endpoints.' };
 const oneMegabyte = 1024 * 1024;
+
+/** The answers of every app the tests built; each must be one docs/openapi.yaml describes. */
+const allAnswers: RecordedAnswer[][] = [];
+afterEach(() => {
+  expect(allAnswers.splice(0).flat().flatMap(problemsWith)).toEqual([]);
+});
 
 /** `createApp` with a fake engine and readiness, its log captured, driven by supertest. */
 function api(options: { apiKey?: string } = {}) {
@@ -33,15 +40,18 @@ function api(options: { apiKey?: string } = {}) {
   );
   let readiness: () => Promise<Readiness> = async () => ({ ready: true, checks: [] });
   let readinessCalls = 0;
-  const app = createApp({
-    engine: fake.engine,
-    logger,
-    apiKey: options.apiKey,
-    readiness: () => {
-      readinessCalls++;
-      return readiness();
-    },
-  });
+  const { app, answers } = recordingAnswers(
+    createApp({
+      engine: fake.engine,
+      logger,
+      apiKey: options.apiKey,
+      readiness: () => {
+        readinessCalls++;
+        return readiness();
+      },
+    }),
+  );
+  allAnswers.push(answers);
   return {
     ...fake,
     http: request(app),
