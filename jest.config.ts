@@ -1,5 +1,7 @@
+import type { Config } from 'jest';
+
 /** Tests run on the Node 24 that the `node` devDependency puts first on npm scripts' PATH. */
-module.exports = {
+const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -10,3 +12,5 @@ module.exports = {
   testTimeout: 120000,
   globalSetup: '<rootDir>/test/support/require-spec.ts',
 };
+
+export default config;
