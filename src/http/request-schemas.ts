@@ -12,8 +12,8 @@ const resume = z.literal(true, { error: 'must be true to resume the last stopped
 
 /**
  * An ISO 8601 time with its offset (`2026-05-01T00:00:00Z`, `2026-05-01T02:00:00+02:00`) or a date
- * (`2026-05-01`, midnight UTC), normalised to UTC with milliseconds: the form commercetools
- * stores, so bounds compare with its timestamps as it does.
+ * (`2026-05-01`, midnight UTC), normalised to UTC with milliseconds, the form in which
+ * commercetools writes its timestamps.
  */
 const isoTime = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()], {
