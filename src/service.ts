@@ -8,6 +8,7 @@ import { KlaviyoCatalog } from './clients/klaviyo/catalog';
 import { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
 import type { Config } from './config/env';
 import { loadMappingSettings, type MappingSettings } from './config/mapping-settings';
+import { LastRunStore } from './engine/last-runs';
 import { CheckpointStore } from './engine/checkpoints';
 import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
@@ -62,6 +63,8 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     },
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),
+    lastRuns: new LastRunStore(store),
+    sinceMarginMs: config.sinceMarginMs,
     logger,
   });
   // Readiness makes a single attempt per check, so a probe reports the cause at once.

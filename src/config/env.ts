@@ -56,6 +56,8 @@ const positiveSeconds = z.coerce.number({ error: secondsProblem }).positive(seco
  */
 const minimumLockTtlSeconds = 10;
 const lockTtlProblem = `must be a number of seconds, at least ${minimumLockTtlSeconds}`;
+const marginProblem = 'must be a number of seconds, 0 or more';
+const marginSeconds = z.coerce.number({ error: marginProblem }).min(0, marginProblem);
 const lockTtlSeconds = z.coerce.number({ error: lockTtlProblem }).min(minimumLockTtlSeconds, lockTtlProblem);
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -84,6 +86,7 @@ const envSchema = z.object({
   BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: positiveSeconds.default(3600),
   BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS: positiveSeconds.default(20),
   BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: positiveSeconds.default(60),
+  BULK_IMPORT_SINCE_MARGIN_SECONDS: marginSeconds.default(300),
   PRODUCT_URL_TEMPLATE: optionalText,
   PREFERRED_LOCALE: optionalText,
   PREFERRED_CURRENCY: optionalText,
@@ -112,6 +115,8 @@ export interface Config {
   apiKey?: string;
   autoResume: boolean;
   lockTtlMs: number;
+  /** How long before the last completed run's start `since: "lastRun"` reads from. */
+  sinceMarginMs: number;
   instanceId?: string;
   productUrlTemplate?: string;
   preferredLocale?: string;
@@ -164,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiKey: e.BULK_IMPORT_API_KEY,
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
     lockTtlMs: e.BULK_IMPORT_LOCK_TTL_SECONDS * 1000,
+    sinceMarginMs: e.BULK_IMPORT_SINCE_MARGIN_SECONDS * 1000,
     instanceId: e.BULK_IMPORT_INSTANCE_ID,
     productUrlTemplate: e.PRODUCT_URL_TEMPLATE,
     preferredLocale: e.PREFERRED_LOCALE,

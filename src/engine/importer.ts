@@ -2,10 +2,10 @@ import type { IdRange } from '../clients/commercetools/keyset-pages';
 import type { Logger } from '../logging/logger';
 import type { CommitTracker } from './checkpoints';
 import type { RunProgress } from './run-progress';
-import type { ImportType, RunRequest } from './run-types';
+import type { ImportType, StartedRequest } from './run-types';
 
-/** A started request: `resume` has been turned back into the request it continues. */
-export type EffectiveRequest = Exclude<RunRequest, { mode: 'resume' }>;
+/** A started request: `resume` has been turned back into the request it continues, `since` resolved. */
+export type EffectiveRequest = StartedRequest;
 
 /** What the engine hands an importer for one run. */
 export interface ImportRun {

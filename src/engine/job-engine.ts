@@ -8,16 +8,30 @@ import { CheckpointStore, CommitTracker } from './checkpoints';
 import { defaultEngineTiming, type EngineTiming } from './engine-timing';
 import { isLive, type HeldLock, type ImportLocks } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
+import type { LastRunStore } from './last-runs';
 import { EngineRefusal } from './refusal';
 import { RunProgress } from './run-progress';
 import { lockInStatus, modeOf, runSnapshot, stateOfCheckpoint, type RunStatus } from './run-status';
-import type { Checkpoint, ImportType, RunRequest, RunState } from './run-types';
+import {
+  completeModes,
+  type Checkpoint,
+  type ImportType,
+  type LastCompletedRun,
+  type RunRequest,
+  type RunState,
+} from './run-types';
 import { endStateOf, isInProgress, wasInterrupted, type TrackedRun } from './tracked-run';
 
 export interface JobEngineOptions {
   importers: Record<ImportType, Importer>;
   locks: ImportLocks;
   checkpoints: CheckpointStore;
+  lastRuns: LastRunStore;
+  /**
+   * `since: "lastRun"` reads from this long before the last completed run started: clocks differ,
+   * and commercetools' queries may not show a change at once.
+   */
+  sinceMarginMs: number;
   logger: Logger;
   /** Overrides of `defaultEngineTiming(locks.ttlMs)`. */
   timing?: Partial<EngineTiming>;
@@ -70,6 +84,16 @@ export class JobEngine {
       await this.cleanUpFailedStart(type, runId, tookLock, error);
       throw error;
     }
+  }
+
+  /**
+   * The last completed full or incremental run of `type`, which `since: "lastRun"` continues from;
+   * undefined when there is none yet (such a start is refused with `no-completed-run`).
+   */
+  lastCompletedRun(type: ImportType): Promise<LastCompletedRun | undefined> {
+    return withDeadline(this.timing.statusReadDeadlineMs, 'loadLastRun', (signal) =>
+      this.options.lastRuns.load(type, signal),
+    );
   }
 
   /** Asks the running import of `type` to stop after the requests in flight. */
@@ -210,12 +234,16 @@ export class JobEngine {
     });
   }
 
-  /** Turns `resume` into the request it continues, with that run's checkpoint. */
+  /**
+   * Turns `resume` into the request it continues, with that run's checkpoint, and `since` into the
+   * time it reads from.
+   */
   private async resolve(
     type: ImportType,
     request: RunRequest,
     signal: AbortSignal,
   ): Promise<{ effective: EffectiveRequest; checkpoint?: Checkpoint }> {
+    if (request.mode === 'since') return { effective: await this.resolveSince(type, request.since, signal) };
     if (request.mode !== 'resume') return { effective: request };
     const checkpoint = await this.options.checkpoints.load(type, signal);
     if (!checkpoint) throw new EngineRefusal('nothing-to-resume', `There is no ${type} run to resume.`);
@@ -225,6 +253,20 @@ export class JobEngine {
       });
     }
     return { effective: checkpoint.request, checkpoint };
+  }
+
+  /** An explicit time is the bound as given; `lastRun` is that run's start less the margin. */
+  private async resolveSince(type: ImportType, since: string, signal: AbortSignal): Promise<EffectiveRequest> {
+    if (since !== 'lastRun') return { mode: 'since', since, modifiedFrom: since };
+    const lastRun = await this.options.lastRuns.load(type, signal);
+    if (!lastRun) {
+      throw new EngineRefusal(
+        'no-completed-run',
+        `No ${type} import has completed yet, so "since": "lastRun" has nothing to continue from; run a full import first.`,
+      );
+    }
+    const modifiedFrom = new Date(Date.parse(lastRun.startedAt) - this.options.sinceMarginMs).toISOString();
+    return { mode: 'since', since, modifiedFrom, afterRunId: lastRun.runId };
   }
 
   /** Gives back the lock a failed start took, or may have taken (a create whose answer was lost). */
@@ -479,6 +521,7 @@ export class JobEngine {
         logger.error({ reason: messageOf(error) }, 'Could not save the final checkpoint');
       }
     }
+    if (endState === 'completed' && !run.lockLost) await this.saveLastCompletedRun(run);
     // The final save may have found the checkpoint in another run's hands.
     if (!run.lockLost) {
       try {
@@ -505,6 +548,35 @@ export class JobEngine {
       { state: run.state, ...progress.counters, error: run.error, warnings: run.warnings.length },
       'Import finished',
     );
+  }
+
+  /**
+   * Records a completed full or incremental run for the next `since: "lastRun"`, before the lock is
+   * released so the next run finds it. Its start is the bound: records changed while it read may
+   * have been passed already. A resumed run keeps the start of the run it continues.
+   */
+  private async saveLastCompletedRun(run: TrackedRun): Promise<void> {
+    const { context } = run;
+    if (!completeModes.has(context.request.mode)) return;
+    try {
+      await withDeadline(this.timing.finalWriteDeadlineMs, 'saveLastRun', (signal) =>
+        this.options.lastRuns.save(
+          {
+            runId: context.runId,
+            type: context.type,
+            mode: context.request.mode,
+            startedAt: run.startedAt.toISOString(),
+            finishedAt: this.now().toISOString(),
+          },
+          signal,
+        ),
+      );
+    } catch (error) {
+      run.warnings.push(
+        `the completed run could not be recorded for "since": "lastRun" (${messageOf(error)}); the next incremental run starts from the one before`,
+      );
+      context.logger.error({ reason: messageOf(error) }, 'Could not record the completed run');
+    }
   }
 
   /** Writes the run's checkpoint with its committed position and counters; nothing once the lock is lost. */

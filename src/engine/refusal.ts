@@ -4,9 +4,12 @@
  * - `running-here`: this instance runs that import (stop it instead, or wait);
  * - `not-running`: there is no run of that import here to stop;
  * - `nothing-to-resume`: no checkpoint, or the last run completed;
- * - `not-supported`: the importer does not do what the request asks.
+ * - `not-supported`: the importer does not do what the request asks;
+ * - `no-completed-run`: `since: "lastRun"` with no completed full or incremental run to continue
+ *   from (a caller that wants one anyway starts a full run instead).
  */
-export type RefusalReason = 'locked' | 'running-here' | 'not-running' | 'nothing-to-resume' | 'not-supported';
+export type RefusalReason =
+  'locked' | 'running-here' | 'not-running' | 'nothing-to-resume' | 'not-supported' | 'no-completed-run';
 
 /** A request the engine refuses, with the reason and what the caller needs to know about it. */
 export class EngineRefusal extends Error {

@@ -1,7 +1,16 @@
 import type { IdRange } from '../clients/commercetools/keyset-pages';
 import { isLive, type LockHolder } from './import-lock';
 import type { EffectiveRequest } from './importer';
-import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunState } from './run-types';
+import type { TimeBounds } from '../clients/commercetools/time-bounds';
+import {
+  timeBoundsOf,
+  type Checkpoint,
+  type ImportType,
+  type RecordFailure,
+  type RunCounters,
+  type RunMode,
+  type RunState,
+} from './run-types';
 import { wasInterrupted, type TrackedRun } from './tracked-run';
 
 /** What GET /sync/<type>/status answers: a run of this instance, or what commercetools holds. */
@@ -13,6 +22,11 @@ export interface RunStatus {
   /** `resume` for a run that continues an earlier one; `resumes` then names that one's mode. */
   mode?: RunMode;
   resumes?: EffectiveRequest['mode'];
+  /** What a `since` run was asked for: `lastRun` (then `sinceRunId` names that run) or a time. */
+  since?: string;
+  sinceRunId?: string;
+  /** The time bounds the run reads within (`since` and `window` runs). */
+  bounds?: TimeBounds;
   startedAt?: string;
   finishedAt?: string;
   elapsedSeconds?: number;
@@ -50,9 +64,21 @@ export function stateOfCheckpoint(checkpoint: Checkpoint, heldByItsRun: boolean,
   return lockKnown ? 'interrupted' : checkpoint.state;
 }
 
-/** The mode a status shows: a resumed run names the mode it continues. */
-export function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'mode' | 'resumes'> {
-  return resumed ? { mode: 'resume', resumes: request.mode } : { mode: request.mode };
+/** The mode a status shows, with its bounds: a resumed run names the mode it continues. */
+export function modeOf(
+  request: EffectiveRequest,
+  resumed: boolean,
+): Pick<RunStatus, 'mode' | 'resumes' | 'since' | 'sinceRunId' | 'bounds'> {
+  const mode = resumed ? { mode: 'resume' as const, resumes: request.mode } : { mode: request.mode };
+  const bounds = Object.fromEntries(
+    Object.entries(timeBoundsOf(request)).filter(([, value]) => value !== undefined),
+  ) as TimeBounds;
+  return {
+    ...mode,
+    ...(request.mode === 'since' ? { since: request.since } : {}),
+    ...(request.mode === 'since' && request.afterRunId ? { sinceRunId: request.afterRunId } : {}),
+    ...(Object.keys(bounds).length > 0 ? { bounds } : {}),
+  };
 }
 
 /** The status of a run of this instance, as it stands at `now`. */

@@ -1,15 +1,60 @@
 import type { IdRange } from '../clients/commercetools/keyset-pages';
+import type { TimeBounds } from '../clients/commercetools/time-bounds';
 
 export const importTypes = ['customers', 'orders', 'categories', 'products'] as const;
 export type ImportType = (typeof importTypes)[number];
 
-/** What a start request asked for, once checked. */
+/**
+ * What a start request asked for, once checked. `since` reads the records changed since a time,
+ * `window` the records created in a time window (orders and customers).
+ */
 export type RunRequest =
   | { mode: 'all' }
   | { mode: 'ids'; ids: string[] }
   | { mode: 'startId'; startId: string }
+  /** `since`: `lastRun` (after the last completed run) or an ISO 8601 time in UTC. */
+  | { mode: 'since'; since: string }
+  | { mode: 'window'; createdFrom?: string; createdTo?: string }
   | { mode: 'resume' }
   | { mode: 'deleteAll' };
+
+/**
+ * A `since` request as the run keeps it: `modifiedFrom` is the bound it reads from (for `lastRun`,
+ * the start of that run less the safety margin), fixed at the start so a resume reads the same records.
+ */
+export interface ResolvedSince {
+  mode: 'since';
+  since: string;
+  modifiedFrom: string;
+  /** The completed run `lastRun` named. */
+  afterRunId?: string;
+}
+
+/** A started request: `resume` turned back into the request it continues, `since` resolved. */
+export type StartedRequest = Exclude<RunRequest, { mode: 'resume' } | { mode: 'since' }> | ResolvedSince;
+
+/** The time bounds on the records a run reads; none for modes that read everything or a list of ids. */
+export function timeBoundsOf(request: StartedRequest): TimeBounds {
+  if (request.mode === 'since') return { modifiedFrom: request.modifiedFrom };
+  if (request.mode === 'window') return { createdFrom: request.createdFrom, createdTo: request.createdTo };
+  return {};
+}
+
+/**
+ * The modes whose completed run counts as "the last completed run" for `since: "lastRun"`: those
+ * that bring every record changed before their start into Klaviyo (a window, a list of ids, or a
+ * start id covers only some).
+ */
+export const completeModes: ReadonlySet<RunMode> = new Set(['all', 'since']);
+
+/** The last completed run of a type that `since: "lastRun"` continues from; kept in commercetools. */
+export interface LastCompletedRun {
+  runId: string;
+  type: ImportType;
+  mode: RunMode;
+  startedAt: string;
+  finishedAt: string;
+}
 
 export type RunMode = RunRequest['mode'];
 
@@ -42,7 +87,7 @@ export interface Checkpoint {
   runId: string;
   type: ImportType;
   /** The request the run was started with; `resume` continues it. */
-  request: Exclude<RunRequest, { mode: 'resume' }>;
+  request: StartedRequest;
   /** True when this run continued an earlier one's checkpoint. */
   resumed?: boolean;
   state: RunState;

@@ -137,6 +137,7 @@ const refusalStatus: Record<RefusalReason, 400 | 423> = {
   'not-running': 400,
   'nothing-to-resume': 400,
   'not-supported': 400,
+  'no-completed-run': 400,
 };
 
 function errorHandler(logger: Logger): ErrorRequestHandler {

@@ -10,9 +10,38 @@ const recordId = z
 const ids = z.array(recordId).min(1, 'must list at least one id').max(10_000, 'takes at most 10,000 ids per request');
 const resume = z.literal(true, { error: 'must be true to resume the last stopped or interrupted run' });
 
-const customersBody = z.strictObject({ ids: ids.optional(), resume: resume.optional() });
-const ordersBody = z.strictObject({ ids: ids.optional(), startId: recordId.optional(), resume: resume.optional() });
+/**
+ * An ISO 8601 time with its offset (`2026-05-01T00:00:00Z`, `2026-05-01T02:00:00+02:00`) or a date
+ * (`2026-05-01`, midnight UTC), normalised to UTC with milliseconds, the form in which
+ * commercetools writes its timestamps.
+ */
+const isoTime = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'must be an ISO 8601 time with offset, such as "2026-05-01T00:00:00Z", or a date, such as "2026-05-01"',
+  })
+  .transform((text) => new Date(text).toISOString());
+const since = z.union([z.literal('lastRun'), isoTime], {
+  error: 'must be "lastRun" or an ISO 8601 time with offset, such as "2026-05-01T00:00:00Z"',
+});
+/** Every type can be imported incrementally; orders and customers also by creation window. */
+const sinceField = { since: since.optional() };
+const windowFields = { createdFrom: isoTime.optional(), createdTo: isoTime.optional() };
+
+const customersBody = z.strictObject({
+  ids: ids.optional(),
+  resume: resume.optional(),
+  ...sinceField,
+  ...windowFields,
+});
+const ordersBody = z.strictObject({
+  ids: ids.optional(),
+  startId: recordId.optional(),
+  resume: resume.optional(),
+  ...sinceField,
+  ...windowFields,
+});
 const catalogBody = z.strictObject({
+  ...sinceField,
   deleteAll: z.boolean().optional(),
   confirmDeletion: z.string().optional(),
   // A misspelling found in the module's documentation, accepted as well.
@@ -36,7 +65,8 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
   switch (type) {
     case 'customers': {
       const parsed = parse(customersBody, input);
-      return exclusive(parsed.resume, parsed.ids ? { mode: 'ids', ids: parsed.ids } : undefined);
+      const partial: RunRequest | undefined = parsed.ids ? { mode: 'ids', ids: parsed.ids } : undefined;
+      return exclusive(parsed.resume, bounded(parsed, partial));
     }
     case 'orders': {
       const parsed = parse(ordersBody, input);
@@ -48,7 +78,7 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
         : parsed.startId
           ? { mode: 'startId', startId: parsed.startId }
           : undefined;
-      return exclusive(parsed.resume, partial);
+      return exclusive(parsed.resume, bounded(parsed, partial));
     }
     case 'categories':
     case 'products': {
@@ -58,7 +88,10 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
         if (confirmation !== undefined) {
           throw new InvalidRequest([{ field: 'confirmDeletion', message: 'only goes with "deleteAll": true' }]);
         }
-        return exclusive(parsed.resume, undefined);
+        return exclusive(parsed.resume, bounded(parsed, undefined));
+      }
+      if (parsed.since !== undefined) {
+        throw new InvalidRequest([{ field: 'since', message: 'cannot be combined with deleteAll' }]);
       }
       if (confirmation !== type) {
         throw new InvalidRequest([
@@ -71,6 +104,34 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
       return exclusive(parsed.resume, { mode: 'deleteAll' });
     }
   }
+}
+
+/**
+ * The `since` or window request the body asks for, refused beside another mode (`partial`) or each
+ * other: a list of ids or a start id is already exact, and a window of an incremental run would
+ * leave out records changed outside it.
+ */
+function bounded(
+  fields: { since?: string; createdFrom?: string; createdTo?: string },
+  partial: RunRequest | undefined,
+): RunRequest | undefined {
+  const { since: sinceBound, createdFrom, createdTo } = fields;
+  const windowField = createdFrom !== undefined ? 'createdFrom' : createdTo !== undefined ? 'createdTo' : undefined;
+  if (sinceBound === undefined && windowField === undefined) return partial;
+  const field = sinceBound !== undefined ? 'since' : windowField!;
+  if (partial) throw new InvalidRequest([{ field, message: `cannot be combined with ${partial.mode}` }]);
+  if (sinceBound !== undefined) {
+    if (windowField) throw new InvalidRequest([{ field: windowField, message: 'cannot be combined with since' }]);
+    return { mode: 'since', since: sinceBound };
+  }
+  if (createdFrom !== undefined && createdTo !== undefined && createdFrom >= createdTo) {
+    throw new InvalidRequest([{ field: 'createdTo', message: `must be later than createdFrom (${createdFrom})` }]);
+  }
+  return {
+    mode: 'window',
+    ...(createdFrom !== undefined ? { createdFrom } : {}),
+    ...(createdTo !== undefined ? { createdTo } : {}),
+  };
 }
 
 function exclusive(resumeFlag: true | undefined, partial: RunRequest | undefined): RunRequest {

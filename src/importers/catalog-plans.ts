@@ -18,6 +18,12 @@ export function planCategory(mapping: CatalogCategoryMapping, existingName: stri
 
 /** The variant jobs of one product, sent once its item exists. */
 export interface VariantPlan {
+  /**
+   * Variants of the product's SKUs that Klaviyo has under another item (the SKU moved between
+   * products): deleted before `create` creates them under this one, since a create of an existing
+   * variant is refused and an update cannot move a variant to another item.
+   */
+  takeOver: CatalogJobRecord<'variant', 'delete'>[];
   create: CatalogJobRecord<'variant', 'create'>[];
   update: CatalogJobRecord<'variant', 'update'>[];
   delete: CatalogJobRecord<'variant', 'delete'>[];
@@ -31,15 +37,21 @@ export type ProductPlan =
 /**
  * A published product against what Klaviyo has: the item is created or updated (every field of it
  * comes from commercetools, so an update is sent whatever changed); each SKU's variant is created or
- * updated; Klaviyo variants of the item whose SKU the product no longer has are deleted.
+ * updated, and taken over first when Klaviyo has it under another item (`variantsElsewhere`: ids
+ * of the product's variants that exist but not under its item); Klaviyo variants of the item whose
+ * SKU the product no longer has are deleted.
  */
 export function planPublishedProduct(
   mapping: CatalogProductMapping,
   existing: ExistingCatalogItem | undefined,
+  variantsElsewhere: ReadonlySet<string> = new Set(),
 ): ProductPlan {
   const existingVariantIds = new Set(existing?.variantIds ?? []);
   const wantedVariantIds = new Set(mapping.variants.map((variant) => variant.id));
   const variants: VariantPlan = {
+    takeOver: mapping.variants
+      .filter((variant) => !existingVariantIds.has(variant.id) && variantsElsewhere.has(variant.id))
+      .map((variant) => ({ type: 'catalog-variant', id: variant.id })),
     create: mapping.variants.filter((variant) => !existingVariantIds.has(variant.id)).map((variant) => variant.create),
     update: mapping.variants.filter((variant) => existingVariantIds.has(variant.id)).map((variant) => variant.update),
     delete: [...existingVariantIds]
@@ -61,6 +73,7 @@ export function planUnpublishedProduct(existing: ExistingCatalogItem): ProductPl
     action: 'update',
     item: { type: 'catalog-item', id: existing.id, attributes: { published: false } },
     variants: {
+      takeOver: [],
       create: [],
       update: existing.variantIds.map((id) => ({ type: 'catalog-variant', id, attributes: { published: false } })),
       delete: [],

@@ -1,3 +1,4 @@
+import type { Category } from '@commercetools/platform-sdk';
 import { CategoryCache } from '../clients/commercetools/category-cache';
 import type { KlaviyoCatalog } from '../clients/klaviyo/catalog';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
@@ -43,9 +44,14 @@ export class CategoriesImporter implements Importer {
 
     try {
       // The cache holds every category already: the pages come from it.
+      const { request } = run;
+      const include =
+        request.mode === 'since'
+          ? (category: Category) => categories.changedSince(category, request.modifiedFrom)
+          : undefined;
       await readRanges(
         run,
-        (range) => categories.pages(range),
+        (range) => categories.pages(range, include),
         async (page, rangeIndex) => {
           await queues.backlog.roomAvailable();
           const mappings = page.map((category) =>

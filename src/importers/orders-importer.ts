@@ -9,6 +9,7 @@ import {
   type PageQuery,
 } from '../clients/commercetools/keyset-pages';
 import { ProductCategories } from '../clients/commercetools/product-categories';
+import { timeBoundPredicates } from '../clients/commercetools/time-bounds';
 import {
   eventBulkCreateLimits,
   eventIndexesOfPointer,
@@ -20,12 +21,13 @@ import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batc
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { EngineRefusal } from '../engine/refusal';
 import { readRanges } from '../engine/read-ranges';
+import { timeBoundsOf } from '../engine/run-types';
 import type { PageCounts } from '../engine/run-progress';
 import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
 import type { ImporterDeps } from './importer-deps';
 
-/** Parallel readers over the id space for `all` and `startId`. */
+/** Parallel readers over the id space for every mode but `ids`. */
 const readerCount = 4;
 /** Bulk requests in flight; Klaviyo's 10/s and 150/min for the operation pace them anyway. */
 const requestsInFlight = 3;
@@ -80,7 +82,7 @@ export class OrdersImporter implements Importer {
       throw new EngineRefusal('not-supported', 'Orders cannot be deleted from Klaviyo by this service.');
     if (request.mode === 'ids') return [{}];
     const ranges = splitIdSpace(readerCount);
-    if (request.mode === 'all') return ranges;
+    if (request.mode !== 'startId') return ranges;
     // A range that ends before the start id holds nothing to import.
     return ranges.filter((range) => range.beforeId === undefined || range.beforeId > request.startId);
   }
@@ -176,8 +178,12 @@ export class OrdersImporter implements Importer {
       case 'startId':
         // The import reads in id order, so "from startId" means every id from it on, itself included.
         return keysetPages(fetchPage, range, { where: [`id >= ${quote(request.startId)}`] });
-      default:
-        return keysetPages(fetchPage, range);
+      // deleteAll is refused by initialRanges; listed so that a new mode must say how it reads.
+      case 'all':
+      case 'since':
+      case 'window':
+      case 'deleteAll':
+        return keysetPages(fetchPage, range, { where: timeBoundPredicates(timeBoundsOf(request)) });
     }
   }
 

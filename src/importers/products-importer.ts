@@ -49,6 +49,8 @@ export class ProductsImporter implements Importer {
     const categories = await CategoryCache.load(commercetools, run.signal);
     const mapping = this.mappingOptions(categories);
     const queues = new CatalogQueues(catalog, run, backlogLimit);
+    // Variants this run takes over from another item (their SKU moved to a product read here).
+    const takenOver = new Set<string>();
     let variantsWithoutSku = 0;
     // Each page is mapped as soon as it arrives, so the raw products (current and staged data, every
     // price) are garbage before the first wait and never reach V8's old generation. Unpublished
@@ -66,17 +68,18 @@ export class ProductsImporter implements Importer {
             products.map((product) => catalogId(product.id)),
             run.signal,
           );
+          const elsewhere = await catalog.findVariantIds(variantsOutsideTheirItem(products, existingItems), run.signal);
+          for (const id of elsewhere) takenOver.add(id);
           const ticket = run.tracker.openPage(rangeIndex, products[products.length - 1].id, products.length);
           for (const product of products) {
             if ('mapping' in product && product.mapping)
               variantsWithoutSku += product.mapping.variantIdsWithoutSku.length;
-            const imported = this.importProduct(queues, product, existingItems.get(catalogId(product.id))).then(
-              (outcome) => {
-                if (outcome.failure) run.progress.failed(product.id, outcome.failure, ticket);
-                if (outcome.skip) run.progress.skipped(product.id, outcome.skip, ticket);
-                run.tracker.settle(ticket);
-              },
-            );
+            const existing = existingItems.get(catalogId(product.id));
+            const imported = this.importProduct(queues, product, existing, takenOver).then((outcome) => {
+              if (outcome.failure) run.progress.failed(product.id, outcome.failure, ticket);
+              if (outcome.skip) run.progress.skipped(product.id, outcome.skip, ticket);
+              run.tracker.settle(ticket);
+            });
             queues.backlog.track(imported);
           }
           // The next page is fetched only once there is room for it.
@@ -95,11 +98,15 @@ export class ProductsImporter implements Importer {
   private async importProduct(
     queues: CatalogQueues,
     product: ReadProduct,
-    existing?: ExistingCatalogItem,
+    existing: ExistingCatalogItem | undefined,
+    takenOver: ReadonlySet<string>,
   ): Promise<{ failure?: string; skip?: string }> {
     if ('failure' in product) return product;
-    if (product.mapping) return { failure: await this.send(queues, planPublishedProduct(product.mapping, existing)) };
-    if (existing) return { failure: await this.send(queues, planUnpublishedProduct(existing)) };
+    if (product.mapping) {
+      const plan = planPublishedProduct(product.mapping, existing, takenOver);
+      return { failure: await this.send(queues, plan, takenOver) };
+    }
+    if (existing) return { failure: await this.send(queues, planUnpublishedProduct(existing), takenOver) };
     return { skip: 'not published' };
   }
 
@@ -117,21 +124,37 @@ export class ProductsImporter implements Importer {
 
   /**
    * Sends the item, and once Klaviyo has it, the variant changes; answers the first failure. A
-   * failed item sends no variants: they need their item.
+   * failed item sends no variants: they need their item. Variants taken over from another item are
+   * deleted there before they are created here.
    */
-  private async send(queues: CatalogQueues, plan: ProductPlan): Promise<RecordFailure> {
+  private async send(queues: CatalogQueues, plan: ProductPlan, takenOver: ReadonlySet<string>): Promise<RecordFailure> {
     const itemFailure = await (plan.action === 'create'
       ? queues.of('item', 'create').send(plan.item)
       : queues.of('item', 'update').send(plan.item));
     if (itemFailure) return itemFailure;
-    const { create, update, delete: remove } = plan.variants;
+    const { takeOver, create, update, delete: remove } = plan.variants;
+    // A failed deletion is not the product's failure: the old product's run may have deleted the
+    // variant already. The create that follows tells whether the SKU landed.
+    await Promise.all(takeOver.map((record) => queues.of('variant', 'delete').send(record)));
     const variantFailures = await Promise.all([
       ...create.map((record) => queues.of('variant', 'create').send(record)),
       ...update.map((record) => queues.of('variant', 'update').send(record)),
-      ...remove.map((record) => queues.of('variant', 'delete').send(record)),
+      // A variant another product took over is its now, not one gone from this product.
+      ...remove
+        .filter((record) => !takenOver.has(record.id))
+        .map((record) => queues.of('variant', 'delete').send(record)),
     ]);
     return variantFailures.find(Boolean);
   }
+}
+
+/** The ids of the pages' variants that Klaviyo does not have under their product's item. */
+function variantsOutsideTheirItem(products: ReadProduct[], items: Map<string, ExistingCatalogItem>): string[] {
+  return products.flatMap((product) => {
+    if (!('mapping' in product) || !product.mapping) return [];
+    const underItem = new Set(items.get(catalogId(product.id))?.variantIds ?? []);
+    return product.mapping.variants.map((variant) => variant.id).filter((id) => !underItem.has(id));
+  });
 }
 
 /** A product as read: its mapping when published, none when not, or why it could not be mapped. */

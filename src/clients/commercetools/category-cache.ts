@@ -24,15 +24,20 @@ export class CategoryCache {
   }
 
   /**
-   * The categories of an id range, in id order, a page at a time: the categories import reads
-   * them from here rather than from commercetools a second time.
+   * The categories of an id range that `include` keeps, in id order, a page at a time: the
+   * categories import reads them from here rather than from commercetools a second time.
    */
-  async *pages({ afterId, beforeId }: IdRange, pageSize = maxPageSize): AsyncGenerator<Category[]> {
+  async *pages(
+    { afterId, beforeId }: IdRange,
+    include: (category: Category) => boolean = () => true,
+    pageSize = maxPageSize,
+  ): AsyncGenerator<Category[]> {
     let page: Category[] = [];
     // The map was filled in id order (keyset reading).
     for (const category of this.categories.values()) {
       if ((afterId !== undefined && category.id <= afterId) || (beforeId !== undefined && category.id >= beforeId))
         continue;
+      if (!include(category)) continue;
       page.push(category);
       if (page.length === pageSize) {
         yield page;
@@ -40,6 +45,16 @@ export class CategoryCache {
       }
     }
     if (page.length > 0) yield page;
+  }
+
+  /**
+   * Whether the category or one of its ancestors changed at or after `time` (ISO 8601, UTC): a
+   * category's Klaviyo name is its path, which a renamed or moved ancestor changes too.
+   */
+  changedSince(category: Category, time: string): boolean {
+    return [category, ...category.ancestors.map((ancestor) => this.categories.get(ancestor.id))].some(
+      (inPath) => inPath !== undefined && Date.parse(inPath.lastModifiedAt) >= Date.parse(time),
+    );
   }
 
   /** A lookup for the mappers (a `CategoryLookup`); undefined for a category that does not exist. */

@@ -140,6 +140,25 @@ export class KlaviyoCatalog {
     return found;
   }
 
+  /** The variants among `ids` (Klaviyo catalog ids) that exist, whichever item they belong to. */
+  async findVariantIds(ids: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(ids, lookupBatchSize)) {
+      const { body } = await this.client.call(
+        'get_catalog_variants',
+        () =>
+          this.client.catalogs.getCatalogVariants({
+            filter: anyIds(chunk),
+            fieldsCatalogVariant: ['id'],
+            pageSize: lookupBatchSize,
+          }),
+        signal,
+      );
+      for (const variant of body.data) found.add(variant.id);
+    }
+    return found;
+  }
+
   /** The names of the categories among `ids` (Klaviyo catalog ids) that exist. */
   async findCategoryNames(ids: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
     const found = new Map<string, string>();

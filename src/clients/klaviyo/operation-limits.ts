@@ -13,6 +13,7 @@ export const klaviyoOperationLimits = {
   get_events: limit(350, 3500),
   get_catalog_items: limit(350, 3500),
   get_catalog_categories: limit(350, 3500),
+  get_catalog_variants: limit(350, 3500),
   bulk_create_catalog_items: limit(75, 750),
   bulk_update_catalog_items: limit(75, 750),
   bulk_delete_catalog_items: limit(75, 750),

@@ -6,6 +6,19 @@ import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages'
 /** Ids c00 … c11, served in id order the way commercetools answers a keyset query (`id > "…"`, limit). */
 const ids = Array.from({ length: 12 }, (_, index) => `c${String(index).padStart(2, '0')}`);
 
+/** Serves the categories as stored, in one page. */
+function storedClient(categories: Category[]): CommercetoolsClient {
+  return { queryPage: () => () => Promise.resolve(categories) } as unknown as CommercetoolsClient;
+}
+
+function category(id: string, ancestorIds: string[], lastModifiedAt: string): Category {
+  return {
+    id,
+    ancestors: ancestorIds.map((ancestor) => ({ typeId: 'category', id: ancestor })),
+    lastModifiedAt,
+  } as Category;
+}
+
 function categoriesClient(): CommercetoolsClient {
   const fetchPage = async (query: PageQuery) => {
     const after = query.where.map((predicate) => /^id > "(.*)"$/.exec(predicate)?.[1]).find(Boolean);
@@ -23,7 +36,7 @@ async function pagesOf(
   pageSize: number,
 ): Promise<string[][]> {
   const pages: string[][] = [];
-  for await (const page of cache.pages(range, pageSize)) pages.push(page.map((category) => category.id));
+  for await (const page of cache.pages(range, undefined, pageSize)) pages.push(page.map((category) => category.id));
   return pages;
 }
 
@@ -45,5 +58,33 @@ describe('CategoryCache.pages', () => {
     const cache = await CategoryCache.load(categoriesClient());
     expect(cache.size).toBe(12);
     expect(await pagesOf(cache, range, 5)).toEqual(expected);
+  });
+});
+
+describe('CategoryCache.changedSince', () => {
+  it("takes a category whose own or an ancestor's change is at or after the time, as its path changed", async () => {
+    const before = '2026-04-30T23:59:59.999Z';
+    const at = '2026-05-01T00:00:00.000Z';
+    const cache = await CategoryCache.load(
+      storedClient([
+        category('root', [], at),
+        category('child', ['root'], before),
+        category('other-root', [], before),
+        category('other-child', ['other-root'], before),
+        category('orphan', ['deleted'], before),
+      ]),
+    );
+    const changed = ['root', 'child', 'other-root', 'other-child', 'orphan'].filter((id) =>
+      cache.changedSince(cache.byId(id)!, at),
+    );
+    expect(changed).toEqual(['root', 'child']);
+  });
+
+  it('keeps to what `include` takes when paging', async () => {
+    const cache = await CategoryCache.load(categoriesClient());
+    const pages: string[][] = [];
+    for await (const page of cache.pages({}, (entry) => entry.id.endsWith('1'), 2))
+      pages.push(page.map((entry) => entry.id));
+    expect(pages).toEqual([['c01', 'c11']]);
   });
 });

@@ -5,9 +5,10 @@ import { ImportLocks, lockContainer, lockKeys, type LockValue } from '../../../s
 import type { Importer, ImportRun } from '../../../src/engine/importer';
 import type { EngineTiming } from '../../../src/engine/engine-timing';
 import { JobEngine } from '../../../src/engine/job-engine';
+import { LastRunStore, lastRunContainer } from '../../../src/engine/last-runs';
 import type { RunStatus } from '../../../src/engine/run-status';
 import { EngineRefusal } from '../../../src/engine/refusal';
-import type { Checkpoint, ImportType } from '../../../src/engine/run-types';
+import type { Checkpoint, ImportType, LastCompletedRun } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
 import { delay, hang, MemoryStore, unreachable, type StoreCall } from './memory-store';
 
@@ -26,6 +27,7 @@ const timing: Partial<EngineTiming> = {
   resumeExpiryMarginMs: 10,
 };
 const ttlMs = 2_000;
+const sinceMarginMs = 60_000;
 const lockKey = lockKeys.customers;
 
 type Behaviour = (run: ImportRun) => Promise<void>;
@@ -81,7 +83,15 @@ function setup(behaviour: Behaviour, options: { store?: MemoryStore; owner?: str
     categories: idle('categories'),
     products: idle('products'),
   };
-  const engine = new JobEngine({ importers, locks, checkpoints: new CheckpointStore(store), logger, timing });
+  const engine = new JobEngine({
+    importers,
+    locks,
+    checkpoints: new CheckpointStore(store),
+    lastRuns: new LastRunStore(store),
+    sinceMarginMs,
+    logger,
+    timing,
+  });
   return { store, engine, importer, logLines };
 }
 
@@ -331,6 +341,7 @@ describe('JobEngine', () => {
       expect(status.state).toBe('completed');
       expect(status.warnings).toEqual([
         expect.stringContaining('the final checkpoint could not be saved'),
+        expect.stringContaining('the completed run could not be recorded'),
         expect.stringContaining('it expires by itself'),
       ]);
       expect(
@@ -375,6 +386,93 @@ describe('JobEngine', () => {
         reason: 'nothing-to-resume',
       });
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
+    });
+  });
+
+  describe('since', () => {
+    it('refuses "lastRun" with no completed run, giving the lock back', async () => {
+      const { engine, store } = track(setup(pagesOf(1, 10)));
+      await expect(engine.start('customers', { mode: 'since', since: 'lastRun' })).rejects.toMatchObject({
+        reason: 'no-completed-run',
+      });
+      expect(store.value(lockContainer, lockKey)).toBeUndefined();
+      expect(await engine.lastCompletedRun('customers')).toBeUndefined();
+    });
+
+    it('records a completed full run and reads from its start less the margin; the bound survives a resume', async () => {
+      const { engine, store, importer } = track(setup(pagesOf(1, 10)));
+      const { runId: fullRunId } = await engine.start('customers', { mode: 'all' });
+      await until(() => engine.status('customers'), ended);
+      const lastRun = store.value<LastCompletedRun>(lastRunContainer, 'customers')!;
+      expect(lastRun).toMatchObject({ runId: fullRunId, type: 'customers', mode: 'all' });
+      expect(await engine.lastCompletedRun('customers')).toEqual(lastRun);
+
+      importer.behaviour = untilAborted;
+      await engine.start('customers', { mode: 'since', since: 'lastRun' });
+      await until(
+        () => importer.runs.length,
+        (runs) => runs === 2,
+      );
+      const modifiedFrom = new Date(Date.parse(lastRun.startedAt) - sinceMarginMs).toISOString();
+      expect(importer.runs[1].request).toEqual({
+        mode: 'since',
+        since: 'lastRun',
+        modifiedFrom,
+        afterRunId: fullRunId,
+      });
+      engine.stop('customers');
+      expect(await until(() => engine.status('customers'), ended)).toMatchObject({
+        state: 'stopped',
+        mode: 'since',
+        since: 'lastRun',
+        sinceRunId: fullRunId,
+        bounds: { modifiedFrom },
+      });
+      // A stopped run is no completed run.
+      expect(store.value<LastCompletedRun>(lastRunContainer, 'customers')!.runId).toBe(fullRunId);
+
+      importer.behaviour = pagesOf(1, 10);
+      const { runId: resumedRunId } = await engine.start('customers', { mode: 'resume' });
+      await until(
+        () => importer.runs.length,
+        (runs) => runs === 3,
+      );
+      expect(importer.runs[2].request).toEqual(importer.runs[1].request);
+      expect(await until(() => engine.status('customers'), ended)).toMatchObject({
+        state: 'completed',
+        mode: 'resume',
+        resumes: 'since',
+        bounds: { modifiedFrom },
+      });
+      expect(store.value<LastCompletedRun>(lastRunContainer, 'customers')).toMatchObject({
+        runId: resumedRunId,
+        mode: 'since',
+        // The resumed run's records were read from the start of the run it continued.
+        startedAt: store.value<Checkpoint>(checkpointContainer, 'customers')!.startedAt,
+      });
+    });
+
+    it('takes an explicit time as the bound, and does not count ids or window runs as complete', async () => {
+      const { engine, store, importer } = track(setup(pagesOf(1, 10)));
+      await engine.start('customers', { mode: 'since', since: '2026-05-01T00:00:00.000Z' });
+      await until(() => engine.status('customers'), ended);
+      expect(importer.runs[0].request).toEqual({
+        mode: 'since',
+        since: '2026-05-01T00:00:00.000Z',
+        modifiedFrom: '2026-05-01T00:00:00.000Z',
+      });
+      const recorded = store.value<LastCompletedRun>(lastRunContainer, 'customers');
+      expect(recorded).toMatchObject({ mode: 'since' });
+
+      await engine.start('customers', { mode: 'ids', ids: ['c1'] });
+      await until(() => engine.status('customers'), ended);
+      await engine.start('customers', { mode: 'window', createdFrom: '2026-01-01T00:00:00.000Z' });
+      expect(await until(() => engine.status('customers'), ended)).toMatchObject({
+        state: 'completed',
+        mode: 'window',
+        bounds: { createdFrom: '2026-01-01T00:00:00.000Z' },
+      });
+      expect(store.value<LastCompletedRun>(lastRunContainer, 'customers')).toEqual(recorded);
     });
   });
 

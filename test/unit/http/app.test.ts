@@ -219,6 +219,7 @@ describe('HTTP API edges', () => {
     ['not-running', 400, 'refused'],
     ['nothing-to-resume', 400, 'refused'],
     ['not-supported', 400, 'refused'],
+    ['no-completed-run', 400, 'refused'],
   ])('answers an engine refusal for the reason %s with %i', async (reason, status, error) => {
     api.failStartWith(new EngineRefusal(reason, 'refused as the test asks', { runId: 'run-0' }));
     const answer = await send(`${api.url()}/sync/customers`, { method: 'POST' });

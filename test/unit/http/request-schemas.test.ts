@@ -11,6 +11,16 @@ describe('parseStartRequest', () => {
     ['categories', { deleteAll: true, confirmDeletion: 'categories' }, { mode: 'deleteAll' }],
     ['products', { deleteAll: true, confirmDeletetion: 'products' }, { mode: 'deleteAll' }],
     ['products', { deleteAll: false }, { mode: 'all' }],
+    ['products', { since: 'lastRun' }, { mode: 'since', since: 'lastRun' }],
+    ['categories', { since: '2026-05-01T02:00:00+02:00' }, { mode: 'since', since: '2026-05-01T00:00:00.000Z' }],
+    ['customers', { since: '2026-05-01' }, { mode: 'since', since: '2026-05-01T00:00:00.000Z' }],
+    ['orders', { createdFrom: '2026-05-01T00:00:00Z' }, { mode: 'window', createdFrom: '2026-05-01T00:00:00.000Z' }],
+    ['customers', { createdTo: '2026-05-01T00:00:00.5Z' }, { mode: 'window', createdTo: '2026-05-01T00:00:00.500Z' }],
+    [
+      'orders',
+      { createdFrom: '2026-02-01', createdTo: '2026-05-01' },
+      { mode: 'window', createdFrom: '2026-02-01T00:00:00.000Z', createdTo: '2026-05-01T00:00:00.000Z' },
+    ],
   ] as const)('%s with %j starts %j', (type, body, expected) => {
     expect(parseStartRequest(type, body)).toEqual(expected);
   });
@@ -28,6 +38,24 @@ describe('parseStartRequest', () => {
     ['categories', { deleteAll: true }, 'confirmDeletion', 'every catalog category, whatever created them'],
     ['products', { deleteAll: true, confirmDeletion: 'categories' }, 'confirmDeletion', 'must be "products"'],
     ['products', { confirmDeletion: 'products' }, 'confirmDeletion', 'only goes with "deleteAll": true'],
+    ['orders', { since: 'yesterday' }, 'since', 'must be "lastRun" or an ISO 8601 time'],
+    ['orders', { since: '2026-05-01T00:00:00' }, 'since', 'with offset'],
+    ['customers', { createdFrom: '2026-13-01' }, 'createdFrom', 'must be an ISO 8601 time'],
+    ['customers', { createdTo: 20260501 }, 'createdTo', 'must be an ISO 8601 time'],
+    ['orders', { createdFrom: '2026-05-01', createdTo: '2026-05-01T00:00:00Z' }, 'createdTo', 'later than createdFrom'],
+    ['orders', { createdFrom: '2026-06-01', createdTo: '2026-05-01' }, 'createdTo', 'later than createdFrom'],
+    ['categories', { createdFrom: '2026-05-01' }, 'createdFrom', 'is not a known field'],
+    ['products', { createdTo: '2026-05-01' }, 'createdTo', 'is not a known field'],
+    ['orders', { since: 'lastRun', createdFrom: '2026-05-01' }, 'createdFrom', 'cannot be combined with since'],
+    ['orders', { since: 'lastRun', startId: 'o1' }, 'since', 'cannot be combined with startId'],
+    ['customers', { createdTo: '2026-05-01', ids: ['c1'] }, 'createdTo', 'cannot be combined with ids'],
+    ['customers', { since: 'lastRun', resume: true }, 'resume', 'cannot be combined with since'],
+    [
+      'products',
+      { since: 'lastRun', deleteAll: true, confirmDeletion: 'products' },
+      'since',
+      'cannot be combined with deleteAll',
+    ],
   ] as const)('%s refuses %j naming %s', (type, body, field, message) => {
     let caught: unknown;
     try {

@@ -51,6 +51,7 @@ describe('planPublishedProduct', () => {
     expect(plan.action).toBe('create');
     expect(plan.item).toBe(mapping.item.create);
     expect(plan.variants).toStrictEqual({
+      takeOver: [],
       create: mapping.variants.map((variant) => variant.create),
       update: [],
       delete: [],
@@ -69,7 +70,20 @@ describe('planPublishedProduct', () => {
 
   it('deletes every Klaviyo variant when no variant has a SKU any more', () => {
     const plan = planPublishedProduct(mapped([undefined]), { id: id('p1'), variantIds: [id('A')] });
-    expect(plan.variants).toStrictEqual({ create: [], update: [], delete: [{ type: 'catalog-variant', id: id('A') }] });
+    expect(plan.variants).toStrictEqual({
+      takeOver: [],
+      create: [],
+      update: [],
+      delete: [{ type: 'catalog-variant', id: id('A') }],
+    });
+  });
+
+  it('takes over a variant Klaviyo has under another item: deleted there first, then created here', () => {
+    const mapping = mapped(['A', 'B', 'C']);
+    const plan = planPublishedProduct(mapping, { id: id('p1'), variantIds: [id('A')] }, new Set([id('A'), id('B')]));
+    expect(plan.variants.takeOver).toStrictEqual([{ type: 'catalog-variant', id: id('B') }]);
+    expect(plan.variants.create.map((record) => record.attributes.sku)).toStrictEqual(['B', 'C']);
+    expect(plan.variants.update.map((record) => record.id)).toStrictEqual([id('A')]);
   });
 });
 
@@ -79,6 +93,7 @@ describe('planUnpublishedProduct', () => {
       action: 'update',
       item: { type: 'catalog-item', id: id('p1'), attributes: { published: false } },
       variants: {
+        takeOver: [],
         create: [],
         update: [
           { type: 'catalog-variant', id: id('A'), attributes: { published: false } },
