@@ -50,6 +50,20 @@ const steps: Step[] = [
   ]),
   { name: 'All statuses', operationId: 'allStatuses', status: 200 },
   {
+    name: 'Import the customers changed since the last run',
+    operationId: 'startImport',
+    params: { type: 'customers' },
+    body: { since: 'lastRun' },
+    status: 202,
+  },
+  {
+    name: 'Wait for the customers changed since the last run',
+    operationId: 'importStatus',
+    params: { type: 'customers' },
+    status: 200,
+    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
+  },
+  {
     name: 'Import customers by id (an unknown id is counted as failed)',
     operationId: 'startImport',
     params: { type: 'customers' },
