@@ -18,6 +18,7 @@ import { CustomersImporter } from './importers/customers-importer';
 import { OrdersImporter } from './importers/orders-importer';
 import { ProductsImporter } from './importers/products-importer';
 import type { ImporterDeps } from './importers/importer-deps';
+import { recordTotals } from './importers/record-totals';
 import type { Logger } from './logging/logger';
 import { readinessChecker, type Readiness } from './readiness';
 
@@ -62,6 +63,7 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     },
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),
+    countRecords: recordTotals(commercetools),
     logger,
   });
   // Readiness makes a single attempt per check, so a probe reports the cause at once.

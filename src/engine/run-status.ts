@@ -18,6 +18,11 @@ export interface RunStatus {
   elapsedSeconds?: number;
   recordsPerSecond?: number;
   counters?: RunCounters;
+  /**
+   * How many records the run reads in all (to compare with `counters.read`), as commercetools
+   * counted them at its start; absent when they could not be counted in time.
+   */
+  total?: number;
   lastProcessedId?: string;
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
@@ -64,6 +69,7 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
     recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
     counters: { ...context.progress.counters },
+    ...(run.total !== undefined ? { total: run.total } : {}),
     lastProcessedId: context.progress.lastProcessedId,
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],
