@@ -387,7 +387,7 @@ describe('not found', () => {
   });
 
   it.each([
-    ['GET', '/'],
+    ['POST', '/'],
     ['GET', '/sync'],
     ['GET', '/sync/customers'],
     ['GET', '/sync/customers/stop'],
