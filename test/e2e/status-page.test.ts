@@ -4,7 +4,7 @@
  * records Klaviyo refused. Chromium is found at CHROMIUM_PATH (default /usr/bin/chromium);
  * screenshots go to test-output/status-page/.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Customer } from '@commercetools/platform-sdk';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -25,6 +25,9 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`No Chromium at ${chromiumPath}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
   mkdirSync(screenshots, { recursive: true });
   sandbox = await startSandbox({ seed: 5, customers: customerCount, categories: 5, products: 20, orders: 300 });
   emulator = emulatorInspector(sandbox.klaviyoUrl!);
@@ -86,6 +89,12 @@ describe('the status page in a browser', () => {
     expect((await emulator.configure({ refuseRecords: [refused.id] })).status).toBe(200);
     try {
       await section('customers').getByRole('button', { name: 'Start' }).click();
+      const percent = section('customers').locator('.percent');
+      await pollUntil(
+        'the customers bar at 100 %',
+        async () => ((await percent.textContent()) === '100 %' ? true : undefined),
+        150_000,
+      );
       await untilState('customers', 'completed', 150_000);
     } finally {
       await emulator.configure({ refuseRecords: [] });
