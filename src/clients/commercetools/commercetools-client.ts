@@ -67,7 +67,7 @@ export class CommercetoolsClient {
   ): (query: PageQuery) => Promise<PagedResources[R][]> {
     const operation = `query${capitalized(resource)}`;
     return (query) =>
-      this.call(operation, () => this.queryBuilder(resource).get({ queryArgs: query }).execute(), signal).then(
+      this.call(operation, () => queryBuilder(this.api, resource).get({ queryArgs: query }).execute(), signal).then(
         (page) => page.results,
       );
   }
@@ -78,15 +78,11 @@ export class CommercetoolsClient {
     const query: CountQuery = { where, limit: 0, withTotal: true };
     const { total } = await this.call(
       operation,
-      () => this.queryBuilder(resource).get({ queryArgs: query }).execute(),
+      () => queryBuilder(this.api, resource).get({ queryArgs: query }).execute(),
       signal,
     );
     if (total === undefined) throw new PlatformError('commercetools', operation, undefined, 'the answer has no total');
     return total;
-  }
-
-  private queryBuilder<R extends keyof PagedResources>(resource: R): QueryBuilder<PagedResources[R]> {
-    return (this.api[resource] as unknown as () => QueryBuilder<PagedResources[R]>).call(this.api);
   }
 
   /**
@@ -117,6 +113,13 @@ export class CommercetoolsClient {
       },
     );
   }
+}
+
+function queryBuilder<R extends keyof PagedResources>(
+  api: ByProjectKeyRequestBuilder,
+  resource: R,
+): QueryBuilder<PagedResources[R]> {
+  return (api[resource] as unknown as () => QueryBuilder<PagedResources[R]>).call(api);
 }
 
 function capitalized(name: string): string {
