@@ -22,8 +22,11 @@ export interface PagedResources {
   products: Product;
 }
 
-/** A query that returns no records, only how many match. */
-type CountQuery = { where: string[]; limit: 0; withTotal: true };
+/**
+ * A query that returns no records, only how many match. Sorted by id as the readers' pages are: a
+ * store that indexes by id counts without touching the records.
+ */
+type CountQuery = { where: string[]; sort: string; limit: 0; withTotal: true };
 
 /** What the SDK's query builder of each of those resources has in common. */
 interface QueryBuilder<T> {
@@ -75,7 +78,7 @@ export class CommercetoolsClient {
   /** How many records of `resource` match `where`: one query that answers the count and no records. */
   async countRecords(resource: keyof PagedResources, where: string[], signal?: AbortSignal): Promise<number> {
     const operation = `count${capitalized(resource)}`;
-    const query: CountQuery = { where, limit: 0, withTotal: true };
+    const query: CountQuery = { where, sort: 'id asc', limit: 0, withTotal: true };
     const { total } = await this.call(
       operation,
       () => queryBuilder(this.api, resource).get({ queryArgs: query }).execute(),
