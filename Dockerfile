@@ -7,7 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+# The build compiles the code and copies the status page's static files beside it.
+RUN npm run build
 
 # Runtime stage: production dependencies and compiled code only, as a non-root user.
 FROM node:24-bookworm-slim

@@ -19,6 +19,7 @@ import { CustomersImporter } from './importers/customers-importer';
 import { OrdersImporter } from './importers/orders-importer';
 import { ProductsImporter } from './importers/products-importer';
 import type { ImporterDeps } from './importers/importer-deps';
+import { recordTotals } from './importers/record-totals';
 import type { Logger } from './logging/logger';
 import { readinessChecker, type Readiness } from './readiness';
 
@@ -65,6 +66,7 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     checkpoints: new CheckpointStore(store),
     lastRuns: new LastRunStore(store),
     sinceMarginMs: config.sinceMarginMs,
+    countRecords: recordTotals(commercetools),
     logger,
   });
   // Readiness makes a single attempt per check, so a probe reports the cause at once.

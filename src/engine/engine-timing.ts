@@ -20,6 +20,8 @@ export interface EngineTiming {
   finalWriteDeadlineMs: number;
   /** Each read (lock, checkpoint) of a status. */
   statusReadDeadlineMs: number;
+  /** Counting the records a run reads, once at its start; the status shows no total when it takes longer. */
+  totalCountDeadlineMs: number;
   /**
    * How long an aborted importer gets to finish its requests in flight before the run ends without
    * it. Short enough that on SIGTERM the final checkpoint and the release still fit in Cloud Run's
@@ -42,6 +44,7 @@ export function defaultEngineTiming(lockTtlMs: number): EngineTiming {
     checkpointWriteDeadlineMs: 10_000,
     finalWriteDeadlineMs: 5_000,
     statusReadDeadlineMs: 1_000,
+    totalCountDeadlineMs: 5_000,
     windDownMs: 4_000,
     resumeRetryMinMs: 1_000,
     resumeRetryMaxMs: 60_000,

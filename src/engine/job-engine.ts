@@ -22,6 +22,12 @@ import {
 } from './run-types';
 import { endStateOf, isInProgress, wasInterrupted, type TrackedRun } from './tracked-run';
 
+export type RecordCounter = (
+  type: ImportType,
+  request: EffectiveRequest,
+  signal: AbortSignal,
+) => Promise<number | undefined>;
+
 export interface JobEngineOptions {
   importers: Record<ImportType, Importer>;
   locks: ImportLocks;
@@ -33,6 +39,11 @@ export interface JobEngineOptions {
    */
   sinceMarginMs: number;
   logger: Logger;
+  /**
+   * How many records a run of `request` reads, for the progress its status shows; undefined when
+   * they cannot be counted cheaply. Without it, statuses show no total.
+   */
+  countRecords?: RecordCounter;
   /** Overrides of `defaultEngineTiming(locks.ttlMs)`. */
   timing?: Partial<EngineTiming>;
   now?: () => Date;
@@ -398,12 +409,31 @@ export class JobEngine {
     };
     this.runs.set(importer.type, run);
     logger.info({ mode: request.mode, resumed: run.resumed }, 'Import started');
+    this.countTotal(run);
     run.done = this.execute(run, importer, checkpointWriter).catch((error: unknown) => {
       // execute handles every failure itself; this is the last guard that keeps the process up.
       logger.error({ reason: messageOf(error) }, 'Import ended unexpectedly');
       run.finishedAt ??= this.now();
       if (isInProgress(run.state)) run.state = 'failed';
     });
+  }
+
+  /** Counts the run's records in the background; a count that fails or comes late is left out. */
+  private countTotal(run: TrackedRun): void {
+    const { countRecords } = this.options;
+    if (!countRecords) return;
+    const { type, request, signal, logger } = run.context;
+    withDeadline(
+      this.timing.totalCountDeadlineMs,
+      'countRecords',
+      (deadline) => countRecords(type, request, deadline),
+      signal,
+    ).then(
+      (total) => {
+        if (total !== undefined) run.total = total;
+      },
+      (error: unknown) => logger.info({ reason: messageOf(error) }, 'Could not count the records to read; no total'),
+    );
   }
 
   private async execute(run: TrackedRun, importer: Importer, checkpointWriter: CheckpointWriter): Promise<void> {

@@ -38,6 +38,11 @@ export interface RunStatus {
    * catalog record sent twice, and dedupes events by their unique id.
    */
   resent?: number;
+  /**
+   * How many records the run reads in all (to compare with `counters.read`), as commercetools
+   * counted them at its start; absent when they could not be counted in time.
+   */
+  total?: number;
   lastProcessedId?: string;
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
@@ -97,6 +102,7 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
     recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
     counters: { ...context.progress.counters },
     ...(run.resent > 0 ? { resent: run.resent } : {}),
+    ...(run.total !== undefined ? { total: run.total } : {}),
     lastProcessedId: context.progress.lastProcessedId,
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],

@@ -22,6 +22,8 @@ export interface TrackedRun {
   lockLost: boolean;
   /** The version of the checkpoint this run wrote last; undefined until its first write. */
   checkpointVersion?: number;
+  /** How many records the run reads, once counted (see `JobEngineOptions.countRecords`). */
+  total?: number;
   error?: string;
   warnings: string[];
   done: Promise<void>;

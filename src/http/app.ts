@@ -9,6 +9,7 @@ import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
 import { describePlatformError } from './platform-problem';
 import { InvalidRequest, parseStartRequest } from './request-schemas';
+import { statusPage } from './status-page';
 
 interface AppOptions {
   engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock'>;
@@ -21,7 +22,7 @@ interface AppOptions {
 
 const bodyLimit = '1mb';
 
-/** The HTTP API: start, stop and watch imports; clear a stale lock; liveness and readiness. */
+/** The HTTP API and the status page: start, stop and watch imports; clear a stale lock; liveness and readiness. */
 export function createApp({ engine, readiness, logger, apiKey }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -88,6 +89,7 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
   });
 
   app.use('/sync', sync);
+  app.use(statusPage());
   app.use((_request, response) => {
     response.status(404).json({ error: 'not_found', message: 'Unknown route. See the README for the endpoints.' });
   });

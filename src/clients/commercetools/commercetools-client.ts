@@ -22,9 +22,17 @@ export interface PagedResources {
   products: Product;
 }
 
+/**
+ * A query that returns no records, only how many match. Sorted by id as the readers' pages are: a
+ * store that indexes by id counts without touching the records.
+ */
+type CountQuery = { where: string[]; sort: string; limit: 0; withTotal: true };
+
 /** What the SDK's query builder of each of those resources has in common. */
 interface QueryBuilder<T> {
-  get(args: { queryArgs: PageQuery }): { execute(): Promise<ClientResponse<{ results: T[] }>> };
+  get(args: { queryArgs: PageQuery | CountQuery }): {
+    execute(): Promise<ClientResponse<{ results: T[]; total?: number }>>;
+  };
 }
 
 /**
@@ -60,10 +68,24 @@ export class CommercetoolsClient {
     resource: R,
     signal?: AbortSignal,
   ): (query: PageQuery) => Promise<PagedResources[R][]> {
-    const operation = `query${resource[0].toUpperCase()}${resource.slice(1)}`;
-    const builder = () => (this.api[resource] as unknown as () => QueryBuilder<PagedResources[R]>).call(this.api);
+    const operation = `query${capitalized(resource)}`;
     return (query) =>
-      this.call(operation, () => builder().get({ queryArgs: query }).execute(), signal).then((page) => page.results);
+      this.call(operation, () => queryBuilder(this.api, resource).get({ queryArgs: query }).execute(), signal).then(
+        (page) => page.results,
+      );
+  }
+
+  /** How many records of `resource` match `where`: one query that answers the count and no records. */
+  async countRecords(resource: keyof PagedResources, where: string[], signal?: AbortSignal): Promise<number> {
+    const operation = `count${capitalized(resource)}`;
+    const query: CountQuery = { where, sort: 'id asc', limit: 0, withTotal: true };
+    const { total } = await this.call(
+      operation,
+      () => queryBuilder(this.api, resource).get({ queryArgs: query }).execute(),
+      signal,
+    );
+    if (total === undefined) throw new PlatformError('commercetools', operation, undefined, 'the answer has no total');
+    return total;
   }
 
   /**
@@ -94,6 +116,17 @@ export class CommercetoolsClient {
       },
     );
   }
+}
+
+function queryBuilder<R extends keyof PagedResources>(
+  api: ByProjectKeyRequestBuilder,
+  resource: R,
+): QueryBuilder<PagedResources[R]> {
+  return (api[resource] as unknown as () => QueryBuilder<PagedResources[R]>).call(api);
+}
+
+function capitalized(name: string): string {
+  return `${name[0].toUpperCase()}${name.slice(1)}`;
 }
 
 /**

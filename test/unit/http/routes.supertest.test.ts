@@ -397,7 +397,7 @@ describe('not found', () => {
   });
 
   it.each([
-    ['GET', '/'],
+    ['POST', '/'],
     ['GET', '/sync'],
     ['GET', '/sync/customers'],
     ['GET', '/sync/customers/stop'],
