@@ -49,8 +49,11 @@ export function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunSta
   return resumed ? { mode: 'resume', resumes: request.mode } : { mode: request.mode };
 }
 
-/** The status of a run of this instance, as it stands at `now`. */
-export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
+/** The status of a run of this instance (a dry run too), as it stands at `now`. */
+export function runSnapshot(
+  run: Pick<TrackedRun, 'context' | 'resumed' | 'state' | 'startedAt' | 'finishedAt' | 'error' | 'warnings'>,
+  now: Date,
+): RunStatus {
   const { context } = run;
   const end = run.finishedAt ?? now;
   const elapsedSeconds = Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000);
