@@ -43,8 +43,9 @@ export class DryRunKlaviyo implements KlaviyoTransport {
     catalogCategories: 0,
   };
   private readonly refusals: DryRunReport['refusals'] = { count: 0, listLimit: dryRunRefusalListLimit, listed: [] };
-  /** Records per job submitted, by job id, for the job's status. */
+  /** Records per job submitted and not yet asked about, by job id, for the job's status. */
   private readonly jobs = new Map<string, number>();
+  private jobsSubmitted = 0;
 
   constructor(private readonly now: () => Date) {}
 
@@ -65,7 +66,7 @@ export class DryRunKlaviyo implements KlaviyoTransport {
     }
     this.take(operation, inBody.records);
     if (operation === 'bulk_create_events') return Promise.resolve(reply(config, 202, ''));
-    const jobId = `dry-run-${this.jobs.size + 1}`;
+    const jobId = `dry-run-${++this.jobsSubmitted}`;
     this.jobs.set(jobId, inBody.records.length);
     return Promise.resolve(reply(config, 202, job(jobId, body, inBody.records.length, 'queued')));
   }
@@ -89,10 +90,12 @@ export class DryRunKlaviyo implements KlaviyoTransport {
   /** A read: a job's status (complete), or an empty list (of lookups, or of a job's errors). */
   private read(config: AxiosRequestConfig): Json {
     const segments = new URL(config.url ?? '', 'http://klaviyo').pathname.split('/').map(decodeURIComponent);
-    const jobId = segments.at(-1);
-    const records = jobId === undefined ? undefined : this.jobs.get(jobId);
+    const jobId = segments.at(-1) ?? '';
+    const records = this.jobs.get(jobId);
     if (records === undefined) return { data: [], links: {} };
-    return job(jobId!, undefined, records, 'complete');
+    // A complete job is not asked about again.
+    this.jobs.delete(jobId);
+    return job(jobId, undefined, records, 'complete');
   }
 
   /** Lists each refused record once, with all its reasons. */
