@@ -50,10 +50,10 @@ export class DryRunKlaviyo implements KlaviyoTransport {
   constructor(private readonly now: () => Date) {}
 
   answer(operation: KlaviyoOperation, config: AxiosRequestConfig): Promise<AxiosResponse> {
-    const body = config.data as unknown;
+    const { body, bytes } = wireBody(config.data);
     const counted = this.requests.get(operation) ?? { requests: 0, bytes: 0 };
     counted.requests += 1;
-    if (body !== undefined) counted.bytes += Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+    counted.bytes += bytes;
     this.requests.set(operation, counted);
     if ((config.method ?? 'GET').toUpperCase() !== 'POST')
       return Promise.resolve(reply(config, 200, this.read(config)));
@@ -206,6 +206,19 @@ export function secondsAtRateLimit(requests: number, limit: RateLimit): number {
   const last = requests - 1;
   const seconds = 60 * Math.floor(last / limit.steadyPerMinute) + (last % limit.steadyPerMinute) / limit.burstPerSecond;
   return Math.round(seconds * 10) / 10;
+}
+
+/**
+ * A request body and its size as it goes over the wire: the SDK hands over the serialized model,
+ * which axios turns into JSON; a body serialized beforehand (text or bytes) goes as it is.
+ */
+function wireBody(data: unknown): { body: unknown; bytes: number } {
+  if (data === undefined || data === null) return { body: undefined, bytes: 0 };
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    const text = data.toString();
+    return { body: text ? (JSON.parse(text) as unknown) : undefined, bytes: Buffer.byteLength(data) };
+  }
+  return { body: data, bytes: Buffer.byteLength(JSON.stringify(data)) };
 }
 
 /** A bulk job as Klaviyo describes it. */

@@ -150,3 +150,30 @@ describe('secondsAtRateLimit', () => {
     expect(secondsAtRateLimit(requests, limit)).toBe(seconds);
   });
 });
+
+describe('DryRunKlaviyo with a body serialized beforehand', () => {
+  it.each([
+    ['text', (json: string) => json],
+    ['bytes', (json: string) => Buffer.from(json)],
+  ])('reads records and size from %s', async (_form, encode) => {
+    const recorder = new DryRunKlaviyo(() => now);
+    const json = JSON.stringify({
+      data: {
+        type: 'profile-bulk-import-job',
+        attributes: { profiles: { data: [{ type: 'profile', attributes: { external_id: 'c-1', email: 'ann' } }] } },
+      },
+    });
+    await expect(
+      recorder.answer('bulk_import_profiles', {
+        method: 'POST',
+        url: '/api/profile-bulk-import-jobs',
+        data: encode(json),
+      }),
+    ).rejects.toMatchObject({ response: { status: 400 } });
+    const report = recorder.report();
+    expect(report.requests.bulk_import_profiles).toMatchObject({ requests: 1, bytes: Buffer.byteLength(json) });
+    expect(report.refusals.listed).toEqual([
+      { operation: 'bulk_import_profiles', record: 'c-1', reason: 'the email is not an email address' },
+    ]);
+  });
+});
