@@ -50,6 +50,20 @@ const steps: Step[] = [
   ]),
   { name: 'All statuses', operationId: 'allStatuses', status: 200 },
   {
+    name: 'Dry run of the orders: what would be sent',
+    operationId: 'startImport',
+    params: { type: 'orders' },
+    body: { dryRun: true },
+    status: 202,
+  },
+  {
+    name: 'Wait for the dry run and read its report',
+    operationId: 'dryRunStatus',
+    params: { type: 'orders' },
+    status: 200,
+    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
+  },
+  {
     name: 'Import the customers changed since the last run',
     operationId: 'startImport',
     params: { type: 'customers' },

@@ -14,10 +14,8 @@ import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
 import type { RetryPolicy } from './platform/retry';
 import { createApp } from './http/app';
-import { CategoriesImporter } from './importers/categories-importer';
-import { CustomersImporter } from './importers/customers-importer';
-import { OrdersImporter } from './importers/orders-importer';
-import { ProductsImporter } from './importers/products-importer';
+import { createImporters } from './importers/all-importers';
+import { dryRunFactory } from './importers/dry-run';
 import type { ImporterDeps } from './importers/importer-deps';
 import { recordTotals } from './importers/record-totals';
 import type { Logger } from './logging/logger';
@@ -56,12 +54,8 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
   const catalog = new KlaviyoCatalog(klaviyo);
   const store = new CustomObjectStore(commercetools);
   const engine = new JobEngine({
-    importers: {
-      customers: new CustomersImporter(deps),
-      orders: new OrdersImporter(deps),
-      categories: new CategoriesImporter(deps, catalog),
-      products: new ProductsImporter(deps, catalog),
-    },
+    importers: createImporters(deps, catalog),
+    dryRun: dryRunFactory(deps, logger),
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),
     lastRuns: new LastRunStore(store),

@@ -6,6 +6,8 @@ import { backoffDelayMs, sleep } from '../platform/retry';
 import { CheckpointWriter } from './checkpoint-writer';
 import { CheckpointStore, CommitTracker } from './checkpoints';
 import { defaultEngineTiming, type EngineTiming } from './engine-timing';
+import type { DryRunFactory } from './dry-run-report';
+import { DryRuns, type DryRunStatus } from './dry-runs';
 import { isLive, type HeldLock, type ImportLocks } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
 import type { LastRunStore } from './last-runs';
@@ -21,6 +23,7 @@ import {
   type RunState,
 } from './run-types';
 import { endStateOf, isInProgress, wasInterrupted, type TrackedRun } from './tracked-run';
+import { untilWoundDown } from './wind-down';
 
 export type RecordCounter = (
   type: ImportType,
@@ -44,6 +47,8 @@ export interface JobEngineOptions {
    * they cannot be counted cheaply. Without it, statuses show no total.
    */
   countRecords?: RecordCounter;
+  /** Builds the importer of a dry run; without it dry runs are refused as not supported. */
+  dryRun?: DryRunFactory;
   /** Overrides of `defaultEngineTiming(locks.ttlMs)`. */
   timing?: Partial<EngineTiming>;
   now?: () => Date;
@@ -60,10 +65,44 @@ export class JobEngine {
   private readonly now: () => Date;
   /** Aborted on shutdown: ends the auto-resume loops. */
   private readonly closing = new AbortController();
+  private readonly dryRuns?: DryRuns;
 
   constructor(private readonly options: JobEngineOptions) {
     this.timing = { ...defaultEngineTiming(options.locks.ttlMs), ...options.timing };
     this.now = options.now ?? (() => new Date());
+    if (options.dryRun) {
+      const { logger } = options;
+      this.dryRuns = new DryRuns({
+        factory: options.dryRun,
+        logger,
+        windDownMs: this.timing.windDownMs,
+        now: this.now,
+      });
+    }
+  }
+
+  /**
+   * Starts a dry run in the background: read and map as `start` would, send nothing to Klaviyo.
+   * It takes no lock and writes no checkpoint, so it may run beside a real run of the same type.
+   */
+  async startDryRun(type: ImportType, request: RunRequest): Promise<{ runId: string }> {
+    const dryRuns = this.dryRunsOrRefuse();
+    if (request.mode === 'resume') throw new EngineRefusal('not-supported', 'A dry run cannot resume.');
+    const effective =
+      request.mode === 'since'
+        ? await this.resolveSince(type, request.since, AbortSignal.timeout(this.timing.startDeadlineMs))
+        : request;
+    return dryRuns.start(type, effective);
+  }
+
+  /** Asks the dry run of `type` to stop. */
+  stopDryRun(type: ImportType): { runId: string } {
+    return this.dryRunsOrRefuse().stop(type);
+  }
+
+  /** The last dry run of `type` in this instance, with its report. */
+  dryRunStatus(type: ImportType): DryRunStatus {
+    return this.dryRunsOrRefuse().status(type);
   }
 
   /**
@@ -228,10 +267,16 @@ export class JobEngine {
     this.closing.abort(new Error('the service is shutting down'));
     const active = [...this.runs.values()].filter((run) => isInProgress(run.state));
     for (const run of active) this.abort(run, 'shutdown');
+    const dryRunsEnded = this.dryRuns?.shutdown();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    await Promise.race([Promise.all(active.map((run) => run.done)), deadline]);
+    await Promise.race([Promise.all([...active.map((run) => run.done), dryRunsEnded]), deadline]);
     clearTimeout(timer);
+  }
+
+  private dryRunsOrRefuse(): DryRuns {
+    if (!this.dryRuns) throw new EngineRefusal('not-supported', 'This service does not do dry runs.');
+    return this.dryRuns;
   }
 
   private isActive(type: ImportType): boolean {
@@ -447,7 +492,7 @@ export class JobEngine {
         (signal) => this.saveCheckpoint(run, 'running', signal),
         run.controller.signal,
       );
-      await this.untilWoundDown(run, importer.importRecords(run.context));
+      await untilWoundDown(run, importer.importRecords(run.context), this.timing.windDownMs);
       endState = run.abortReason ? endStateOf(run) : 'completed';
     } catch (error) {
       endState = run.abortReason ? endStateOf(run) : 'failed';
@@ -457,42 +502,6 @@ export class JobEngine {
     }
     await checkpointWriter.close();
     await this.finish(run, endState);
-  }
-
-  /**
-   * The importer's promise, given up `windDownMs` after the run was aborted: an importer that does
-   * not return (a request that ignores the signal) must not keep the run from ending.
-   */
-  private untilWoundDown(run: TrackedRun, work: Promise<void>): Promise<void> {
-    const { signal, logger } = run.context;
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const giveUp = () => {
-        timer = setTimeout(() => {
-          run.warnings.push(
-            `the import did not wind down within ${this.timing.windDownMs / 1000} s of being aborted; it ended without waiting`,
-          );
-          logger.error('Import did not wind down in time; ending the run without it');
-          resolve();
-        }, this.timing.windDownMs);
-      };
-      const settled = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', giveUp);
-      };
-      if (signal.aborted) giveUp();
-      else signal.addEventListener('abort', giveUp, { once: true });
-      work.then(
-        () => {
-          settled();
-          resolve();
-        },
-        (error: unknown) => {
-          settled();
-          reject(error);
-        },
-      );
-    });
   }
 
   /**

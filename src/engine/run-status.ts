@@ -86,8 +86,12 @@ export function modeOf(
   };
 }
 
-/** The status of a run of this instance, as it stands at `now`. */
-export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
+/** The status of a run of this instance (a dry run too), as it stands at `now`. */
+export function runSnapshot(
+  run: Pick<TrackedRun, 'context' | 'resumed' | 'state' | 'startedAt' | 'finishedAt' | 'error' | 'warnings'> &
+    Partial<Pick<TrackedRun, 'resent' | 'total'>>,
+  now: Date,
+): RunStatus {
   const { context } = run;
   const end = run.finishedAt ?? now;
   const elapsedSeconds = Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000);
@@ -101,7 +105,7 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
     recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
     counters: { ...context.progress.counters },
-    ...(run.resent > 0 ? { resent: run.resent } : {}),
+    ...(run.resent ? { resent: run.resent } : {}),
     ...(run.total !== undefined ? { total: run.total } : {}),
     lastProcessedId: context.progress.lastProcessedId,
     positions: context.tracker.positions(),

@@ -8,11 +8,11 @@ import { importTypes, type ImportType } from '../engine/run-types';
 import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
 import { describePlatformError } from './platform-problem';
-import { InvalidRequest, parseStartRequest } from './request-schemas';
 import { statusPage } from './status-page';
+import { InvalidRequest, parseStart } from './request-schemas';
 
 interface AppOptions {
-  engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock'>;
+  engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock' | 'startDryRun' | 'stopDryRun' | 'dryRunStatus'>;
   /** Checks both platforms' credentials and scopes without changing anything (GET /readyz). */
   readiness: () => Promise<Readiness>;
   logger: Logger;
@@ -56,7 +56,13 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
 
   sync.post('/:type', async (request, response) => {
     const type = importTypeOf(request);
-    const runRequest = parseStartRequest(type, request.body);
+    const { run: runRequest, dryRun } = parseStart(type, request.body);
+    if (dryRun) {
+      const { runId } = await engine.startDryRun(type, runRequest);
+      logger.info({ type, runId, mode: runRequest.mode }, 'Dry run accepted');
+      response.status(202).json({ runId, type, mode: runRequest.mode, dryRun: true, status: `/sync/${type}/dry-run` });
+      return;
+    }
     const { runId } = await engine.start(type, runRequest);
     logger.info({ type, runId, mode: runRequest.mode }, 'Import accepted');
     response.status(202).json({ runId, type, mode: runRequest.mode, status: `/sync/${type}/status` });
@@ -75,6 +81,16 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
 
   sync.get('/:type/status', async (request, response) => {
     response.json(await engine.status(importTypeOf(request)));
+  });
+
+  sync.get('/:type/dry-run', (request, response) => {
+    response.json(engine.dryRunStatus(importTypeOf(request)));
+  });
+
+  sync.post('/:type/dry-run/stop', (request, response) => {
+    const type = importTypeOf(request);
+    const { runId } = engine.stopDryRun(type);
+    response.json({ runId, type, dryRun: true, message: 'The dry run stops within seconds.' });
   });
 
   sync.delete('/:type/lock', async (request, response) => {

@@ -134,6 +134,34 @@ function bounded(
   };
 }
 
+/** A start request once checked: the run it asks for, and whether only as a dry run. */
+export interface StartRequest {
+  run: RunRequest;
+  dryRun: boolean;
+}
+
+/**
+ * Checks a start request's body, `dryRun` included: a dry run reads and maps whatever the other
+ * fields ask for, so it goes with any of them but resume and deleteAll, which have nothing to read.
+ */
+export function parseStart(type: ImportType, body: unknown): StartRequest {
+  const input = body ?? {};
+  let rest = input;
+  let dryRun = false;
+  if (typeof input === 'object' && input !== null && !Array.isArray(input) && 'dryRun' in input) {
+    const { dryRun: flag, ...others } = input as Record<string, unknown>;
+    if (typeof flag !== 'boolean') throw new InvalidRequest([{ field: 'dryRun', message: 'must be true or false' }]);
+    dryRun = flag;
+    rest = others;
+  }
+  const run = parseStartRequest(type, rest);
+  if (dryRun && (run.mode === 'resume' || run.mode === 'deleteAll')) {
+    const field = run.mode === 'resume' ? 'resume' : 'deleteAll';
+    throw new InvalidRequest([{ field, message: 'cannot be combined with dryRun' }]);
+  }
+  return { run, dryRun };
+}
+
 function exclusive(resumeFlag: true | undefined, partial: RunRequest | undefined): RunRequest {
   if (resumeFlag && partial)
     throw new InvalidRequest([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
@@ -16,7 +17,21 @@ export interface KlaviyoClientOptions {
   timeoutMs: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
+  /** Answers every request in place of Klaviyo (a dry run): nothing leaves the process, nothing is paced. */
+  transport?: KlaviyoTransport;
 }
+
+/** Answers the requests the SDK builds, in place of Klaviyo's servers. */
+export interface KlaviyoTransport {
+  /**
+   * The answer to one request of `operation`, its body in the wire form (snake_case JSON:API); a
+   * refusal is thrown as Klaviyo's would be, an AxiosError with the response.
+   */
+  answer(operation: KlaviyoOperation, config: AxiosRequestConfig): Promise<AxiosResponse>;
+}
+
+/** The operation of the call the SDK's current request belongs to, for a transport to answer by. */
+const currentOperation = new AsyncLocalStorage<KlaviyoOperation>();
 
 /**
  * The SDK's session with the request deadline and the current call's signal: the SDK calls
@@ -27,11 +42,18 @@ class DeadlineSession extends ApiKeySession {
   constructor(
     apiKey: string,
     private readonly timeoutMs: number,
+    private readonly transport?: KlaviyoTransport,
   ) {
     super(apiKey, new RetryWithExponentialBackoff({ numRetries: 0 }));
   }
 
   override requestWithRetry(config: AxiosRequestConfig): Promise<AxiosResponse> {
+    if (this.transport) {
+      const operation = currentOperation.getStore();
+      // Every request is made inside `call`, which names its operation; one outside it goes nowhere.
+      if (!operation) return Promise.reject(new Error('a Klaviyo request outside a call of the client'));
+      return this.transport.answer(operation, config);
+    }
     return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...config, signal }));
   }
 }
@@ -62,7 +84,7 @@ export class KlaviyoClient {
 
   constructor(private readonly options: KlaviyoClientOptions) {
     this.jobTimeoutMs = options.jobTimeoutMs;
-    const session = new DeadlineSession(options.apiKey, options.timeoutMs);
+    const session = new DeadlineSession(options.apiKey, options.timeoutMs, options.transport);
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);
     this.catalogs = new CatalogsApi(session);
@@ -76,10 +98,11 @@ export class KlaviyoClient {
   call<T>(operation: KlaviyoOperation, request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return withRetry(
       async () => {
-        await this.limiter(operation).acquire(signal);
+        // Requests a transport answers in place of Klaviyo spend none of its rate limits.
+        if (!this.options.transport) await this.limiter(operation).acquire(signal);
         const scope = new CallScope(signal);
         try {
-          return await scope.run(request);
+          return await currentOperation.run(operation, () => scope.run(request));
         } catch (error) {
           if (isAxiosError(error) && error.response) throw toPlatformError(operation, error.response);
           // Anything but a failed request (the SDK refusing its arguments) is a bug, not retried.

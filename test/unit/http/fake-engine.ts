@@ -13,7 +13,10 @@ export type EngineCall =
   | { method: 'start'; type: ImportType; request: StartRequest }
   | { method: 'stop'; type: ImportType }
   | { method: 'status'; type: ImportType }
-  | { method: 'clearLock'; type: ImportType; force: boolean | undefined };
+  | { method: 'clearLock'; type: ImportType; force: boolean | undefined }
+  | { method: 'startDryRun'; type: ImportType; request: StartRequest }
+  | { method: 'stopDryRun'; type: ImportType }
+  | { method: 'dryRunStatus'; type: ImportType };
 
 /** The engine's refusal of a request, by why it refused. The only place these tests build the engine's error. */
 export function refusal(reason: RefusalReason, message: string, details?: Record<string, unknown>): Error {
@@ -54,6 +57,21 @@ export function fakeEngine() {
       calls.push({ method: 'clearLock', type, force: options?.force });
       failIfAsked('clearLock');
       return cleared;
+    },
+    startDryRun: async (type, request) => {
+      calls.push({ method: 'startDryRun', type, request });
+      failIfAsked('startDryRun');
+      return { runId: `dry-run-${calls.length}` };
+    },
+    stopDryRun: (type) => {
+      calls.push({ method: 'stopDryRun', type });
+      failIfAsked('stopDryRun');
+      return { runId: 'stopped-dry-run' };
+    },
+    dryRunStatus: (type) => {
+      calls.push({ method: 'dryRunStatus', type });
+      failIfAsked('dryRunStatus');
+      return { type, state: 'idle', dryRun: true };
     },
   };
 

@@ -1,4 +1,4 @@
-import { InvalidRequest, parseStartRequest } from '../../../src/http/request-schemas';
+import { InvalidRequest, parseStart, parseStartRequest } from '../../../src/http/request-schemas';
 
 describe('parseStartRequest', () => {
   it.each([
@@ -67,5 +67,31 @@ describe('parseStartRequest', () => {
     const problem = (caught as InvalidRequest).problems.find((entry) => entry.field === field);
     expect(problem).toBeDefined();
     expect(problem!.message).toContain(message);
+  });
+});
+
+describe('parseStart', () => {
+  it.each([
+    ['customers', undefined, { run: { mode: 'all' }, dryRun: false }],
+    ['customers', { dryRun: true }, { run: { mode: 'all' }, dryRun: true }],
+    ['customers', { dryRun: false, ids: ['c1'] }, { run: { mode: 'ids', ids: ['c1'] }, dryRun: false }],
+    ['orders', { dryRun: true, startId: 'o5' }, { run: { mode: 'startId', startId: 'o5' }, dryRun: true }],
+    ['orders', { resume: true }, { run: { mode: 'resume' }, dryRun: false }],
+  ] as const)('%s with %j is %j', (type, body, expected) => {
+    expect(parseStart(type, body)).toEqual(expected);
+  });
+
+  it.each([
+    ['customers', { dryRun: true, resume: true }, 'resume'],
+    ['categories', { dryRun: true, deleteAll: true, confirmDeletion: 'categories' }, 'deleteAll'],
+    ['customers', { dryRun: 1 }, 'dryRun'],
+    ['customers', { dryRun: true, startId: 'c1' }, 'startId'],
+  ] as const)('refuses %s with %j naming %s', (type, body, field) => {
+    expect(() => parseStart(type, body)).toThrow(InvalidRequest);
+    try {
+      parseStart(type, body);
+    } catch (error) {
+      expect((error as InvalidRequest).problems.map((problem) => problem.field)).toEqual([field]);
+    }
   });
 });

@@ -532,3 +532,66 @@ describe('GET /readyz', () => {
     expect(answer.body).toEqual({ error: 'internal', message: 'The request failed; see the service log.' });
   });
 });
+
+describe('dry runs: POST /sync/{type} with dryRun, GET /sync/{type}/dry-run, POST /sync/{type}/dry-run/stop', () => {
+  it.each([
+    ['customers', { dryRun: true }, { mode: 'all' }],
+    ['customers', { dryRun: true, ids: ['c-1'] }, { mode: 'ids', ids: ['c-1'] }],
+    ['orders', { startId: 'o-5', dryRun: true }, { mode: 'startId', startId: 'o-5' }],
+    ['products', { dryRun: true }, { mode: 'all' }],
+  ] as const)('starts a dry run of %s with %j as %j, answering where to watch it', async (type, body, expected) => {
+    const { http, calls } = api();
+    const answer = await http.post(`/sync/${type}`).send(body);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({
+      runId: 'dry-run-1',
+      type,
+      mode: expected.mode,
+      dryRun: true,
+      status: `/sync/${type}/dry-run`,
+    });
+    expect(calls).toEqual([{ method: 'startDryRun', type, request: expected }]);
+  });
+
+  it('starts a real run for "dryRun": false', async () => {
+    const { http, calls } = api();
+    expect((await http.post('/sync/customers').send({ dryRun: false })).status).toBe(202);
+    expect(calls).toEqual([{ method: 'start', type: 'customers', request: { mode: 'all' } }]);
+  });
+
+  it.each([
+    ['customers', { dryRun: true, resume: true }, 'resume', 'cannot be combined with dryRun'],
+    [
+      'products',
+      { dryRun: true, deleteAll: true, confirmDeletion: 'products' },
+      'deleteAll',
+      'cannot be combined with dryRun',
+    ],
+    ['customers', { dryRun: 'yes' }, 'dryRun', 'must be true or false'],
+    ['customers', { dryRun: true, id: ['c-1'] }, 'id', 'is not a known field'],
+  ])('refuses %s with %j naming %s', async (type, body, field, message) => {
+    const { http, calls } = api();
+    const answer = await http.post(`/sync/${type}`).send(body);
+    expect(answer.status).toBe(400);
+    expect((answer.body as { problems: unknown }).problems).toEqual([{ field, message }]);
+    expect(calls).toEqual([]);
+  });
+
+  it('answers the dry run status and stop from the dry run, not the real run', async () => {
+    const { http, calls } = api();
+    expect((await http.get('/sync/orders/dry-run')).body).toEqual({ type: 'orders', state: 'idle', dryRun: true });
+    const stopped = await http.post('/sync/orders/dry-run/stop');
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ runId: 'stopped-dry-run', type: 'orders', dryRun: true });
+    expect(calls).toEqual([
+      { method: 'dryRunStatus', type: 'orders' },
+      { method: 'stopDryRun', type: 'orders' },
+    ]);
+  });
+
+  it('answers 400 when no dry run is running', async () => {
+    const { http, fail } = api();
+    fail('stopDryRun', refusal('not-running', 'No orders dry run is running in this instance.'));
+    expect((await http.post('/sync/orders/dry-run/stop')).status).toBe(400);
+  });
+});
