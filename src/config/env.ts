@@ -77,6 +77,7 @@ const envSchema = z.object({
   BULK_IMPORT_PORT: port.optional(),
   PORT: port.optional(),
   BULK_IMPORT_API_KEY: optionalText,
+  BULK_IMPORT_METRICS_PUBLIC: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   BULK_IMPORT_AUTO_RESUME: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds.default(120),
   BULK_IMPORT_INSTANCE_ID: optionalText,
@@ -109,6 +110,8 @@ export interface Config {
    */
   klaviyo: { apiKey: string; apiUrl: string; jobTimeoutMs: number; timeoutMs: number };
   apiKey?: string;
+  /** GET /metrics answers without the API key (for a scraper inside a trusted network). */
+  metricsPublic: boolean;
   autoResume: boolean;
   lockTtlMs: number;
   instanceId?: string;
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutMs: e.BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS * 1000,
     },
     apiKey: e.BULK_IMPORT_API_KEY,
+    metricsPublic: e.BULK_IMPORT_METRICS_PUBLIC === 'true',
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
     lockTtlMs: e.BULK_IMPORT_LOCK_TTL_SECONDS * 1000,
     instanceId: e.BULK_IMPORT_INSTANCE_ID,

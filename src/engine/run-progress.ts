@@ -30,6 +30,8 @@ export class RunProgress {
   readonly committed: RunCounters;
   readonly recentFailures: RecordFailure[] = [];
   readonly recentSkips: RecordFailure[] = [];
+  /** Requested ids commercetools does not have, counted as failed by this process: never read. */
+  notFoundCount = 0;
   lastProcessedId?: string;
 
   /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
@@ -57,6 +59,12 @@ export class RunProgress {
     this.count('failed', 1, page);
     remember(this.recentFailures, { id, reason });
     this.logger?.warn({ id, reason }, 'Record failed');
+  }
+
+  /** A requested id commercetools does not have: failed, though it was never read. */
+  notFound(id: string): void {
+    this.notFoundCount++;
+    this.failed(id, 'not found in commercetools');
   }
 
   skipped(id: string, reason: string, page?: PageCounts): void {

@@ -1,7 +1,7 @@
 import type { IdRange } from '../clients/commercetools/keyset-pages';
 import { isLive, type LockHolder } from './import-lock';
 import type { EffectiveRequest } from './importer';
-import type { Checkpoint, ImportType, RecordFailure, RunCounters, RunMode, RunState } from './run-types';
+import type { Checkpoint, Completeness, ImportType, RecordFailure, RunCounters, RunMode, RunState } from './run-types';
 import { wasInterrupted, type TrackedRun } from './tracked-run';
 
 /** What GET /sync/<type>/status answers: a run of this instance, or what commercetools holds. */
@@ -18,6 +18,14 @@ export interface RunStatus {
   elapsedSeconds?: number;
   recordsPerSecond?: number;
   counters?: RunCounters;
+  /**
+   * In a final state: `read = confirmed + failed + skipped + unaccounted`, in commercetools records
+   * of the type. `sent` counts Klaviyo records (profiles, events, catalog categories, catalog items
+   * and variants). A customer or category is confirmed by the count of Klaviyo's finished job; an
+   * order once Klaviyo accepted all its events; a product once the jobs of its item and variants
+   * finished without refusing them. `why` names what is known about the unaccounted. Not for a deletion.
+   */
+  completeness?: Completeness;
   lastProcessedId?: string;
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
@@ -64,6 +72,7 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
     recordsPerSecond: elapsedSeconds > 0 ? Math.round(context.progress.counters.sent / elapsedSeconds) : 0,
     counters: { ...context.progress.counters },
+    ...(run.completeness && run.finishedAt ? { completeness: run.completeness } : {}),
     lastProcessedId: context.progress.lastProcessedId,
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],

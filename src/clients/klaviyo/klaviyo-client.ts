@@ -1,6 +1,7 @@
 import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
+import type { PlatformMetrics } from '../../platform/metrics';
 import { OperationRateLimiter } from '../../platform/rate-limiter';
 import { withRetry, type RetryPolicy } from '../../platform/retry';
 import { PlatformError, retryAfterMs } from '../../platform/platform-error';
@@ -16,6 +17,8 @@ export interface KlaviyoClientOptions {
   timeoutMs: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
+  /** Where the requests and followed jobs are counted; none for a client whose requests are not the service's work. */
+  metrics?: PlatformMetrics;
 }
 
 /**
@@ -32,7 +35,11 @@ class DeadlineSession extends ApiKeySession {
   }
 
   override requestWithRetry(config: AxiosRequestConfig): Promise<AxiosResponse> {
-    return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...config, signal }));
+    const statusOf = (answer: unknown) =>
+      isAxiosError(answer) ? answer.response?.status : (answer as AxiosResponse | undefined)?.status;
+    return underDeadline({ timeoutMs: this.timeoutMs, method: config.method, statusOf }, (signal) =>
+      super.requestWithRetry({ ...config, signal }),
+    );
   }
 }
 
@@ -58,10 +65,12 @@ export class KlaviyoClient {
    * stuck job cannot hold a run (and the jobs queued behind it) forever. The next run sends them again.
    */
   readonly jobTimeoutMs: number;
+  readonly metrics?: PlatformMetrics;
   private readonly limiters = new Map<KlaviyoOperation, OperationRateLimiter>();
 
   constructor(private readonly options: KlaviyoClientOptions) {
     this.jobTimeoutMs = options.jobTimeoutMs;
+    this.metrics = options.metrics;
     const session = new DeadlineSession(options.apiKey, options.timeoutMs);
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);
@@ -77,7 +86,8 @@ export class KlaviyoClient {
     return withRetry(
       async () => {
         await this.limiter(operation).acquire(signal);
-        const scope = new CallScope(signal);
+        const { metrics } = this.options;
+        const scope = new CallScope(signal, metrics && { metrics, platform: 'klaviyo', operation });
         try {
           return await scope.run(request);
         } catch (error) {
@@ -89,11 +99,13 @@ export class KlaviyoClient {
       {
         policy: this.options.retryPolicy,
         signal,
-        onRetry: (error, delayMs) =>
+        onRetry: (error, delayMs) => {
+          this.options.metrics?.retried('klaviyo', operation);
           this.options.logger.warn(
             { operation, status: error.status, reason: error.detail, delayMs: Math.round(delayMs) },
             'Klaviyo call failed, retrying',
-          ),
+          );
+        },
       },
     );
   }
