@@ -315,7 +315,7 @@ export class JobEngine {
     resumed: Checkpoint | undefined,
   ): void {
     const logger = this.options.logger.child({ type: importer.type, runId });
-    const progress = new RunProgress(resumed?.counters, logger);
+    const progress = new RunProgress(resumed?.counters, logger, resumed?.notFound);
     const startedAt = resumed ? new Date(resumed.startedAt) : this.now();
     const controller = new AbortController();
     const checkpointWriter = new CheckpointWriter(
@@ -541,6 +541,7 @@ export class JobEngine {
         state,
         ranges: context.tracker.positions(),
         counters: { ...context.progress.committed },
+        ...(context.progress.notFoundCount > 0 ? { notFound: context.progress.notFoundCount } : {}),
         importerState: context.importerState,
         ...(run.completeness ? { completeness: run.completeness } : {}),
         startedAt: run.startedAt.toISOString(),

@@ -30,17 +30,22 @@ export class RunProgress {
   readonly committed: RunCounters;
   readonly recentFailures: RecordFailure[] = [];
   readonly recentSkips: RecordFailure[] = [];
-  /** Requested ids commercetools does not have, counted as failed by this process: never read. */
-  notFoundCount = 0;
+  /** Requested ids commercetools does not have, counted as failed: never read. */
+  notFoundCount: number;
   lastProcessedId?: string;
 
-  /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
+  /**
+   * With a logger, every failure is logged (id and reason) and every skip at debug level. A resumed
+   * run starts from the saved counters and count of ids not found (counted at once, never with a page).
+   */
   constructor(
     initial?: RunCounters,
     private readonly logger?: Logger,
+    initialNotFound = 0,
   ) {
     this.counters = { ...zeroCounters(), ...initial };
     this.committed = { ...zeroCounters(), ...initial };
+    this.notFoundCount = initialNotFound;
   }
 
   read(count: number, page?: CountedFor): void {

@@ -74,6 +74,8 @@ export interface Checkpoint {
   state: RunState;
   ranges: IdRange[];
   counters: RunCounters;
+  /** Requested ids commercetools does not have, among `counters.failed`; absent when none. */
+  notFound?: number;
   /** What the importer needs to finish after a resume, such as Klaviyo jobs it had not followed yet. */
   importerState?: unknown;
   /** Written with the final checkpoint. */

@@ -226,6 +226,37 @@ describe('JobEngine: completeness at the end of a run', () => {
     expect(status.counters).toMatchObject({ failed: 1 });
   });
 
+  it('still keeps them out after a resume: the count of ids not found is saved with the checkpoint', async () => {
+    let runs = 0;
+    const built = engineWith('categories', async (run) => {
+      const { progress, tracker } = run;
+      runs++;
+      if (runs === 1) progress.notFound('missing-1');
+      progress.read(1, tracker.beginPage(0));
+      const ticket = tracker.openPage(0, 'id-1', 1);
+      // The first run is stopped before Klaviyo confirms the category; the resume reads it again.
+      if (runs === 1) return untilAborted(run);
+      progress.sent(1, ticket);
+      progress.succeeded(1, ticket);
+      tracker.settle(ticket);
+      await delay(1);
+    });
+    engines.push(built.engine);
+    await built.engine.start('categories', { mode: 'ids', ids: ['id-1', 'missing-1'] });
+    await delay(20);
+    built.engine.stop('categories');
+    expect(await finalStatus(built.engine, 'categories')).toMatchObject({
+      state: 'stopped',
+      completeness: { read: 1, confirmed: 0, notFound: 1, unaccounted: 1, why: 'stopped before sending' },
+    });
+
+    await built.engine.start('categories', { mode: 'resume' });
+    const resumed = await finalStatus(built.engine, 'categories');
+    expect(resumed.state).toBe('completed');
+    expect(resumed.counters).toMatchObject({ read: 1, failed: 1 });
+    expect(resumed.completeness).toMatchObject({ read: 1, confirmed: 1, failed: 0, notFound: 1, unaccounted: 0 });
+  });
+
   it('is left out of a deletion, which reads Klaviyo rather than commercetools', async () => {
     const { status } = await run(
       'products',
