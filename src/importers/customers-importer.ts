@@ -154,7 +154,6 @@ export class CustomersImporter implements Importer {
   /** The original module's fallback: a profile refused for its phone number goes again without it. */
   private async resendWithoutPhone(run: ImportRun, customerIds: string[]): Promise<SubmittedProfileJob[]> {
     const profiles: CustomerProfile[] = [];
-    // Read once already: deleted since, so failed, not a requested id that never existed.
     const missing = (id: string) => run.progress.failed(id, 'not found in commercetools');
     for await (const customers of idListPages(
       this.deps.commercetools.queryPage('customers', run.signal),

@@ -40,7 +40,7 @@ export class CommercetoolsClient {
     config: Config['commercetools'],
     private readonly logger: Logger,
     private readonly retryPolicy?: RetryPolicy,
-    /** Where the requests are counted; none for a client whose requests are not the service's work. */
+    /** Where its requests are counted; unset, nothing is. */
     private readonly metrics?: PlatformMetrics,
   ) {
     const httpClient = fetchUnderDeadline(config.timeoutMs);

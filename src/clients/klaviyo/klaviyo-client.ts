@@ -17,7 +17,7 @@ export interface KlaviyoClientOptions {
   timeoutMs: number;
   logger: Logger;
   retryPolicy?: RetryPolicy;
-  /** Where the requests and followed jobs are counted; none for a client whose requests are not the service's work. */
+  /** Where its requests and the jobs it follows are counted; unset, nothing is. */
   metrics?: PlatformMetrics;
 }
 
