@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { CommercetoolsClient } from './clients/commercetools/commercetools-client';
 import { CustomObjectStore } from './clients/commercetools/custom-objects';
 import { KlaviyoCatalog } from './clients/klaviyo/catalog';
@@ -12,6 +13,8 @@ import { LastRunStore } from './engine/last-runs';
 import { CheckpointStore } from './engine/checkpoints';
 import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
+import { registerRunMetrics } from './engine/run-metrics';
+import { createMetricsRegistry, PlatformMetrics } from './platform/metrics';
 import type { RetryPolicy } from './platform/retry';
 import { createApp } from './http/app';
 import { createImporters } from './importers/all-importers';
@@ -30,6 +33,8 @@ export interface ServiceOptions {
 export interface Service {
   engine: JobEngine;
   instanceId: string;
+  /** This instance's metrics, served as GET /metrics; no other instance shares them. */
+  metrics: Registry;
   /** Whether both platforms accept the configured credentials and scopes; changes nothing. */
   readiness(): Promise<Readiness>;
   /** Starts the HTTP server; port 0 picks a free one. */
@@ -41,8 +46,15 @@ export interface Service {
 /** Builds the whole service from its configuration: clients, importers, engine, HTTP app. */
 export function createService(config: Config, logger: Logger, options: ServiceOptions = {}): Service {
   const instanceId = config.instanceId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
-  const commercetools = new CommercetoolsClient(config.commercetools, logger, options.retryPolicy);
-  const klaviyo = new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: options.retryPolicy });
+  const metrics = createMetricsRegistry();
+  const platformMetrics = new PlatformMetrics(metrics);
+  const commercetools = new CommercetoolsClient(config.commercetools, logger, options.retryPolicy, platformMetrics);
+  const klaviyo = new KlaviyoClient({
+    ...config.klaviyo,
+    logger,
+    retryPolicy: options.retryPolicy,
+    metrics: platformMetrics,
+  });
   const deps: ImporterDeps = {
     commercetools,
     klaviyo,
@@ -63,18 +75,26 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     countRecords: recordTotals(commercetools),
     logger,
   });
+  registerRunMetrics(metrics, () => engine.runsHere());
   // Readiness makes a single attempt per check, so a probe reports the cause at once.
   const singleAttempt: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
   const readiness = readinessChecker(
-    new CommercetoolsClient(config.commercetools, logger, singleAttempt),
-    new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: singleAttempt }),
+    new CommercetoolsClient(config.commercetools, logger, singleAttempt, platformMetrics),
+    new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: singleAttempt, metrics: platformMetrics }),
   );
-  const app = createApp({ engine, readiness, logger, apiKey: config.apiKey });
+  const app = createApp({
+    engine,
+    readiness,
+    logger,
+    apiKey: config.apiKey,
+    metrics: { registry: metrics, public: config.metricsPublic },
+  });
   let server: Server | undefined;
 
   return {
     engine,
     instanceId,
+    metrics,
     readiness,
     listen: (port) =>
       new Promise((resolve, reject) => {

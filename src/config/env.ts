@@ -80,6 +80,7 @@ const envSchema = z.object({
   BULK_IMPORT_PORT: port.optional(),
   PORT: port.optional(),
   BULK_IMPORT_API_KEY: optionalText,
+  BULK_IMPORT_METRICS_PUBLIC: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   BULK_IMPORT_AUTO_RESUME: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds.default(120),
   BULK_IMPORT_INSTANCE_ID: optionalText,
@@ -113,6 +114,8 @@ export interface Config {
    */
   klaviyo: { apiKey: string; apiUrl: string; jobTimeoutMs: number; timeoutMs: number };
   apiKey?: string;
+  /** GET /metrics answers without the API key (for a scraper inside a trusted network). */
+  metricsPublic: boolean;
   autoResume: boolean;
   lockTtlMs: number;
   /** How long before the last completed run's start `since: "lastRun"` reads from. */
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutMs: e.BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS * 1000,
     },
     apiKey: e.BULK_IMPORT_API_KEY,
+    metricsPublic: e.BULK_IMPORT_METRICS_PUBLIC === 'true',
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
     lockTtlMs: e.BULK_IMPORT_LOCK_TTL_SECONDS * 1000,
     sinceMarginMs: e.BULK_IMPORT_SINCE_MARGIN_SECONDS * 1000,

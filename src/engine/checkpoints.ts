@@ -93,6 +93,18 @@ export class CommitTracker {
     if (ticket.pending === 0) this.advance(ticket.rangeIndex);
   }
 
+  /**
+   * Records of the pages read but not settled in full (begun pages included) that are neither
+   * failed nor skipped yet: Klaviyo has not answered for all of them.
+   */
+  unsettledRecords(): number {
+    const unsettled = [
+      ...this.open.flat().filter((page) => page.pending > 0),
+      ...this.begun.flatMap((page) => page ?? []),
+    ];
+    return unsettled.reduce((sum, { counts }) => sum + counts.read - counts.failed - counts.skipped, 0);
+  }
+
   /** The committed position of every range. */
   positions(): IdRange[] {
     return this.committed.map((range) => ({ ...range }));

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger';
 import { backoffDelayMs, sleep } from '../platform/retry';
 import { CheckpointWriter } from './checkpoint-writer';
 import { CheckpointStore, CommitTracker } from './checkpoints';
+import { completenessOf } from './completeness';
 import { defaultEngineTiming, type EngineTiming } from './engine-timing';
 import type { DryRunFactory } from './dry-run-report';
 import { DryRuns, type DryRunStatus } from './dry-runs';
@@ -212,10 +213,16 @@ export class JobEngine {
       startedAt: checkpoint.startedAt,
       counters: checkpoint.counters,
       ...(checkpoint.resent ? { resent: checkpoint.resent } : {}),
+      ...(checkpoint.completeness && !isInProgress(state) ? { completeness: checkpoint.completeness } : {}),
       positions: checkpoint.ranges,
       ...(heldByItsRun && isInProgress(state) ? { runningOn: holder.value.owner } : {}),
       ...known,
     };
+  }
+
+  /** The status of each type's latest run in this instance, without asking commercetools. */
+  runsHere(): RunStatus[] {
+    return [...this.runs.values()].map((run) => runSnapshot(run, this.now()));
   }
 
   /**
@@ -407,7 +414,7 @@ export class JobEngine {
     resumed: Checkpoint | undefined,
   ): void {
     const logger = this.options.logger.child({ type: importer.type, runId });
-    const progress = new RunProgress(resumed?.counters, logger);
+    const progress = new RunProgress(resumed?.counters, logger, resumed?.notFound);
     const startedAt = resumed ? new Date(resumed.startedAt) : this.now();
     const controller = new AbortController();
     const checkpointWriter = new CheckpointWriter(
@@ -550,6 +557,7 @@ export class JobEngine {
    */
   private async finish(run: TrackedRun, endState: RunState): Promise<void> {
     const { logger } = run.context;
+    this.accountFor(run, endState);
     if (!run.lockLost) {
       try {
         await withDeadline(this.timing.finalWriteDeadlineMs, 'saveCheckpoint', (signal) =>
@@ -618,6 +626,24 @@ export class JobEngine {
     }
   }
 
+  /**
+   * Sets and logs how the run accounts for what it read. A deletion reads Klaviyo, not
+   * commercetools: it has nothing to account for in those terms.
+   */
+  private accountFor(run: TrackedRun, endState: RunState): void {
+    const { context } = run;
+    if (context.request.mode === 'deleteAll') return;
+    run.completeness = completenessOf({
+      type: context.type,
+      state: endState,
+      counters: context.progress.counters,
+      notFound: context.progress.notFoundCount,
+      unsettled: context.tracker.unsettledRecords(),
+    });
+    const { line, ...counts } = run.completeness;
+    context.logger.info({ completeness: counts }, `Import completeness: ${line}`);
+  }
+
   /** Writes the run's checkpoint with its committed position and counters; nothing once the lock is lost. */
   private async saveCheckpoint(run: TrackedRun, state: RunState, signal: AbortSignal): Promise<void> {
     const { context } = run;
@@ -633,7 +659,9 @@ export class JobEngine {
         ranges: context.tracker.positions(),
         counters: { ...context.progress.committed },
         ...resentFields(run),
+        ...(context.progress.notFoundCount > 0 ? { notFound: context.progress.notFoundCount } : {}),
         importerState: context.importerState,
+        ...(run.completeness ? { completeness: run.completeness } : {}),
         startedAt: run.startedAt.toISOString(),
         updatedAt: this.now().toISOString(),
       },

@@ -35,15 +35,22 @@ export class RunProgress {
   readonly recentSkips: RecordFailure[] = [];
   /** Skips of this process's run by reason, for the summary at the end of the run. */
   readonly skipsByReason = new Map<string, number>();
+  /** Requested ids commercetools does not have, counted as failed: never read. */
+  notFoundCount: number;
   lastProcessedId?: string;
 
-  /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
+  /**
+   * With a logger, every failure is logged (id and reason) and every skip at debug level. A resumed
+   * run starts from the saved counters and count of ids not found (counted at once, never with a page).
+   */
   constructor(
     initial?: RunCounters,
     private readonly logger?: Logger,
+    initialNotFound = 0,
   ) {
     this.counters = { ...zeroCounters(), ...initial };
     this.committed = { ...zeroCounters(), ...initial };
+    this.notFoundCount = initialNotFound;
   }
 
   read(count: number, page?: CountedFor): void {
@@ -62,6 +69,12 @@ export class RunProgress {
     this.count('failed', 1, page);
     remember(this.recentFailures, { id, reason });
     this.logger?.warn({ id, reason }, 'Record failed');
+  }
+
+  /** A requested id commercetools does not have: failed, though it was never read. */
+  notFound(id: string): void {
+    this.notFoundCount++;
+    this.failed(id, 'not found in commercetools');
   }
 
   skipped(id: string, reason: string, page?: PageCounts): void {

@@ -5,6 +5,7 @@ import type { TimeBounds } from '../clients/commercetools/time-bounds';
 import {
   timeBoundsOf,
   type Checkpoint,
+  type Completeness,
   type ImportType,
   type RecordFailure,
   type RunCounters,
@@ -43,6 +44,14 @@ export interface RunStatus {
    * counted them at its start; absent when they could not be counted in time.
    */
   total?: number;
+  /**
+   * In a final state: `read = confirmed + failed + skipped + unaccounted`, in commercetools records
+   * of the type. `sent` counts Klaviyo records (profiles, events, catalog categories, catalog items
+   * and variants). A customer or category is confirmed by the count of Klaviyo's finished job; an
+   * order once Klaviyo accepted all its events; a product once the jobs of its item and variants
+   * finished without refusing them. `why` names what is known about the unaccounted. Not for a deletion.
+   */
+  completeness?: Completeness;
   lastProcessedId?: string;
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
@@ -89,7 +98,7 @@ export function modeOf(
 /** The status of a run of this instance (a dry run too), as it stands at `now`. */
 export function runSnapshot(
   run: Pick<TrackedRun, 'context' | 'resumed' | 'state' | 'startedAt' | 'finishedAt' | 'error' | 'warnings'> &
-    Partial<Pick<TrackedRun, 'resent' | 'total'>>,
+    Partial<Pick<TrackedRun, 'resent' | 'total' | 'completeness'>>,
   now: Date,
 ): RunStatus {
   const { context } = run;
@@ -107,6 +116,7 @@ export function runSnapshot(
     counters: { ...context.progress.counters },
     ...(run.resent ? { resent: run.resent } : {}),
     ...(run.total !== undefined ? { total: run.total } : {}),
+    ...(run.completeness && run.finishedAt ? { completeness: run.completeness } : {}),
     lastProcessedId: context.progress.lastProcessedId,
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],

@@ -73,6 +73,32 @@ export interface RunCounters {
   skipped: number;
 }
 
+/**
+ * How a finished run accounts for what it read: `read = confirmed + failed + skipped + unaccounted`,
+ * all counted in commercetools records of the run's type (customers, orders, categories, products).
+ * `sent` counts Klaviyo records (`sentUnit`), which is why it is not part of the sum.
+ */
+export interface Completeness {
+  /** Records read from commercetools. */
+  read: number;
+  /** Klaviyo records sent: profiles, events, catalog categories, or catalog items and variants. */
+  sent: number;
+  sentUnit: 'profiles' | 'events' | 'catalog categories' | 'catalog items and variants';
+  /** Records read that Klaviyo confirmed in full; `confirmedBy` says what confirms one. */
+  confirmed: number;
+  confirmedBy: string;
+  /** Records read that failed (each with its reason in the run's failures). */
+  failed: number;
+  /** Requested ids commercetools does not have: failed too, but never read, so outside the sum. */
+  notFound?: number;
+  skipped: number;
+  /** Records read that are none of the above, with why when it is known. */
+  unaccounted: number;
+  why?: string;
+  /** The same in one line, as the log has it. */
+  line: string;
+}
+
 export interface RecordFailure {
   id: string;
   reason: string;
@@ -100,8 +126,12 @@ export interface Checkpoint {
   sentUncommitted?: number;
   /** Klaviyo records the run has sent a second time after its resumes (the sum of their `sentUncommitted`). */
   resent?: number;
+  /** Requested ids commercetools does not have, among `counters.failed`; absent when none. */
+  notFound?: number;
   /** What the importer needs to finish after a resume, such as Klaviyo jobs it had not followed yet. */
   importerState?: unknown;
+  /** Written with the final checkpoint. */
+  completeness?: Completeness;
   startedAt: string;
   updatedAt: string;
 }

@@ -1,6 +1,6 @@
 import type { HeldLock } from './import-lock';
 import type { ImportRun } from './importer';
-import type { RunState } from './run-types';
+import type { Completeness, RunState } from './run-types';
 
 /** What the engine keeps about a run it started, beside what the importer gets (`context`). */
 export interface TrackedRun {
@@ -25,6 +25,8 @@ export interface TrackedRun {
   /** How many records the run reads, once counted (see `JobEngineOptions.countRecords`). */
   total?: number;
   error?: string;
+  /** How the run accounts for what it read; set as it ends. */
+  completeness?: Completeness;
   warnings: string[];
   done: Promise<void>;
 }

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-fields';
 import { PlatformError } from '../platform/platform-error';
@@ -8,22 +9,25 @@ import { importTypes, type ImportType } from '../engine/run-types';
 import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
 import { describePlatformError } from './platform-problem';
-import { statusPage } from './status-page';
+import { metricsRoute } from './metrics-route';
 import { InvalidRequest, parseStart } from './request-schemas';
+import { statusPage } from './status-page';
 
 interface AppOptions {
   engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock' | 'startDryRun' | 'stopDryRun' | 'dryRunStatus'>;
   /** Checks both platforms' credentials and scopes without changing anything (GET /readyz). */
   readiness: () => Promise<Readiness>;
   logger: Logger;
-  /** When set, every /sync route and /readyz need `Authorization: Bearer <apiKey>`. */
+  /** When set, every /sync route, /readyz and /metrics need `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Served as GET /metrics; `public` serves it without the API key. */
+  metrics?: { registry: Registry; public: boolean };
 }
 
 const bodyLimit = '1mb';
 
-/** The HTTP API and the status page: start, stop and watch imports; clear a stale lock; liveness and readiness. */
-export function createApp({ engine, readiness, logger, apiKey }: AppOptions): express.Express {
+/** The HTTP API and the status page: start, stop and watch imports; clear a stale lock; liveness, readiness and metrics. */
+export function createApp({ engine, readiness, logger, apiKey, metrics }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const authorized: RequestHandler[] = apiKey ? [requireApiKey(apiKey)] : [];
@@ -45,6 +49,8 @@ export function createApp({ engine, readiness, logger, apiKey }: AppOptions): ex
     const messages = [...new Set(results.flatMap((result) => (result.message ? [result.message] : [])))];
     response.status(503).json({ error: 'not_ready', message: messages.join('; '), checks: results });
   });
+
+  if (metrics) app.get('/metrics', ...(metrics.public ? [] : authorized), metricsRoute(metrics.registry));
 
   const sync = express.Router();
   sync.use(...authorized, ...jsonBodies());

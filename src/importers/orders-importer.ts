@@ -172,9 +172,7 @@ export class OrdersImporter implements Importer {
     const { request } = run;
     switch (request.mode) {
       case 'ids':
-        return idListPages(fetchPage, request.ids, range, (id) =>
-          run.progress.failed(id, 'not found in commercetools'),
-        );
+        return idListPages(fetchPage, request.ids, range, (id) => run.progress.notFound(id));
       case 'startId':
         // The import reads in id order, so "from startId" means every id from it on, itself included.
         return keysetPages(fetchPage, range, { where: [`id >= ${quote(request.startId)}`] });

@@ -64,7 +64,12 @@ export class ProfileJobFollower {
     this.jobs = new JobFollower(
       (jobId, signal) => getProfileImportJob(klaviyo, jobId, signal),
       (status) => status.status === 'complete' || status.status === 'cancelled',
-      { firstPollMs, maxPollMs, timeoutMs: klaviyo.jobTimeoutMs },
+      {
+        firstPollMs,
+        maxPollMs,
+        timeoutMs: klaviyo.jobTimeoutMs,
+        inFlight: klaviyo.metrics?.jobsInFlight('get_bulk_import_profiles_job'),
+      },
     );
     this.signal = AbortSignal.any([run.signal, this.stopping.signal]);
   }

@@ -30,12 +30,6 @@ export function recordPages<T extends { id: string }>(
   const { request } = run;
   return (range) =>
     request.mode === 'ids'
-      ? idListPages(
-          fetchPage,
-          request.ids,
-          range,
-          (id) => run.progress.failed(id, 'not found in commercetools'),
-          pageSize,
-        )
+      ? idListPages(fetchPage, request.ids, range, (id) => run.progress.notFound(id), pageSize)
       : keysetPages(fetchPage, range, { pageSize, where: timeBoundPredicates(timeBoundsOf(request)) });
 }

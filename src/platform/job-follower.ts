@@ -1,3 +1,4 @@
+import type { InFlightGauge } from './metrics';
 import { sleep } from './retry';
 
 export interface JobFollowerOptions {
@@ -6,6 +7,8 @@ export interface JobFollowerOptions {
   maxPollMs: number;
   /** From the start of following: a job not finished by then is given up. */
   timeoutMs: number;
+  /** Counts the jobs being followed. */
+  inFlight?: InFlightGauge;
 }
 
 interface FollowedJob<S> {
@@ -39,8 +42,16 @@ export class JobFollower<S> {
    */
   follow(jobId: string, signal?: AbortSignal): Promise<S | undefined> {
     const deadline = Date.now() + this.options.timeoutMs;
-    return new Promise((resolve, reject) => {
-      this.queue.push({ jobId, deadline, signal, resolve, reject });
+    const { inFlight } = this.options;
+    inFlight?.inc();
+    return new Promise<S | undefined>((resolve, reject) => {
+      const done =
+        <T>(settle: (value: T) => void) =>
+        (value: T) => {
+          inFlight?.dec();
+          settle(value);
+        };
+      this.queue.push({ jobId, deadline, signal, resolve: done(resolve), reject: done(reject) });
       this.loop ??= this.followAll().finally(() => (this.loop = undefined));
     });
   }

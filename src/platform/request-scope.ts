@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isCallerDeadline } from './retry';
+import type { Platform, PlatformMetrics, RequestOutcome } from './metrics';
 import { describeNetworkFailure, noAnswerWithin, PlatformError } from './platform-error';
 
 /** A request given up because no answer came within the request deadline. */
@@ -21,15 +22,25 @@ class CallStopped extends Error {
 
 const scopes = new AsyncLocalStorage<CallScope>();
 
+/** Where the requests of a call are counted, and under which names. */
+export interface RequestMetering {
+  metrics: PlatformMetrics;
+  platform: Platform;
+  operation: string;
+}
+
 /**
  * One call to a platform, its retries excepted: the caller's signal, reachable from every HTTP
  * request the SDK makes on the call's behalf (token requests included) without threading it through
- * the SDK, and what the last of those requests that failed threw.
+ * the SDK, what the last of those requests that failed threw, and where they are counted.
  */
 export class CallScope {
   lastFailure?: unknown;
 
-  constructor(readonly signal?: AbortSignal) {}
+  constructor(
+    readonly signal?: AbortSignal,
+    readonly metering?: RequestMetering,
+  ) {}
 
   run<T>(request: () => Promise<T>): Promise<T> {
     return scopes.run(this, request);
@@ -46,20 +57,39 @@ export const stopGraceMs = 3_000;
 /** True for the methods of requests that may change data on the server. */
 const changesData = (method: string | undefined) => !['GET', 'HEAD'].includes((method ?? 'GET').toUpperCase());
 
+/** One HTTP request as underDeadline sends it. */
+export interface DeadlineRequest {
+  timeoutMs: number;
+  method: string | undefined;
+  /** The HTTP status of what `send` resolved or rejected with; undefined when there was no answer. */
+  statusOf: (answerOrError: unknown) => number | undefined;
+  /** Counts the request under this operation rather than the call's (a token request within it). */
+  operation?: string;
+}
+
 /**
  * Sends one HTTP request with a signal that aborts it after `timeoutMs`, or when the current call's
  * signal aborts: at once for a read or the caller's own deadline, after `stopGraceMs` for a write
  * stopped by the caller. An aborted request rejects with DeadlineExceeded or CallStopped, any
  * other failure with what `send` threw; either is kept as the scope's lastFailure, since an SDK
- * may wrap it beyond recognition.
+ * may wrap it beyond recognition. Every request is counted with its outcome and duration, the
+ * one place each platform's requests pass.
  */
 export async function underDeadline<T>(
-  timeoutMs: number,
-  method: string | undefined,
+  { timeoutMs, method, statusOf, operation }: DeadlineRequest,
   send: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const scope = scopes.getStore();
   const startedAt = Date.now();
+  const count = (outcome: RequestOutcome) => {
+    const metering = scope?.metering;
+    metering?.metrics.request(
+      metering.platform,
+      operation ?? metering.operation,
+      outcome,
+      (Date.now() - startedAt) / 1000,
+    );
+  };
   const request = new AbortController();
   const stop = () => request.abort(new CallStopped(Date.now() - startedAt));
   const timers = [setTimeout(() => request.abort(new DeadlineExceeded(timeoutMs)), timeoutMs)];
@@ -71,15 +101,25 @@ export async function underDeadline<T>(
   if (scope?.signal?.aborted) stop();
   else scope?.signal?.addEventListener('abort', onStop, { once: true });
   try {
-    return await send(request.signal);
+    const answer = await send(request.signal);
+    count(statusOf(answer) ?? 'network');
+    return answer;
   } catch (error) {
-    const failure = request.signal.aborted ? request.signal.reason : error;
+    const failure: unknown = request.signal.aborted ? request.signal.reason : error;
+    count(outcomeOf(failure, statusOf(error), scope?.signal));
     if (scope) scope.lastFailure = failure;
     throw failure;
   } finally {
     for (const timer of timers) clearTimeout(timer);
     scope?.signal?.removeEventListener('abort', onStop);
   }
+}
+
+/** A failed request's outcome: the answer's status when there was one, else why there was none. */
+function outcomeOf(failure: unknown, status: number | undefined, signal: AbortSignal | undefined): RequestOutcome {
+  if (failure instanceof DeadlineExceeded) return 'timeout';
+  if (failure instanceof CallStopped) return isCallerDeadline(signal?.reason) ? 'timeout' : 'stopped';
+  return status ?? 'network';
 }
 
 /**

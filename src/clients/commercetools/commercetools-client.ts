@@ -9,6 +9,7 @@ import {
 import { ClientBuilder, type ClientResponse } from '@commercetools/ts-client';
 import type { Config } from '../../config/env';
 import type { Logger } from '../../logging/logger';
+import type { PlatformMetrics } from '../../platform/metrics';
 import { withRetry, type RetryPolicy } from '../../platform/retry';
 import { PlatformError, retryAfterMs } from '../../platform/platform-error';
 import { CallScope, underDeadline, unansweredError } from '../../platform/request-scope';
@@ -47,6 +48,8 @@ export class CommercetoolsClient {
     config: Config['commercetools'],
     private readonly logger: Logger,
     private readonly retryPolicy?: RetryPolicy,
+    /** Where its requests are counted; unset, nothing is. */
+    private readonly metrics?: PlatformMetrics,
   ) {
     const httpClient = fetchUnderDeadline(config.timeoutMs);
     const client = new ClientBuilder()
@@ -95,7 +98,10 @@ export class CommercetoolsClient {
   call<T>(operation: string, request: () => Promise<ClientResponse<T>>, signal?: AbortSignal): Promise<T> {
     return withRetry(
       async () => {
-        const scope = new CallScope(signal);
+        const scope = new CallScope(
+          signal,
+          this.metrics && { metrics: this.metrics, platform: 'commercetools', operation },
+        );
         try {
           return (await scope.run(request)).body as T;
         } catch (error) {
@@ -108,11 +114,13 @@ export class CommercetoolsClient {
       {
         policy: this.retryPolicy,
         signal,
-        onRetry: (error, delayMs) =>
+        onRetry: (error, delayMs) => {
+          this.metrics?.retried('commercetools', operation);
           this.logger.warn(
             { operation, status: error.status, reason: error.detail, delayMs: Math.round(delayMs) },
             'commercetools call failed, retrying',
-          ),
+          );
+        },
       },
     );
   }
@@ -131,16 +139,25 @@ function capitalized(name: string): string {
 
 /**
  * fetch for the SDK, under the request deadline and the current call's signal. The body is read
- * here too, so that an answer whose body stalls counts as no answer.
+ * here too, so that an answer whose body stalls counts as no answer. A token request is counted
+ * as `oauthToken`, whichever call needed it.
  */
 function fetchUnderDeadline(timeoutMs: number): typeof fetch {
-  return (input, init) =>
-    underDeadline(timeoutMs, init?.method, async (signal) => {
+  return (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const request = {
+      timeoutMs,
+      method: init?.method,
+      statusOf: (answer: unknown) => (answer instanceof Response ? answer.status : undefined),
+      operation: url.includes('/oauth/token') ? 'oauthToken' : undefined,
+    };
+    return underDeadline(request, async (signal) => {
       const response = await fetch(input, { ...init, signal });
       const body = await response.arrayBuffer();
       const { status, statusText, headers } = response;
       return new Response(body.byteLength > 0 ? body : null, { status, statusText, headers });
     });
+  };
 }
 
 interface CommercetoolsErrorShape {

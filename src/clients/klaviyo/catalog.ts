@@ -208,7 +208,7 @@ export class KlaviyoCatalog {
       follower = new JobFollower(
         (jobId, signal) => this.jobStatus(kind, action, jobId, signal),
         (status) => status.status === 'complete' || status.status === 'cancelled',
-        this.followOptions,
+        { ...this.followOptions, inFlight: this.client.metrics?.jobsInFlight(endpoint.statusOperation) },
       );
       this.followers.set(endpoint.statusOperation, follower);
     }

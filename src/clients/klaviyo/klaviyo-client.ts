@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
+import type { PlatformMetrics } from '../../platform/metrics';
 import { OperationRateLimiter } from '../../platform/rate-limiter';
 import { withRetry, type RetryPolicy } from '../../platform/retry';
 import { PlatformError, retryAfterMs } from '../../platform/platform-error';
@@ -19,6 +20,8 @@ export interface KlaviyoClientOptions {
   retryPolicy?: RetryPolicy;
   /** Answers every request in place of Klaviyo (a dry run): nothing leaves the process, nothing is paced. */
   transport?: KlaviyoTransport;
+  /** Where its requests and the jobs it follows are counted; unset, nothing is. */
+  metrics?: PlatformMetrics;
 }
 
 /** Answers the requests the SDK builds, in place of Klaviyo's servers. */
@@ -54,7 +57,11 @@ class DeadlineSession extends ApiKeySession {
       if (!operation) return Promise.reject(new Error('a Klaviyo request outside a call of the client'));
       return this.transport.answer(operation, config);
     }
-    return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...config, signal }));
+    const statusOf = (answer: unknown) =>
+      isAxiosError(answer) ? answer.response?.status : (answer as AxiosResponse | undefined)?.status;
+    return underDeadline({ timeoutMs: this.timeoutMs, method: config.method, statusOf }, (signal) =>
+      super.requestWithRetry({ ...config, signal }),
+    );
   }
 }
 
@@ -80,10 +87,12 @@ export class KlaviyoClient {
    * stuck job cannot hold a run (and the jobs queued behind it) forever. The next run sends them again.
    */
   readonly jobTimeoutMs: number;
+  readonly metrics?: PlatformMetrics;
   private readonly limiters = new Map<KlaviyoOperation, OperationRateLimiter>();
 
   constructor(private readonly options: KlaviyoClientOptions) {
     this.jobTimeoutMs = options.jobTimeoutMs;
+    this.metrics = options.metrics;
     const session = new DeadlineSession(options.apiKey, options.timeoutMs, options.transport);
     this.profiles = new ProfilesApi(session);
     this.events = new EventsApi(session);
@@ -100,7 +109,8 @@ export class KlaviyoClient {
       async () => {
         // Requests a transport answers in place of Klaviyo spend none of its rate limits.
         if (!this.options.transport) await this.limiter(operation).acquire(signal);
-        const scope = new CallScope(signal);
+        const { metrics } = this.options;
+        const scope = new CallScope(signal, metrics && { metrics, platform: 'klaviyo', operation });
         try {
           return await currentOperation.run(operation, () => scope.run(request));
         } catch (error) {
@@ -112,11 +122,13 @@ export class KlaviyoClient {
       {
         policy: this.options.retryPolicy,
         signal,
-        onRetry: (error, delayMs) =>
+        onRetry: (error, delayMs) => {
+          this.options.metrics?.retried('klaviyo', operation);
           this.options.logger.warn(
             { operation, status: error.status, reason: error.detail, delayMs: Math.round(delayMs) },
             'Klaviyo call failed, retrying',
-          ),
+          );
+        },
       },
     );
   }

@@ -40,6 +40,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps /metrics behind the API key unless BULK_IMPORT_METRICS_PUBLIC is true', () => {
+    expect(loadConfig(valid).metricsPublic).toBe(false);
+    expect(loadConfig({ ...valid, BULK_IMPORT_METRICS_PUBLIC: 'true' }).metricsPublic).toBe(true);
+  });
+
   it('strips trailing slashes from every URL, the Klaviyo one included', () => {
     const config = loadConfig({
       ...valid,
@@ -142,6 +147,11 @@ describe('loadConfig', () => {
       'an auto-resume flag other than true or false',
       { BULK_IMPORT_AUTO_RESUME: 'yes' },
       'BULK_IMPORT_AUTO_RESUME: must be true or false',
+    ],
+    [
+      'a public-metrics flag other than true or false',
+      { BULK_IMPORT_METRICS_PUBLIC: '1' },
+      'BULK_IMPORT_METRICS_PUBLIC: must be true or false',
     ],
     [
       'an unknown log level',
