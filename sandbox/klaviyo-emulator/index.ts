@@ -327,6 +327,11 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
         sendErrors(response, new ApiError(500, 'error', 'Internal error.', 'The emulator failed on this request.'));
     });
   });
+  // Idle connections stay open a minute, as behind Klaviyo's load balancers. Node's 5 s default
+  // races clients on a loaded machine: a client whose timers run late reuses a socket the server
+  // has just closed, and its request fails with "other side closed".
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
