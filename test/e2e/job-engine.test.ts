@@ -238,7 +238,7 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect((await http(`${running.url}/healthz`)).status).toBe(200);
   });
 
-  it('exits 1 at start with one line per bad variable, never echoing a secret', async () => {
+  it('exits 1 at start naming each bad variable, never echoing a secret', async () => {
     const broken = spawnService({
       BULK_IMPORT_PORT: String(await freePort()),
       CT_API_URL: 'not a url',
