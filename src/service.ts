@@ -9,6 +9,7 @@ import { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
 import type { Config } from './config/env';
 import { loadMappingSettings, type MappingSettings } from './config/mapping-settings';
 import { CheckpointStore } from './engine/checkpoints';
+import { FailureStore } from './engine/failure-store';
 import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
 import type { RetryPolicy } from './platform/retry';
@@ -62,6 +63,7 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     },
     locks: new ImportLocks(store, instanceId, config.lockTtlMs),
     checkpoints: new CheckpointStore(store),
+    failures: new FailureStore(store),
     logger,
   });
   // Readiness makes a single attempt per check, so a probe reports the cause at once.

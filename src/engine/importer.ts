@@ -4,8 +4,11 @@ import type { CommitTracker } from './checkpoints';
 import type { RunProgress } from './run-progress';
 import type { ImportType, RunRequest } from './run-types';
 
-/** A started request: `resume` has been turned back into the request it continues. */
-export type EffectiveRequest = Exclude<RunRequest, { mode: 'resume' }>;
+/**
+ * A started request: `resume` has been turned back into the request it continues, `retryFailed`
+ * into the ids of the failed records.
+ */
+export type EffectiveRequest = Exclude<RunRequest, { mode: 'resume' | 'retryFailed' }>;
 
 /** What the engine hands an importer for one run. */
 export interface ImportRun {

@@ -4,9 +4,18 @@
  * - `running-here`: this instance runs that import (stop it instead, or wait);
  * - `not-running`: there is no run of that import here to stop;
  * - `nothing-to-resume`: no checkpoint, or the last run completed;
- * - `not-supported`: the importer does not do what the request asks.
+ * - `not-supported`: the importer does not do what the request asks;
+ * - `unknown-run`: no failures are stored for the run named;
+ * - `nothing-to-retry`: the run named failed no record.
  */
-export type RefusalReason = 'locked' | 'running-here' | 'not-running' | 'nothing-to-resume' | 'not-supported';
+export type RefusalReason =
+  | 'locked'
+  | 'running-here'
+  | 'not-running'
+  | 'nothing-to-resume'
+  | 'not-supported'
+  | 'unknown-run'
+  | 'nothing-to-retry';
 
 /** A request the engine refuses, with the reason and what the caller needs to know about it. */
 export class EngineRefusal extends Error {

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging/logger';
-import type { RecordFailure, RunCounters } from './run-types';
+import type { FailureKind, RecordFailure, RunCounters } from './run-types';
 
-/** How many failures and skips a status keeps; the counters count them all. */
+/** How many failures and skips a status keeps; the counters count them all, the failure store keeps them all. */
 const recentLimit = 50;
 
 /** The counts made for one page of records; they become committed when the page does. */
@@ -32,10 +32,14 @@ export class RunProgress {
   readonly recentSkips: RecordFailure[] = [];
   lastProcessedId?: string;
 
-  /** With a logger, every failure is logged (id and reason) and every skip at debug level. */
+  /**
+   * With a logger, every failure is logged (id and reason) and every skip at debug level; with a
+   * `keep`, each is handed to it as well (the run's failure store).
+   */
   constructor(
     initial?: RunCounters,
     private readonly logger?: Logger,
+    private readonly keep?: (kind: FailureKind, id: string, reason: string) => void,
   ) {
     this.counters = { ...zeroCounters(), ...initial };
     this.committed = { ...zeroCounters(), ...initial };
@@ -56,12 +60,14 @@ export class RunProgress {
   failed(id: string, reason: string, page?: PageCounts): void {
     this.count('failed', 1, page);
     remember(this.recentFailures, { id, reason });
+    this.keep?.('failed', id, reason);
     this.logger?.warn({ id, reason }, 'Record failed');
   }
 
   skipped(id: string, reason: string, page?: PageCounts): void {
     this.count('skipped', 1, page);
     remember(this.recentSkips, { id, reason });
+    this.keep?.('skipped', id, reason);
     this.logger?.debug({ id, reason }, 'Record skipped');
   }
 

@@ -10,9 +10,13 @@ export interface RunStatus {
   /** `unknown`: no run of this instance, and the checkpoint could not be read. */
   state: RunState | 'idle' | 'unknown';
   runId?: string;
-  /** `resume` for a run that continues an earlier one; `resumes` then names that one's mode. */
+  /**
+   * `resume` for a run that continues an earlier one; `resumes` then names that one's mode.
+   * `retryFailed` for a run importing the records another one failed; `retryOf` names that one.
+   */
   mode?: RunMode;
-  resumes?: EffectiveRequest['mode'];
+  resumes?: EffectiveRequest['mode'] | 'retryFailed';
+  retryOf?: string;
   startedAt?: string;
   finishedAt?: string;
   elapsedSeconds?: number;
@@ -22,6 +26,8 @@ export interface RunStatus {
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
   recentSkips?: RecordFailure[];
+  /** Failures and skips the run could not store in commercetools (the failures endpoint lacks them). */
+  failuresNotStored?: number;
   error?: string;
   /** What the run could not do as it ended: save its final checkpoint, release its lock, wind down. */
   warnings?: string[];
@@ -45,8 +51,10 @@ export function stateOfCheckpoint(checkpoint: Checkpoint, heldByItsRun: boolean,
 }
 
 /** The mode a status shows: a resumed run names the mode it continues. */
-export function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'mode' | 'resumes'> {
-  return resumed ? { mode: 'resume', resumes: request.mode } : { mode: request.mode };
+export function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'mode' | 'resumes' | 'retryOf'> {
+  const retry = request.mode === 'ids' && request.retryOf !== undefined ? { retryOf: request.retryOf } : undefined;
+  const mode = retry ? 'retryFailed' : request.mode;
+  return { ...(resumed ? { mode: 'resume', resumes: mode } : { mode }), ...retry };
 }
 
 /** The status of a run of this instance, as it stands at `now`. */
@@ -68,6 +76,7 @@ export function runSnapshot(run: TrackedRun, now: Date): RunStatus {
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],
     recentSkips: [...context.progress.recentSkips],
+    ...(run.failures.unstored > 0 ? { failuresNotStored: run.failures.unstored } : {}),
     error: run.error,
     ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
   };

@@ -6,9 +6,16 @@ export type ImportType = (typeof importTypes)[number];
 /** What a start request asked for, once checked. */
 export type RunRequest =
   | { mode: 'all' }
-  | { mode: 'ids'; ids: string[] }
+  | {
+      mode: 'ids';
+      ids: string[];
+      /** The run whose failed records these are, when a `retryFailed` request was turned into this. */
+      retryOf?: string;
+    }
   | { mode: 'startId'; startId: string }
   | { mode: 'resume' }
+  /** The records an earlier run (`run`: its id, or `last`) failed, imported again by their ids. */
+  | { mode: 'retryFailed'; run: string }
   | { mode: 'deleteAll' };
 
 export type RunMode = RunRequest['mode'];
@@ -33,6 +40,20 @@ export interface RecordFailure {
   reason: string;
 }
 
+/** `failed`: the record could not be imported; `skipped`: it was left out on purpose. */
+export type FailureKind = 'failed' | 'skipped';
+
+/** One record a run failed or skipped, as the failure store keeps it and `GET /sync/<type>/failures` lists it. */
+export interface FailureEntry {
+  id: string;
+  kind: FailureKind;
+  reason: string;
+  /** Klaviyo's error code, for a record Klaviyo refused. */
+  code?: string;
+  /** Klaviyo's JSON pointer into the request, for a record Klaviyo refused. */
+  pointer?: string;
+}
+
 /**
  * Where a run stands, saved in commercetools whenever its committed position moves. `ranges` are
  * the committed positions of the readers: every record up to `afterId` in each range is done;
@@ -42,7 +63,7 @@ export interface Checkpoint {
   runId: string;
   type: ImportType;
   /** The request the run was started with; `resume` continues it. */
-  request: Exclude<RunRequest, { mode: 'resume' }>;
+  request: Exclude<RunRequest, { mode: 'resume' | 'retryFailed' }>;
   /** True when this run continued an earlier one's checkpoint. */
   resumed?: boolean;
   state: RunState;

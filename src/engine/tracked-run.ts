@@ -1,3 +1,4 @@
+import type { FailureRecorder } from './failure-store';
 import type { HeldLock } from './import-lock';
 import type { ImportRun } from './importer';
 import type { RunState } from './run-types';
@@ -22,6 +23,8 @@ export interface TrackedRun {
   checkpointVersion?: number;
   error?: string;
   warnings: string[];
+  /** Where the run's failures and skips are kept. */
+  failures: FailureRecorder;
   done: Promise<void>;
 }
 

@@ -43,9 +43,13 @@ export class CategoriesImporter implements Importer {
 
     try {
       // The cache holds every category already: the pages come from it.
+      const { request } = run;
       await readRanges(
         run,
-        (range) => categories.pages(range),
+        (range) =>
+          request.mode === 'ids'
+            ? categories.listedPages(request.ids, range, (id) => run.progress.failed(id, 'not found in commercetools'))
+            : categories.pages(range),
         async (page, rangeIndex) => {
           await queues.backlog.roomAvailable();
           const mappings = page.map((category) =>
