@@ -11,6 +11,14 @@ describe('parseStartRequest', () => {
     ['categories', { deleteAll: true, confirmDeletion: 'categories' }, { mode: 'deleteAll' }],
     ['products', { deleteAll: true, confirmDeletetion: 'products' }, { mode: 'deleteAll' }],
     ['products', { deleteAll: false }, { mode: 'all' }],
+    ['customers', { retryFailed: true }, { mode: 'retryFailed', run: 'last' }],
+    [
+      'orders',
+      { retryFailed: true, run: '5f0c1d2e-0000-4000-8000-000000000001' },
+      { mode: 'retryFailed', run: '5f0c1d2e-0000-4000-8000-000000000001' },
+    ],
+    ['categories', { retryFailed: true, run: 'last' }, { mode: 'retryFailed', run: 'last' }],
+    ['products', { retryFailed: true, deleteAll: false }, { mode: 'retryFailed', run: 'last' }],
   ] as const)('%s with %j starts %j', (type, body, expected) => {
     expect(parseStartRequest(type, body)).toEqual(expected);
   });
@@ -28,6 +36,19 @@ describe('parseStartRequest', () => {
     ['categories', { deleteAll: true }, 'confirmDeletion', 'every catalog category, whatever created them'],
     ['products', { deleteAll: true, confirmDeletion: 'categories' }, 'confirmDeletion', 'must be "products"'],
     ['products', { confirmDeletion: 'products' }, 'confirmDeletion', 'only goes with "deleteAll": true'],
+    ['customers', { retryFailed: false }, 'retryFailed', 'must be true'],
+    ['customers', { run: 'last' }, 'run', 'only goes with "retryFailed": true'],
+    ['customers', { retryFailed: true, run: 'a/b' }, 'run', 'a run id or "last"'],
+    ['customers', { retryFailed: true, run: '' }, 'run', 'a run id or "last"'],
+    ['customers', { retryFailed: true, ids: ['c1'] }, 'retryFailed', 'cannot be combined with ids'],
+    ['customers', { retryFailed: true, resume: true }, 'retryFailed', 'cannot be combined with resume'],
+    ['orders', { retryFailed: true, startId: 'o1' }, 'retryFailed', 'cannot be combined with startId'],
+    [
+      'products',
+      { retryFailed: true, deleteAll: true, confirmDeletion: 'products' },
+      'retryFailed',
+      'cannot be combined with deleteAll',
+    ],
   ] as const)('%s refuses %j naming %s', (type, body, field, message) => {
     let caught: unknown;
     try {
