@@ -29,6 +29,8 @@ export interface FailureStoreOptions {
   maxReasonChars: number;
   /** Chunks waiting for their write; a run with more failures than commercetools takes drops the rest. */
   maxPendingChunks: number;
+  /** Chunks read ahead while a listing or a retry reads a run's chunks: fewer round trips to wait for. */
+  readAhead: number;
   /** Each write and read. */
   callDeadlineMs: number;
   /** Attempts at each write, the first included, with backoff between them. */
@@ -40,6 +42,7 @@ export const defaultFailureStoreOptions: FailureStoreOptions = {
   chunkSize: 500,
   maxReasonChars: 1_000,
   maxPendingChunks: 4,
+  readAhead: 4,
   callDeadlineMs: 10_000,
   writeAttempts: 3,
   retryDelayMs: 1_000,
@@ -89,12 +92,23 @@ export class FailureStore {
     return this.read<FailedRun>(container, runId, signal);
   }
 
-  /** The run's entries, a chunk at a time, in the order they were recorded. */
+  /** The run's entries, a chunk at a time, in the order they were recorded; `readAhead` chunks are read at once. */
   async *entries(run: FailedRun, signal?: AbortSignal): AsyncGenerator<FailureEntry[]> {
     const container = failuresContainer(run.type);
-    for (let chunkNo = 0; chunkNo < run.chunks; chunkNo++) {
-      signal?.throwIfAborted();
-      const chunk = await this.read<StoredChunk>(container, chunkKey(run.runId, chunkNo), signal);
+    const reads: Promise<StoredChunk | undefined>[] = [];
+    let nextChunk = 0;
+    const readAhead = () => {
+      while (nextChunk < run.chunks && reads.length < this.options.readAhead) {
+        const read = this.read<StoredChunk>(container, chunkKey(run.runId, nextChunk++), signal);
+        // Heard here too: a reader that stops early leaves the reads ahead unawaited.
+        read.catch(() => undefined);
+        reads.push(read);
+      }
+    };
+    readAhead();
+    while (reads.length > 0) {
+      const chunk = await reads.shift()!;
+      readAhead();
       if (chunk && chunk.entries.length > 0) yield chunk.entries;
     }
   }
@@ -128,6 +142,10 @@ export class FailureStore {
 export class FailureRecorder {
   private buffer: FailureEntry[] = [];
   private pendingChunks = 0;
+  /** Entries recorded after `close`. */
+  private lateEntries = 0;
+  /** The run's object was last written with this many entries not stored. */
+  private unstoredWritten = 0;
   /** The writes in order: the run's object first, then each chunk followed by the run's object again. */
   private writes: Promise<void>;
   private readonly controller = new AbortController();
@@ -140,7 +158,7 @@ export class FailureRecorder {
   ) {
     const container = failuresContainer(run.type);
     this.writes = this.attempt('the run', async (signal) => {
-      await this.store.write(container, run.runId, { ...this.run }, undefined, signal);
+      await this.writeRun(signal);
       await this.store.write(container, latestKey, { runId: run.runId }, undefined, signal);
     }).then(() => undefined);
   }
@@ -152,7 +170,9 @@ export class FailureRecorder {
 
   add(kind: FailureKind, id: string, reason: string): void {
     if (this.controller.signal.aborted) {
-      this.lose(1, 'the run was closed');
+      // An importer left behind at the end of its run: counted, logged once.
+      if (this.lateEntries++ === 0) this.logger.warn('Failure entries recorded after the run closed; not stored');
+      this.run.unstored++;
       return;
     }
     this.buffer.push(failureEntry(kind, id, reason.slice(0, this.options.maxReasonChars)));
@@ -166,6 +186,10 @@ export class FailureRecorder {
   async close(deadlineMs: number): Promise<{ stored: number; unstored: number }> {
     if (!this.controller.signal.aborted) {
       if (this.buffer.length > 0) this.seal();
+      // So that any instance can tell what the listing lacks.
+      this.writes = this.writes.then(async () => {
+        if (this.run.unstored > this.unstoredWritten) await this.attempt('the run', (signal) => this.writeRun(signal));
+      });
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
       await Promise.race([this.writes, expired]);
@@ -189,13 +213,7 @@ export class FailureRecorder {
       const chunkNo = this.run.chunks;
       const written = await this.attempt('a chunk of failures', async (signal) => {
         await this.store.write(container, chunkKey(this.run.runId, chunkNo), { entries }, undefined, signal);
-        await this.store.write(
-          container,
-          this.run.runId,
-          { ...this.run, chunks: chunkNo + 1, stored: this.run.stored + entries.length },
-          undefined,
-          signal,
-        );
+        await this.writeRun(signal, { chunks: chunkNo + 1, stored: this.run.stored + entries.length });
       });
       this.pendingChunks--;
       if (written) {
@@ -205,6 +223,19 @@ export class FailureRecorder {
         this.lose(entries.length, 'the write failed');
       }
     });
+  }
+
+  /** Writes the run's object as it stands, with `change` applied. */
+  private async writeRun(signal: AbortSignal, change: Partial<FailedRun> = {}): Promise<void> {
+    const unstored = this.run.unstored;
+    await this.store.write(
+      failuresContainer(this.run.type),
+      this.run.runId,
+      { ...this.run, ...change },
+      undefined,
+      signal,
+    );
+    this.unstoredWritten = unstored;
   }
 
   /** Runs `write` with a deadline, again after a failure, up to `writeAttempts` times; true once it succeeded. */

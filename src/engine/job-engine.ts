@@ -249,7 +249,9 @@ export class JobEngine {
         runId: checkpoint.runId,
       });
     }
-    return { effective: checkpoint.request, checkpoint };
+    const saved = checkpoint.request;
+    const effective = saved.mode === 'retryFailed' ? await this.failedIdsOf(type, saved.run, signal) : saved;
+    return { effective, checkpoint };
   }
 
   private async failedIdsOf(type: ImportType, run: string, signal: AbortSignal): Promise<EffectiveRequest> {
@@ -567,7 +569,7 @@ export class JobEngine {
       {
         runId: context.runId,
         type: context.type,
-        request: context.request,
+        request: savedForm(context.request),
         ...(run.resumed ? { resumed: true } : {}),
         state,
         ranges: context.tracker.positions(),
@@ -598,6 +600,13 @@ export class JobEngine {
     if (run.state === 'running') run.state = 'stopping';
     run.controller.abort(new Error(`import ${reason === 'stop' ? 'stopped' : reason}`));
   }
+}
+
+/** A retry's ids are the failure store's: the checkpoint names their run instead of repeating them. */
+function savedForm(request: EffectiveRequest): Checkpoint['request'] {
+  return request.mode === 'ids' && request.retryOf !== undefined
+    ? { mode: 'retryFailed', run: request.retryOf }
+    : request;
 }
 
 function unknownRun(type: ImportType, run: string): EngineRefusal {

@@ -51,8 +51,12 @@ export function stateOfCheckpoint(checkpoint: Checkpoint, heldByItsRun: boolean,
 }
 
 /** The mode a status shows: a resumed run names the mode it continues. */
-export function modeOf(request: EffectiveRequest, resumed: boolean): Pick<RunStatus, 'mode' | 'resumes' | 'retryOf'> {
-  const retry = request.mode === 'ids' && request.retryOf !== undefined ? { retryOf: request.retryOf } : undefined;
+export function modeOf(
+  request: Checkpoint['request'],
+  resumed: boolean,
+): Pick<RunStatus, 'mode' | 'resumes' | 'retryOf'> {
+  const retryOf = request.mode === 'retryFailed' ? request.run : request.mode === 'ids' ? request.retryOf : undefined;
+  const retry = retryOf === undefined ? undefined : { retryOf };
   const mode = retry ? 'retryFailed' : request.mode;
   return { ...(resumed ? { mode: 'resume', resumes: mode } : { mode }), ...retry };
 }

@@ -62,8 +62,11 @@ export interface FailureEntry {
 export interface Checkpoint {
   runId: string;
   type: ImportType;
-  /** The request the run was started with; `resume` continues it. */
-  request: Exclude<RunRequest, { mode: 'resume' | 'retryFailed' }>;
+  /**
+   * The request the run was started with; `resume` continues it. A retry is saved as `retryFailed`
+   * naming the run it retries: the ids are that run's stored failures, read again on resume.
+   */
+  request: Exclude<RunRequest, { mode: 'resume' }>;
   /** True when this run continued an earlier one's checkpoint. */
   resumed?: boolean;
   state: RunState;

@@ -145,6 +145,29 @@ describe('FailureStore', () => {
     expect(await failures.failedIds(run!)).toEqual(['c-3']);
   });
 
+  it('says in the run what its last chunk could not store', async () => {
+    const store = new MemoryStore();
+    store.fault = onWritesTo((key) => key === 'run-1-0', unreachable);
+    const { failures, recorder } = recorderOf(store, 'run-1', { chunkSize: 5 });
+    recorder.add('failed', 'c-1', 'why');
+    recorder.add('failed', 'c-2', 'why');
+
+    expect(await recorder.close(1_000)).toEqual({ stored: 0, unstored: 2 });
+    expect(await failures.findRun('customers', 'last')).toMatchObject({ chunks: 0, stored: 0, unstored: 2 });
+  });
+
+  it('reads a run of many chunks in order, a few ahead', async () => {
+    const store = new MemoryStore();
+    const { failures, recorder } = recorderOf(store, 'run-1', { chunkSize: 2, readAhead: 3, maxPendingChunks: 20 });
+    const ids = Array.from({ length: 25 }, (_, index) => `c-${String(index).padStart(2, '0')}`);
+    for (const id of ids) recorder.add('failed', id, 'why');
+    await recorder.close(1_000);
+
+    const run = await failures.findRun('customers', 'run-1');
+    expect(run).toMatchObject({ chunks: 13, stored: 25 });
+    expect((await readAll(failures, run!)).map((entry) => entry.id)).toEqual(ids);
+  });
+
   it('gives up writes still hanging at the close deadline, counting their entries as not stored', async () => {
     const store = new MemoryStore();
     store.fault = onWritesTo((key) => key.startsWith('run-1-'), hang);

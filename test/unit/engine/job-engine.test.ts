@@ -628,6 +628,33 @@ describe('JobEngine failures', () => {
     expect(await listed(engine, 'last')).toEqual({ runId: retry.runId, entries: [] });
   });
 
+  it('saves a retry naming the run it retries, not its ids, and a resume reads the ids again', async () => {
+    const created = setup(failing(['c-1', 'c-2']));
+    engines.push(created.engine);
+    const { engine, importer, store } = created;
+    const first = await runToEnd(engine, { mode: 'all' });
+
+    importer.behaviour = untilAborted;
+    const { runId } = await engine.start('customers', { mode: 'retryFailed', run: first.runId });
+    engine.stop('customers');
+    await until(() => engine.status('customers'), ended);
+    expect(store.value<Checkpoint>(checkpointContainer, 'customers')).toMatchObject({
+      runId,
+      state: 'stopped',
+      request: { mode: 'retryFailed', run: first.runId },
+    });
+
+    importer.behaviour = failing([]);
+    const resumed = await runToEnd(engine, { mode: 'resume' });
+    expect(importer.runs[2].request).toEqual({ mode: 'ids', ids: ['c-1', 'c-2'], retryOf: first.runId });
+    expect(resumed.status).toMatchObject({
+      state: 'completed',
+      mode: 'resume',
+      resumes: 'retryFailed',
+      retryOf: first.runId,
+    });
+  });
+
   it('refuses to retry an unknown run, or one that failed nothing, and gives the lock back', async () => {
     const created = setup(failing([], ['c-1']));
     engines.push(created.engine);
