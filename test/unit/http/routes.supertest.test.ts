@@ -251,6 +251,22 @@ describe('GET /sync/{type}/failures', () => {
     );
   });
 
+  it('breaks the connection when reading breaks off after the first chunk, so the client sees the list is cut short', async () => {
+    const { http, engine, logLines } = api();
+    const [firstChunk] = chunks;
+    async function* brokenOff() {
+      yield await Promise.resolve(firstChunk);
+      throw new PlatformError('commercetools', 'readFailures', undefined, 'no answer within 10 s');
+    }
+    engine.failures = (type) =>
+      Promise.resolve({
+        run: { runId: 'run-7', type, mode: 'all', startedAt: '', chunks: 2, stored: 3, unstored: 0 },
+        entries: brokenOff(),
+      });
+    await expect(http.get('/sync/customers/failures')).rejects.toThrow();
+    expect(logLines.join('')).toContain('Listing failures broke off');
+  });
+
   it('answers 404 with a clear message for a run it does not know', async () => {
     const { http } = api();
     const answer = await http.get('/sync/customers/failures?run=no-such-run');
