@@ -11,6 +11,8 @@ export interface FailedRun {
   /** The mode of the run's request: a deletion's ids are Klaviyo's, and cannot be imported again. */
   mode: Checkpoint['request']['mode'];
   startedAt: string;
+  /** The run this one resumed: its entries come first in this one's list. */
+  continues?: string;
   /** Chunks written so far, numbered from 0. */
   chunks: number;
   /** Entries written so far, in those chunks. */
@@ -76,7 +78,10 @@ export class FailureStore {
   }
 
   /** A recorder for a run that starts now; it names the run as its type's latest at once. */
-  recorder(run: Pick<FailedRun, 'runId' | 'type' | 'mode' | 'startedAt'>, logger: Logger): FailureRecorder {
+  recorder(
+    run: Pick<FailedRun, 'runId' | 'type' | 'mode' | 'startedAt' | 'continues'>,
+    logger: Logger,
+  ): FailureRecorder {
     return new FailureRecorder(this.store, this.options, { ...run, chunks: 0, stored: 0, unstored: 0 }, logger);
   }
 
@@ -92,8 +97,14 @@ export class FailureStore {
     return this.read<FailedRun>(container, runId, signal);
   }
 
-  /** The run's entries, a chunk at a time, in the order they were recorded; `readAhead` chunks are read at once. */
+  /**
+   * The run's entries, a chunk at a time, in the order they were recorded, after those of the runs
+   * it resumed (a record read again after a resume may be listed twice); `readAhead` chunks are
+   * read at once.
+   */
   async *entries(run: FailedRun, signal?: AbortSignal): AsyncGenerator<FailureEntry[]> {
+    const continued = run.continues === undefined ? undefined : await this.findRun(run.type, run.continues, signal);
+    if (continued) yield* this.entries(continued, signal);
     const container = failuresContainer(run.type);
     const reads: Promise<StoredChunk | undefined>[] = [];
     let nextChunk = 0;

@@ -359,7 +359,13 @@ export class JobEngine {
     const logger = this.options.logger.child({ type: importer.type, runId });
     const startedAt = resumed ? new Date(resumed.startedAt) : this.now();
     const failures = this.options.failures.recorder(
-      { runId, type: importer.type, mode: request.mode, startedAt: startedAt.toISOString() },
+      {
+        runId,
+        type: importer.type,
+        mode: request.mode,
+        startedAt: startedAt.toISOString(),
+        ...(resumed ? { continues: resumed.runId } : {}),
+      },
       logger,
     );
     const progress = new RunProgress(resumed?.counters, logger, (kind, id, reason) => failures.add(kind, id, reason));

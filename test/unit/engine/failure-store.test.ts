@@ -72,6 +72,29 @@ describe('FailureStore', () => {
     expect(await second.failures.failedIds(older!)).toEqual(['c-1']);
   });
 
+  it('lists a resumed run after the runs it resumed, so its failed ids are the whole run’s', async () => {
+    const store = new MemoryStore();
+    const failures = new FailureStore(store, fast);
+    const parts = [
+      { runId: 'run-1', continues: undefined, failed: ['c-1'] },
+      { runId: 'run-2', continues: 'run-1', failed: ['c-2', 'c-1'] },
+      { runId: 'run-3', continues: 'run-2', failed: ['c-3'] },
+    ];
+    for (const { runId, continues, failed } of parts) {
+      const recorder = failures.recorder(
+        { runId, type: 'customers', mode: 'all', startedAt: '2026-01-01T00:00:00.000Z', continues },
+        logger,
+      );
+      for (const id of failed) recorder.add('failed', id, 'why');
+      await recorder.close(1_000);
+    }
+
+    const last = await failures.findRun('customers', 'last');
+    expect(last).toMatchObject({ runId: 'run-3', continues: 'run-2', stored: 1 });
+    expect((await readAll(failures, last!)).map((entry) => entry.id)).toEqual(['c-1', 'c-2', 'c-1', 'c-3']);
+    expect(await failures.failedIds(last!)).toEqual(['c-1', 'c-2', 'c-3']);
+  });
+
   it('gives the failed ids once each, leaving the skipped ones out', async () => {
     const store = new MemoryStore();
     const { failures, recorder } = recorderOf(store, 'run-1', { chunkSize: 2 });

@@ -628,6 +628,29 @@ describe('JobEngine failures', () => {
     expect(await listed(engine, 'last')).toEqual({ runId: retry.runId, entries: [] });
   });
 
+  it('keeps a resumed run’s failures together with those of the run it resumed', async () => {
+    const created = setup(async (run) => {
+      run.progress.failed('c-1', refusal('c-1'));
+      await untilAborted(run);
+    });
+    engines.push(created.engine);
+    const { engine, importer } = created;
+    await engine.start('customers', { mode: 'all' });
+    await until(
+      () => engine.status('customers'),
+      (status) => status.counters?.failed === 1,
+    );
+    engine.stop('customers');
+    await until(() => engine.status('customers'), ended);
+
+    importer.behaviour = failing(['c-2']);
+    const resumed = await runToEnd(engine, { mode: 'resume' });
+    expect((await listed(engine, 'last')).entries.map((entry) => entry.id)).toEqual(['c-1', 'c-2']);
+    importer.behaviour = failing([]);
+    await runToEnd(engine, { mode: 'retryFailed', run: resumed.runId });
+    expect(importer.runs[2].request).toMatchObject({ mode: 'ids', ids: ['c-1', 'c-2'] });
+  });
+
   it('saves a retry naming the run it retries, not its ids, and a resume reads the ids again', async () => {
     const created = setup(failing(['c-1', 'c-2']));
     engines.push(created.engine);
