@@ -167,7 +167,7 @@ function failureInWords(platform: string, check: string, error: unknown, logger:
   return `the ${platform} ${check} check failed unexpectedly; see the service log`;
 }
 
-/** A lock in the way answers 423 (try again later); a request that cannot succeed as sent, 400. */
+/** A lock in the way answers 423 (try again later); a run that is not there, 404; a request that cannot succeed as sent, 400. */
 const refusalStatus: Record<RefusalReason, 400 | 404 | 423> = {
   'unknown-run': 404,
   'nothing-to-retry': 400,
