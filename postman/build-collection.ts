@@ -91,6 +91,20 @@ const steps: Step[] = [
     status: 200,
     pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
   },
+  {
+    name: 'Retry the failed records of the last customers run',
+    operationId: 'startImport',
+    params: { type: 'customers' },
+    body: { retryFailed: true },
+    status: 202,
+  },
+  {
+    name: 'Wait for the retry',
+    operationId: 'importStatus',
+    params: { type: 'customers' },
+    status: 200,
+    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
+  },
   { name: 'Stop when nothing runs', operationId: 'stopImport', params: { type: 'orders' }, status: 400 },
   {
     name: 'A misspelt field is refused',

@@ -11,6 +11,7 @@ import type { Config } from './config/env';
 import { loadMappingSettings, type MappingSettings } from './config/mapping-settings';
 import { LastRunStore } from './engine/last-runs';
 import { CheckpointStore } from './engine/checkpoints';
+import { FailureStore } from './engine/failure-store';
 import { ImportLocks } from './engine/import-lock';
 import { JobEngine } from './engine/job-engine';
 import { registerRunMetrics } from './engine/run-metrics';
@@ -73,6 +74,7 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     lastRuns: new LastRunStore(store),
     sinceMarginMs: config.sinceMarginMs,
     countRecords: recordTotals(commercetools),
+    failures: new FailureStore(store),
     logger,
   });
   registerRunMetrics(metrics, () => engine.runsHere());

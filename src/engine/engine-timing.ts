@@ -18,6 +18,8 @@ export interface EngineTiming {
   checkpointWriteDeadlineMs: number;
   /** The final checkpoint, and the lock release, each. */
   finalWriteDeadlineMs: number;
+  /** At the end of a run, writing the failures still buffered (beside the final checkpoint). */
+  failuresFlushMs: number;
   /** Each read (lock, checkpoint) of a status. */
   statusReadDeadlineMs: number;
   /** Counting the records a run reads, once at its start; the status shows no total when it takes longer. */
@@ -43,6 +45,7 @@ export function defaultEngineTiming(lockTtlMs: number): EngineTiming {
     startCleanupMs: 1_500,
     checkpointWriteDeadlineMs: 10_000,
     finalWriteDeadlineMs: 5_000,
+    failuresFlushMs: 3_000,
     statusReadDeadlineMs: 1_000,
     totalCountDeadlineMs: 5_000,
     windDownMs: 4_000,

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IdRange } from '../clients/commercetools/keyset-pages';
-import { PlatformError } from '../platform/platform-error';
 import type { Logger } from '../logging/logger';
 import { backoffDelayMs, sleep } from '../platform/retry';
 import { CheckpointWriter } from './checkpoint-writer';
 import { CheckpointStore, CommitTracker } from './checkpoints';
 import { completenessOf } from './completeness';
+import { withDeadline } from './deadline';
 import { defaultEngineTiming, type EngineTiming } from './engine-timing';
 import type { DryRunFactory } from './dry-run-report';
 import { DryRuns, type DryRunStatus } from './dry-runs';
+import type { FailedRun, FailureStore } from './failure-store';
 import { isLive, type HeldLock, type ImportLocks } from './import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from './importer';
 import type { LastRunStore } from './last-runs';
@@ -18,6 +19,7 @@ import { lockInStatus, modeOf, runSnapshot, stateOfCheckpoint, type RunStatus } 
 import {
   completeModes,
   type Checkpoint,
+  type FailureEntry,
   type ImportType,
   type LastCompletedRun,
   type RunRequest,
@@ -42,6 +44,8 @@ export interface JobEngineOptions {
    * and commercetools' queries may not show a change at once.
    */
   sinceMarginMs: number;
+  /** Every failure and skip of every run, for the failures endpoint and `retryFailed`. */
+  failures: FailureStore;
   logger: Logger;
   /**
    * How many records a run of `request` reads, for the progress its status shows; undefined when
@@ -89,10 +93,7 @@ export class JobEngine {
   async startDryRun(type: ImportType, request: RunRequest): Promise<{ runId: string }> {
     const dryRuns = this.dryRunsOrRefuse();
     if (request.mode === 'resume') throw new EngineRefusal('not-supported', 'A dry run cannot resume.');
-    const effective =
-      request.mode === 'since'
-        ? await this.resolveSince(type, request.since, AbortSignal.timeout(this.timing.startDeadlineMs))
-        : request;
+    const { effective } = await this.resolve(type, request, AbortSignal.timeout(this.timing.startDeadlineMs));
     return dryRuns.start(type, effective);
   }
 
@@ -226,6 +227,25 @@ export class JobEngine {
   }
 
   /**
+   * The failures and skips stored for a run of `type` (`run`: its id, or `last`), a chunk at a
+   * time; refused with `unknown-run` when none are stored for that run. `signal` ends the reading.
+   */
+  async failures(
+    type: ImportType,
+    run: string,
+    signal?: AbortSignal,
+  ): Promise<{ run: FailedRun; entries: AsyncIterable<FailureEntry[]> }> {
+    const found = await withDeadline(
+      this.timing.startDeadlineMs,
+      'readFailures',
+      (deadline) => this.options.failures.findRun(type, run, deadline),
+      signal,
+    );
+    if (!found) throw unknownRun(type, run);
+    return { run: found, entries: this.options.failures.entries(found, signal) };
+  }
+
+  /**
    * Deletes the lock of `type`. Refused while this instance runs that import, and while another
    * run's lock is live (renewed and not expired) unless `force` is set.
    */
@@ -298,8 +318,8 @@ export class JobEngine {
   }
 
   /**
-   * Turns `resume` into the request it continues, with that run's checkpoint, and `since` into the
-   * time it reads from.
+   * Turns `resume` into the request it continues, with that run's checkpoint, `since` into the
+   * time it reads from, and `retryFailed` into the ids of the records the run it names failed.
    */
   private async resolve(
     type: ImportType,
@@ -307,6 +327,7 @@ export class JobEngine {
     signal: AbortSignal,
   ): Promise<{ effective: EffectiveRequest; checkpoint?: Checkpoint }> {
     if (request.mode === 'since') return { effective: await this.resolveSince(type, request.since, signal) };
+    if (request.mode === 'retryFailed') return { effective: await this.failedIdsOf(type, request.run, signal) };
     if (request.mode !== 'resume') return { effective: request };
     const checkpoint = await this.options.checkpoints.load(type, signal);
     if (!checkpoint) throw new EngineRefusal('nothing-to-resume', `There is no ${type} run to resume.`);
@@ -315,7 +336,30 @@ export class JobEngine {
         runId: checkpoint.runId,
       });
     }
-    return { effective: checkpoint.request, checkpoint };
+    const saved = checkpoint.request;
+    const effective = saved.mode === 'retryFailed' ? await this.failedIdsOf(type, saved.run, signal) : saved;
+    return { effective, checkpoint };
+  }
+
+  private async failedIdsOf(type: ImportType, run: string, signal: AbortSignal): Promise<EffectiveRequest> {
+    const source = await this.options.failures.findRun(type, run, signal);
+    if (!source) throw unknownRun(type, run);
+    if (source.mode === 'deleteAll') {
+      throw new EngineRefusal(
+        'not-supported',
+        `Run ${source.runId} deleted ${type} from Klaviyo; it cannot be retried.`,
+        {
+          runId: source.runId,
+        },
+      );
+    }
+    const ids = await this.options.failures.failedIds(source, signal);
+    if (ids.length === 0) {
+      throw new EngineRefusal('nothing-to-retry', `The ${type} run ${source.runId} has no failed records stored.`, {
+        runId: source.runId,
+      });
+    }
+    return { mode: 'ids', ids, retryOf: source.runId };
   }
 
   /** An explicit time is the bound as given; `lastRun` is that run's start less the margin. */
@@ -414,8 +458,21 @@ export class JobEngine {
     resumed: Checkpoint | undefined,
   ): void {
     const logger = this.options.logger.child({ type: importer.type, runId });
-    const progress = new RunProgress(resumed?.counters, logger, resumed?.notFound);
     const startedAt = resumed ? new Date(resumed.startedAt) : this.now();
+    const failures = this.options.failures.recorder(
+      {
+        runId,
+        type: importer.type,
+        mode: request.mode,
+        startedAt: startedAt.toISOString(),
+        ...(resumed ? { continues: resumed.runId } : {}),
+      },
+      logger,
+    );
+    const progress = new RunProgress(resumed?.counters, logger, {
+      notFound: resumed?.notFound,
+      keep: (kind, id, reason) => failures.add(kind, id, reason),
+    });
     const controller = new AbortController();
     const checkpointWriter = new CheckpointWriter(
       (signal) =>
@@ -457,6 +514,7 @@ export class JobEngine {
       controller,
       lockLost: false,
       warnings: [],
+      failures,
       done: Promise.resolve(),
     };
     this.runs.set(importer.type, run);
@@ -507,7 +565,12 @@ export class JobEngine {
     } finally {
       heartbeat.stop();
     }
-    await checkpointWriter.close();
+    const [, failures] = await Promise.all([checkpointWriter.close(), run.failures.close(this.timing.failuresFlushMs)]);
+    if (failures.unstored > 0) {
+      run.warnings.push(
+        `${failures.unstored} failure entries could not be stored in commercetools; GET /sync/${run.context.type}/failures lacks them`,
+      );
+    }
     await this.finish(run, endState);
   }
 
@@ -653,7 +716,7 @@ export class JobEngine {
       {
         runId: context.runId,
         type: context.type,
-        request: context.request,
+        request: savedForm(context.request),
         ...(run.resumed ? { resumed: true } : {}),
         state,
         ranges: context.tracker.positions(),
@@ -689,35 +752,18 @@ export class JobEngine {
   }
 }
 
-/**
- * Runs a commercetools call with a deadline: its signal aborts after `ms` (or with `outer`), and
- * the call is given up then even if it ignores its signal. Running out of time is a PlatformError
- * without status, as a request that got no answer is.
- */
-async function withDeadline<T>(
-  ms: number,
-  operation: string,
-  call: (signal: AbortSignal) => Promise<T>,
-  outer?: AbortSignal,
-): Promise<T> {
-  const controller = new AbortController();
-  const signal = outer ? AbortSignal.any([controller.signal, outer]) : controller.signal;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new PlatformError('commercetools', operation, undefined, `no answer within ${ms / 1000} s`);
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  const work = call(signal);
-  // The call may settle after the deadline; its outcome is no longer anyone's, but it is heard.
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** A retry's ids are the failure store's: the checkpoint names their run instead of repeating them. */
+function savedForm(request: EffectiveRequest): Checkpoint['request'] {
+  return request.mode === 'ids' && request.retryOf !== undefined
+    ? { mode: 'retryFailed', run: request.retryOf }
+    : request;
+}
+
+function unknownRun(type: ImportType, run: string): EngineRefusal {
+  return new EngineRefusal(
+    'unknown-run',
+    run === 'last' ? `No ${type} run has stored failures yet.` : `No ${type} run ${run} is known to the failure store.`,
+  );
 }
 
 function messageOf(error: unknown): string {

@@ -11,7 +11,7 @@ import type { PageCounts } from './run-progress';
  */
 export async function readRanges<T extends { id: string }>(
   run: ImportRun,
-  readRange: (range: IdRange) => AsyncIterable<T[]>,
+  readRange: (range: IdRange) => AsyncIterable<T[]> | Iterable<T[]>,
   handlePage: (records: T[], rangeIndex: number, page: PageCounts) => Promise<void>,
 ): Promise<void> {
   let firstError: unknown;

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging/logger';
-import type { RecordFailure, RunCounters } from './run-types';
+import type { FailureKind, RecordFailure, RunCounters } from './run-types';
 
-/** How many failures and skips a status keeps; the counters count them all. */
+/** How many failures and skips a status keeps; the counters count them all, the failure store keeps them all. */
 const recentLimit = 50;
 /** Skip reasons are fixed words, a handful per import; the bound only guards against a reason that is not. */
 const skipReasonLimit = 20;
@@ -37,20 +37,23 @@ export class RunProgress {
   readonly skipsByReason = new Map<string, number>();
   /** Requested ids commercetools does not have, counted as failed: never read. */
   notFoundCount: number;
+  private readonly keep?: (kind: FailureKind, id: string, reason: string) => void;
   lastProcessedId?: string;
 
   /**
-   * With a logger, every failure is logged (id and reason) and every skip at debug level. A resumed
-   * run starts from the saved counters and count of ids not found (counted at once, never with a page).
+   * With a logger, every failure is logged (id and reason) and every skip at debug level; with
+   * `keep`, each is handed to it as well (the run's failure store). A resumed run starts from the
+   * saved counters and count of ids not found (`notFound`: counted at once, never with a page).
    */
   constructor(
     initial?: RunCounters,
     private readonly logger?: Logger,
-    initialNotFound = 0,
+    options: { notFound?: number; keep?: (kind: FailureKind, id: string, reason: string) => void } = {},
   ) {
     this.counters = { ...zeroCounters(), ...initial };
     this.committed = { ...zeroCounters(), ...initial };
-    this.notFoundCount = initialNotFound;
+    this.notFoundCount = options.notFound ?? 0;
+    this.keep = options.keep;
   }
 
   read(count: number, page?: CountedFor): void {
@@ -68,6 +71,7 @@ export class RunProgress {
   failed(id: string, reason: string, page?: PageCounts): void {
     this.count('failed', 1, page);
     remember(this.recentFailures, { id, reason });
+    this.keep?.('failed', id, reason);
     this.logger?.warn({ id, reason }, 'Record failed');
   }
 
@@ -83,6 +87,7 @@ export class RunProgress {
     const tallied =
       this.skipsByReason.has(reason) || this.skipsByReason.size < skipReasonLimit ? reason : otherSkipReasons;
     this.skipsByReason.set(tallied, (this.skipsByReason.get(tallied) ?? 0) + 1);
+    this.keep?.('skipped', id, reason);
     this.logger?.debug({ id, reason }, 'Record skipped');
   }
 

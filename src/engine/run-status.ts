@@ -20,9 +20,13 @@ export interface RunStatus {
   /** `unknown`: no run of this instance, and the checkpoint could not be read. */
   state: RunState | 'idle' | 'unknown';
   runId?: string;
-  /** `resume` for a run that continues an earlier one; `resumes` then names that one's mode. */
+  /**
+   * `resume` for a run that continues an earlier one; `resumes` then names that one's mode.
+   * `retryFailed` for a run importing the records another one failed; `retryOf` names that one.
+   */
   mode?: RunMode;
-  resumes?: EffectiveRequest['mode'];
+  resumes?: EffectiveRequest['mode'] | 'retryFailed';
+  retryOf?: string;
   /** What a `since` run was asked for: `lastRun` (then `sinceRunId` names that run) or a time. */
   since?: string;
   sinceRunId?: string;
@@ -56,6 +60,8 @@ export interface RunStatus {
   positions?: IdRange[];
   recentFailures?: RecordFailure[];
   recentSkips?: RecordFailure[];
+  /** Failures and skips the run could not store in commercetools (the failures endpoint lacks them). */
+  failuresNotStored?: number;
   error?: string;
   /** What the run could not do as it ended: save its final checkpoint, release its lock, wind down. */
   warnings?: string[];
@@ -78,17 +84,25 @@ export function stateOfCheckpoint(checkpoint: Checkpoint, heldByItsRun: boolean,
   return lockKnown ? 'interrupted' : checkpoint.state;
 }
 
-/** The mode a status shows, with its bounds: a resumed run names the mode it continues. */
+/**
+ * The mode a status shows, with its bounds: a resumed run names the mode it continues, and a retry
+ * (saved as `retryFailed`, run as a list of ids) the run it retries.
+ */
 export function modeOf(
-  request: EffectiveRequest,
+  request: Checkpoint['request'],
   resumed: boolean,
-): Pick<RunStatus, 'mode' | 'resumes' | 'since' | 'sinceRunId' | 'bounds'> {
-  const mode = resumed ? { mode: 'resume' as const, resumes: request.mode } : { mode: request.mode };
+): Pick<RunStatus, 'mode' | 'resumes' | 'retryOf' | 'since' | 'sinceRunId' | 'bounds'> {
+  const retryOf = request.mode === 'retryFailed' ? request.run : request.mode === 'ids' ? request.retryOf : undefined;
+  const retry = retryOf === undefined ? undefined : { retryOf };
+  const mode = retry ? 'retryFailed' : request.mode;
   const bounds = Object.fromEntries(
-    Object.entries(timeBoundsOf(request)).filter(([, value]) => value !== undefined),
+    Object.entries(request.mode === 'retryFailed' ? {} : timeBoundsOf(request)).filter(
+      ([, value]) => value !== undefined,
+    ),
   ) as TimeBounds;
   return {
-    ...mode,
+    ...(resumed ? { mode: 'resume', resumes: mode } : { mode }),
+    ...retry,
     ...(request.mode === 'since' ? { since: request.since } : {}),
     ...(request.mode === 'since' && request.afterRunId ? { sinceRunId: request.afterRunId } : {}),
     ...(Object.keys(bounds).length > 0 ? { bounds } : {}),
@@ -98,7 +112,7 @@ export function modeOf(
 /** The status of a run of this instance (a dry run too), as it stands at `now`. */
 export function runSnapshot(
   run: Pick<TrackedRun, 'context' | 'resumed' | 'state' | 'startedAt' | 'finishedAt' | 'error' | 'warnings'> &
-    Partial<Pick<TrackedRun, 'resent' | 'total' | 'completeness'>>,
+    Partial<Pick<TrackedRun, 'resent' | 'total' | 'completeness' | 'failures'>>,
   now: Date,
 ): RunStatus {
   const { context } = run;
@@ -121,6 +135,7 @@ export function runSnapshot(
     positions: context.tracker.positions(),
     recentFailures: [...context.progress.recentFailures],
     recentSkips: [...context.progress.recentSkips],
+    ...(run.failures && run.failures.unstored > 0 ? { failuresNotStored: run.failures.unstored } : {}),
     error: run.error,
     ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
   };

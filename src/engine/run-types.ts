@@ -10,12 +10,19 @@ export type ImportType = (typeof importTypes)[number];
  */
 export type RunRequest =
   | { mode: 'all' }
-  | { mode: 'ids'; ids: string[] }
+  | {
+      mode: 'ids';
+      ids: string[];
+      /** The run whose failed records these are, when a `retryFailed` request was turned into this. */
+      retryOf?: string;
+    }
   | { mode: 'startId'; startId: string }
   /** `since`: `lastRun` (after the last completed run) or an ISO 8601 time in UTC. */
   | { mode: 'since'; since: string }
   | { mode: 'window'; createdFrom?: string; createdTo?: string }
   | { mode: 'resume' }
+  /** The records an earlier run (`run`: its id, or `last`) failed, imported again by their ids. */
+  | { mode: 'retryFailed'; run: string }
   | { mode: 'deleteAll' };
 
 /**
@@ -30,8 +37,18 @@ export interface ResolvedSince {
   afterRunId?: string;
 }
 
-/** A started request: `resume` turned back into the request it continues, `since` resolved. */
-export type StartedRequest = Exclude<RunRequest, { mode: 'resume' } | { mode: 'since' }> | ResolvedSince;
+/**
+ * A started request: `resume` turned back into the request it continues, `since` resolved, and
+ * `retryFailed` turned into the ids of the failed records.
+ */
+export type StartedRequest =
+  Exclude<RunRequest, { mode: 'resume' } | { mode: 'since' } | { mode: 'retryFailed' }> | ResolvedSince;
+
+/**
+ * A started request as a checkpoint keeps it: a retry is saved as `retryFailed` naming the run it
+ * retries, since its ids are that run's stored failures, read again on resume.
+ */
+export type SavedRequest = StartedRequest | Extract<RunRequest, { mode: 'retryFailed' }>;
 
 /** The time bounds on the records a run reads; none for modes that read everything or a list of ids. */
 export function timeBoundsOf(request: StartedRequest): TimeBounds {
@@ -104,6 +121,20 @@ export interface RecordFailure {
   reason: string;
 }
 
+/** `failed`: the record could not be imported; `skipped`: it was left out on purpose. */
+export type FailureKind = 'failed' | 'skipped';
+
+/** One record a run failed or skipped, as the failure store keeps it and `GET /sync/<type>/failures` lists it. */
+export interface FailureEntry {
+  id: string;
+  kind: FailureKind;
+  reason: string;
+  /** Klaviyo's error code, for a record Klaviyo refused. */
+  code?: string;
+  /** Klaviyo's JSON pointer into the request, for a record Klaviyo refused. */
+  pointer?: string;
+}
+
 /**
  * Where a run stands, saved in commercetools whenever its committed position moves. `ranges` are
  * the committed positions of the readers: every record up to `afterId` in each range is done;
@@ -112,8 +143,8 @@ export interface RecordFailure {
 export interface Checkpoint {
   runId: string;
   type: ImportType;
-  /** The request the run was started with; `resume` continues it. */
-  request: StartedRequest;
+  /** The request the run was started with; `resume` continues it (see SavedRequest for a retry). */
+  request: SavedRequest;
   /** True when this run continued an earlier one's checkpoint. */
   resumed?: boolean;
   state: RunState;

@@ -1,3 +1,4 @@
+import type { FailureRecorder } from './failure-store';
 import type { HeldLock } from './import-lock';
 import type { ImportRun } from './importer';
 import type { Completeness, RunState } from './run-types';
@@ -28,6 +29,8 @@ export interface TrackedRun {
   /** How the run accounts for what it read; set as it ends. */
   completeness?: Completeness;
   warnings: string[];
+  /** Where the run's failures and skips are kept. */
+  failures: FailureRecorder;
   done: Promise<void>;
 }
 

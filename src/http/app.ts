@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging/logger';
@@ -8,13 +9,17 @@ import { EngineRefusal, type RefusalReason } from '../engine/refusal';
 import { importTypes, type ImportType } from '../engine/run-types';
 import type { Readiness } from '../readiness';
 import { requireApiKey } from './api-key';
+import { encodeFailure, failureContentTypes, failuresPreamble, type FailureFormat } from './failure-encoding';
 import { describePlatformError } from './platform-problem';
 import { metricsRoute } from './metrics-route';
-import { InvalidRequest, parseStart } from './request-schemas';
+import { InvalidRequest, parseRunName, parseStart } from './request-schemas';
 import { statusPage } from './status-page';
 
 interface AppOptions {
-  engine: Pick<JobEngine, 'start' | 'stop' | 'status' | 'clearLock' | 'startDryRun' | 'stopDryRun' | 'dryRunStatus'>;
+  engine: Pick<
+    JobEngine,
+    'start' | 'stop' | 'status' | 'clearLock' | 'failures' | 'startDryRun' | 'stopDryRun' | 'dryRunStatus'
+  >;
   /** Checks both platforms' credentials and scopes without changing anything (GET /readyz). */
   readiness: () => Promise<Readiness>;
   logger: Logger;
@@ -99,6 +104,32 @@ export function createApp({ engine, readiness, logger, apiKey, metrics }: AppOpt
     response.json({ runId, type, dryRun: true, message: 'The dry run stops within seconds.' });
   });
 
+  // Streams the entries chunk after chunk as commercetools gives them: memory stays flat however many there are.
+  sync.get('/:type/failures', async (request, response) => {
+    const type = importTypeOf(request);
+    const run = parseRunName(request.query.run);
+    const format = failureFormatOf(request);
+    const reading = new AbortController();
+    response.on('close', () => reading.abort(new Error('the answer ended')));
+    const { run: found, entries } = await engine.failures(type, run, reading.signal);
+    response.status(200).type(failureContentTypes[format]);
+    response.setHeader('X-Run-Id', found.runId);
+    response.setHeader('X-Failures-Not-Stored', String(found.unstored));
+    response.write(failuresPreamble(format));
+    try {
+      for await (const chunk of entries) {
+        const text = chunk.map((entry) => encodeFailure(entry, format)).join('');
+        if (!response.write(text)) await once(response, 'drain', { signal: reading.signal });
+      }
+      response.end();
+    } catch (error) {
+      if (reading.signal.aborted) return;
+      // The status line is sent: breaking the connection is how the client learns the list is cut short.
+      logger.warn({ type, runId: found.runId, ...errorFields(error) }, 'Listing failures broke off');
+      response.destroy();
+    }
+  });
+
   sync.delete('/:type/lock', async (request, response) => {
     const type = importTypeOf(request);
     if (request.query.confirm !== type) {
@@ -148,14 +179,25 @@ function importTypeOf(request: Request): ImportType {
   throw new UnknownImportType(`Unknown import type "${type}"; use one of ${importTypes.join(', ')}.`);
 }
 
+/** `?format=` when given, else what Accept prefers; JSON lines unless CSV is asked for. */
+function failureFormatOf(request: Request): FailureFormat {
+  const format = request.query.format;
+  if (format === undefined)
+    return request.accepts(['application/x-ndjson', 'text/csv']) === 'text/csv' ? 'csv' : 'jsonl';
+  if (format === 'csv' || format === 'jsonl') return format;
+  throw new InvalidRequest([{ field: 'format', message: 'must be "jsonl" or "csv"' }]);
+}
+
 function failureInWords(platform: string, check: string, error: unknown, logger: Logger): string {
   if (error instanceof PlatformError) return describePlatformError(error).message;
   logger.error({ platform, check, ...errorFields(error) }, 'Readiness check failed unexpectedly');
   return `the ${platform} ${check} check failed unexpectedly; see the service log`;
 }
 
-/** A lock in the way answers 423 (try again later); a request that cannot succeed as sent, 400. */
-const refusalStatus: Record<RefusalReason, 400 | 423> = {
+/** A lock in the way answers 423 (try again later); a run that is not there, 404; a request that cannot succeed as sent, 400. */
+const refusalStatus: Record<RefusalReason, 400 | 404 | 423> = {
+  'unknown-run': 404,
+  'nothing-to-retry': 400,
   locked: 423,
   'running-here': 423,
   'not-running': 400,
@@ -164,15 +206,15 @@ const refusalStatus: Record<RefusalReason, 400 | 423> = {
   'no-completed-run': 400,
 };
 
+const refusalCodes = { 400: 'refused', 404: 'not_found', 423: 'locked' } as const;
+
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response: Response, _next) => {
     if (error instanceof InvalidRequest) {
       response.status(400).json({ error: 'invalid_body', message: error.message, problems: error.problems });
     } else if (error instanceof EngineRefusal) {
       const status = refusalStatus[error.reason];
-      response
-        .status(status)
-        .json({ error: status === 423 ? 'locked' : 'refused', message: error.message, ...error.details });
+      response.status(status).json({ error: refusalCodes[status], message: error.message, ...error.details });
     } else if (error instanceof UnknownImportType) {
       response.status(404).json({ error: 'not_found', message: error.message });
     } else if (error instanceof UnsupportedBody) {

@@ -9,6 +9,12 @@ const recordId = z
   .regex(/^[^"\\]+$/, 'must not contain quotes or backslashes');
 const ids = z.array(recordId).min(1, 'must list at least one id').max(10_000, 'takes at most 10,000 ids per request');
 const resume = z.literal(true, { error: 'must be true to resume the last stopped or interrupted run' });
+/** A run id, or `last`; it becomes a custom object key, whose characters commercetools restricts. */
+const runName = z.string().regex(/^[-_~.a-zA-Z0-9]{1,256}$/, 'must be a run id or "last"');
+const retry = {
+  retryFailed: z.literal(true, { error: 'must be true to import again the records a run failed' }).optional(),
+  run: runName.optional(),
+};
 
 /**
  * An ISO 8601 time with its offset (`2026-05-01T00:00:00Z`, `2026-05-01T02:00:00+02:00`) or a date
@@ -32,6 +38,7 @@ const customersBody = z.strictObject({
   resume: resume.optional(),
   ...sinceField,
   ...windowFields,
+  ...retry,
 });
 const ordersBody = z.strictObject({
   ids: ids.optional(),
@@ -39,9 +46,11 @@ const ordersBody = z.strictObject({
   resume: resume.optional(),
   ...sinceField,
   ...windowFields,
+  ...retry,
 });
 const catalogBody = z.strictObject({
   ...sinceField,
+  ...retry,
   deleteAll: z.boolean().optional(),
   confirmDeletion: z.string().optional(),
   // A misspelling found in the module's documentation, accepted as well.
@@ -66,7 +75,7 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
     case 'customers': {
       const parsed = parse(customersBody, input);
       const partial: RunRequest | undefined = parsed.ids ? { mode: 'ids', ids: parsed.ids } : undefined;
-      return exclusive(parsed.resume, bounded(parsed, partial));
+      return retried(parsed, exclusive(parsed.resume, bounded(parsed, partial)));
     }
     case 'orders': {
       const parsed = parse(ordersBody, input);
@@ -78,7 +87,7 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
         : parsed.startId
           ? { mode: 'startId', startId: parsed.startId }
           : undefined;
-      return exclusive(parsed.resume, bounded(parsed, partial));
+      return retried(parsed, exclusive(parsed.resume, bounded(parsed, partial)));
     }
     case 'categories':
     case 'products': {
@@ -88,7 +97,7 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
         if (confirmation !== undefined) {
           throw new InvalidRequest([{ field: 'confirmDeletion', message: 'only goes with "deleteAll": true' }]);
         }
-        return exclusive(parsed.resume, bounded(parsed, undefined));
+        return retried(parsed, exclusive(parsed.resume, bounded(parsed, undefined)));
       }
       if (parsed.since !== undefined) {
         throw new InvalidRequest([{ field: 'since', message: 'cannot be combined with deleteAll' }]);
@@ -101,7 +110,7 @@ export function parseStartRequest(type: ImportType, body: unknown): RunRequest {
           },
         ]);
       }
-      return exclusive(parsed.resume, { mode: 'deleteAll' });
+      return retried(parsed, exclusive(parsed.resume, { mode: 'deleteAll' }));
     }
   }
 }
@@ -167,6 +176,26 @@ function exclusive(resumeFlag: true | undefined, partial: RunRequest | undefined
     throw new InvalidRequest([{ field: 'resume', message: `cannot be combined with ${partial.mode}` }]);
   if (resumeFlag) return { mode: 'resume' };
   return partial ?? { mode: 'all' };
+}
+
+/** The `run` query parameter of `GET /sync/<type>/failures`: the latest run when absent. */
+export function parseRunName(run: unknown): string {
+  if (run === undefined) return 'last';
+  const parsed = runName.safeParse(run);
+  if (parsed.success) return parsed.data;
+  throw new InvalidRequest([{ field: 'run', message: 'must be a run id or "last"' }]);
+}
+
+/** `retryFailed` (of the run `run` names, the last by default) stands alone: it says which records to read. */
+function retried(flags: { retryFailed?: true; run?: string }, request: RunRequest): RunRequest {
+  if (!flags.retryFailed) {
+    if (flags.run !== undefined)
+      throw new InvalidRequest([{ field: 'run', message: 'only goes with "retryFailed": true' }]);
+    return request;
+  }
+  if (request.mode !== 'all')
+    throw new InvalidRequest([{ field: 'retryFailed', message: `cannot be combined with ${request.mode}` }]);
+  return { mode: 'retryFailed', run: flags.run ?? 'last' };
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {

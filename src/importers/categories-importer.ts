@@ -51,7 +51,10 @@ export class CategoriesImporter implements Importer {
           : undefined;
       await readRanges(
         run,
-        (range) => categories.pages(range, include),
+        (range) =>
+          request.mode === 'ids'
+            ? categories.listedPages(request.ids, range, (id) => run.progress.notFound(id))
+            : categories.pages(range, include),
         async (page, rangeIndex) => {
           await queues.backlog.roomAvailable();
           const mappings = page.map((category) =>

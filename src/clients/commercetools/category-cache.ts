@@ -57,6 +57,28 @@ export class CategoryCache {
     );
   }
 
+  /**
+   * The categories with the given ids after the range's `afterId`, in id order, a page at a time;
+   * `onMissing` hears of ids the project does not have (as `idListPages` reads from commercetools).
+   */
+  *listedPages(
+    ids: readonly string[],
+    { afterId }: IdRange,
+    onMissing: (id: string) => void,
+    pageSize = maxPageSize,
+  ): Generator<Category[]> {
+    const wanted = [...new Set(ids)].sort().filter((id) => afterId === undefined || id > afterId);
+    for (let start = 0; start < wanted.length; start += pageSize) {
+      const page: Category[] = [];
+      for (const id of wanted.slice(start, start + pageSize)) {
+        const category = this.categories.get(id);
+        if (category) page.push(category);
+        else onMissing(id);
+      }
+      if (page.length > 0) yield page;
+    }
+  }
+
   /** A lookup for the mappers (a `CategoryLookup`); undefined for a category that does not exist. */
   readonly byId = (id: string): Category | undefined => this.categories.get(id);
 }

@@ -88,3 +88,19 @@ describe('CategoryCache.changedSince', () => {
     expect(pages).toEqual([['c01', 'c11']]);
   });
 });
+
+describe('CategoryCache.listedPages', () => {
+  it('gives the listed categories in id order, each once, after a checkpoint, and names the ids it does not have', async () => {
+    const cache = await CategoryCache.load(categoriesClient());
+    const missing: string[] = [];
+    const listed = ['c07', 'c01', 'gone', 'c09', 'c01', 'c03', 'c11'];
+    const pages = [...cache.listedPages(listed, { afterId: 'c02' }, (id) => missing.push(id), 2)].map((page) =>
+      page.map((category) => category.id),
+    );
+    expect(pages).toEqual([
+      ['c03', 'c07'],
+      ['c09', 'c11'],
+    ]);
+    expect(missing).toEqual(['gone']);
+  });
+});

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { FailureStore } from '../../../src/engine/failure-store';
 import { LastRunStore } from '../../../src/engine/last-runs';
 import { CheckpointStore, checkpointContainer } from '../../../src/engine/checkpoints';
 import { completenessOf, type RunEnd } from '../../../src/engine/completeness';
@@ -103,6 +104,7 @@ function engineWith(type: ImportType, behaviour: (run: ImportRun) => Promise<voi
     locks: new ImportLocks(store, 'instance-a', 2_000),
     checkpoints: new CheckpointStore(store),
     lastRuns: new LastRunStore(store),
+    failures: new FailureStore(store),
     sinceMarginMs: 60_000,
     logger,
     timing: { heartbeatIntervalMs: 40, finalWriteDeadlineMs: 500, windDownMs: 500 },

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { FailureStore } from '../../../src/engine/failure-store';
 import { LastRunStore } from '../../../src/engine/last-runs';
 import { CheckpointStore } from '../../../src/engine/checkpoints';
 import type { DryRunReport } from '../../../src/engine/dry-run-report';
@@ -56,6 +57,7 @@ function setup(dryBehaviour: Behaviour, realBehaviour: Behaviour = untilAborted)
     locks: new ImportLocks(store, 'instance-a', 2_000),
     checkpoints: new CheckpointStore(store),
     lastRuns: new LastRunStore(store),
+    failures: new FailureStore(store),
     sinceMarginMs: 60_000,
     logger,
     timing: { heartbeatIntervalMs: 40, windDownMs: 200 },
@@ -166,6 +168,7 @@ describe('dry runs in the JobEngine', () => {
       locks: new ImportLocks(store, 'instance-a', 2_000),
       checkpoints: new CheckpointStore(store),
       lastRuns: new LastRunStore(store),
+      failures: new FailureStore(store),
       sinceMarginMs: 60_000,
       logger: createLogger('silent'),
     });

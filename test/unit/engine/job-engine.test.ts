@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { PlatformError } from '../../../src/platform/platform-error';
 import { CheckpointStore, checkpointContainer } from '../../../src/engine/checkpoints';
+import { FailureStore } from '../../../src/engine/failure-store';
 import { ImportLocks, lockContainer, lockKeys, type LockValue } from '../../../src/engine/import-lock';
 import type { Importer, ImportRun } from '../../../src/engine/importer';
 import type { EngineTiming } from '../../../src/engine/engine-timing';
@@ -20,6 +21,7 @@ const timing: Partial<EngineTiming> = {
   startCleanupMs: 100,
   checkpointWriteDeadlineMs: 300,
   finalWriteDeadlineMs: 150,
+  failuresFlushMs: 300,
   statusReadDeadlineMs: 100,
   windDownMs: 300,
   resumeRetryMinMs: 10,
@@ -89,6 +91,7 @@ function setup(behaviour: Behaviour, options: { store?: MemoryStore; owner?: str
     checkpoints: new CheckpointStore(store),
     lastRuns: new LastRunStore(store),
     sinceMarginMs,
+    failures: new FailureStore(store, { retryDelayMs: 1, callDeadlineMs: 300 }),
     logger,
     timing,
   });
@@ -683,6 +686,145 @@ describe('JobEngine', () => {
       );
       await waiting.shutdown(1_000);
       expect(await stillWaiting).toEqual([]);
+    });
+  });
+});
+
+describe('JobEngine failures', () => {
+  const engines: JobEngine[] = [];
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((engine) => engine.shutdown(1_000)));
+  });
+
+  const refusal = (id: string) => `Klaviyo refused the profile: invalid bad value at /data/${id}`;
+
+  /** Fails `failed` and skips `skipped`, then ends. */
+  function failing(failed: string[], skipped: string[] = []): Behaviour {
+    return async (run) => {
+      for (const id of failed) run.progress.failed(id, refusal(id));
+      for (const id of skipped) run.progress.skipped(id, 'left out');
+      await delay(1);
+    };
+  }
+
+  async function runToEnd(engine: JobEngine, request: Parameters<JobEngine['start']>[1]) {
+    const { runId } = await engine.start('customers', request);
+    const status = await until(() => engine.status('customers'), ended);
+    return { runId, status };
+  }
+
+  async function listed(engine: JobEngine, run: string) {
+    const { run: found, entries } = await engine.failures('customers', run);
+    const all = [];
+    for await (const chunk of entries) all.push(...chunk);
+    return { runId: found.runId, entries: all };
+  }
+
+  it('lists every failure and skip of the last run, and retries exactly its failed records as a run of its own', async () => {
+    const created = setup(failing(['c-2', 'c-1'], ['c-3']));
+    engines.push(created.engine);
+    const { engine, importer } = created;
+    const first = await runToEnd(engine, { mode: 'all' });
+
+    expect(await listed(engine, 'last')).toEqual({
+      runId: first.runId,
+      entries: [
+        { id: 'c-2', kind: 'failed', reason: refusal('c-2'), code: 'invalid', pointer: '/data/c-2' },
+        { id: 'c-1', kind: 'failed', reason: refusal('c-1'), code: 'invalid', pointer: '/data/c-1' },
+        { id: 'c-3', kind: 'skipped', reason: 'left out' },
+      ],
+    });
+
+    importer.behaviour = failing([]);
+    const retry = await runToEnd(engine, { mode: 'retryFailed', run: 'last' });
+    expect(retry.runId).not.toBe(first.runId);
+    expect(importer.runs[1].request).toEqual({ mode: 'ids', ids: ['c-2', 'c-1'], retryOf: first.runId });
+    expect(retry.status).toMatchObject({ state: 'completed', mode: 'retryFailed', retryOf: first.runId });
+    // The first run stays listed under its id after the retry became the last run.
+    expect((await listed(engine, first.runId)).entries).toHaveLength(3);
+    expect(await listed(engine, 'last')).toEqual({ runId: retry.runId, entries: [] });
+  });
+
+  it('keeps a resumed run’s failures together with those of the run it resumed', async () => {
+    const created = setup(async (run) => {
+      run.progress.failed('c-1', refusal('c-1'));
+      await untilAborted(run);
+    });
+    engines.push(created.engine);
+    const { engine, importer } = created;
+    await engine.start('customers', { mode: 'all' });
+    await until(
+      () => engine.status('customers'),
+      (status) => status.counters?.failed === 1,
+    );
+    engine.stop('customers');
+    await until(() => engine.status('customers'), ended);
+
+    importer.behaviour = failing(['c-2']);
+    const resumed = await runToEnd(engine, { mode: 'resume' });
+    expect((await listed(engine, 'last')).entries.map((entry) => entry.id)).toEqual(['c-1', 'c-2']);
+    importer.behaviour = failing([]);
+    await runToEnd(engine, { mode: 'retryFailed', run: resumed.runId });
+    expect(importer.runs[2].request).toMatchObject({ mode: 'ids', ids: ['c-1', 'c-2'] });
+  });
+
+  it('saves a retry naming the run it retries, not its ids, and a resume reads the ids again', async () => {
+    const created = setup(failing(['c-1', 'c-2']));
+    engines.push(created.engine);
+    const { engine, importer, store } = created;
+    const first = await runToEnd(engine, { mode: 'all' });
+
+    importer.behaviour = untilAborted;
+    const { runId } = await engine.start('customers', { mode: 'retryFailed', run: first.runId });
+    engine.stop('customers');
+    await until(() => engine.status('customers'), ended);
+    expect(store.value<Checkpoint>(checkpointContainer, 'customers')).toMatchObject({
+      runId,
+      state: 'stopped',
+      request: { mode: 'retryFailed', run: first.runId },
+    });
+
+    importer.behaviour = failing([]);
+    const resumed = await runToEnd(engine, { mode: 'resume' });
+    expect(importer.runs[2].request).toEqual({ mode: 'ids', ids: ['c-1', 'c-2'], retryOf: first.runId });
+    expect(resumed.status).toMatchObject({
+      state: 'completed',
+      mode: 'resume',
+      resumes: 'retryFailed',
+      retryOf: first.runId,
+    });
+  });
+
+  it('refuses to retry an unknown run, or one that failed nothing, and gives the lock back', async () => {
+    const created = setup(failing([], ['c-1']));
+    engines.push(created.engine);
+    const { engine } = created;
+    const refusalOf = (request: Parameters<JobEngine['start']>[1]) =>
+      engine.start('customers', request).then(
+        () => undefined,
+        (error: unknown) => (error as EngineRefusal).reason,
+      );
+
+    expect(await refusalOf({ mode: 'retryFailed', run: 'last' })).toBe('unknown-run');
+    await expect(engine.failures('customers', 'no-such-run')).rejects.toMatchObject({ reason: 'unknown-run' });
+    const { runId } = await runToEnd(engine, { mode: 'all' });
+    expect(await refusalOf({ mode: 'retryFailed', run: runId })).toBe('nothing-to-retry');
+    expect((await runToEnd(engine, { mode: 'all' })).status.state).toBe('completed');
+  });
+
+  it('ends its run when the failures cannot be stored, and says how many were lost', async () => {
+    const created = setup(failing(['c-1', 'c-2']));
+    engines.push(created.engine);
+    const { engine, store } = created;
+    store.fault = (call) => {
+      if (call.container.startsWith('ct-klaviyo-bulk-import-failures-')) unreachable(call);
+    };
+    const { status } = await runToEnd(engine, { mode: 'all' });
+
+    expect(status).toMatchObject({
+      state: 'completed',
+      failuresNotStored: 2,
+      warnings: [expect.stringContaining('2 failure entries could not be stored')],
     });
   });
 });

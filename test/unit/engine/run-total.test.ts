@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { CheckpointStore } from '../../../src/engine/checkpoints';
 import { ImportLocks } from '../../../src/engine/import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from '../../../src/engine/importer';
+import { FailureStore } from '../../../src/engine/failure-store';
 import { LastRunStore } from '../../../src/engine/last-runs';
 import { JobEngine, type RecordCounter } from '../../../src/engine/job-engine';
 import type { RunStatus } from '../../../src/engine/run-status';
@@ -33,6 +34,7 @@ function engineCounting(countRecords: RecordCounter) {
     locks: new ImportLocks(store, 'instance-a', 2_000),
     checkpoints: new CheckpointStore(store),
     lastRuns: new LastRunStore(store),
+    failures: new FailureStore(store),
     sinceMarginMs: 60_000,
     logger: createLogger('debug', new Writable({ write: (_chunk, _encoding, done) => done() })),
     countRecords,

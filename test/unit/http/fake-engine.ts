@@ -1,5 +1,6 @@
 import { EngineRefusal, type RefusalReason } from '../../../src/engine/refusal';
 import type { createApp } from '../../../src/http/app';
+import type { encodeFailure } from '../../../src/http/failure-encoding';
 
 /** The engine as the HTTP app sees it; the fake follows whatever `createApp` asks for. */
 export type AppEngine = Parameters<typeof createApp>[0]['engine'];
@@ -7,6 +8,8 @@ type Method = keyof AppEngine;
 type ImportType = Parameters<AppEngine['start']>[0];
 type StartRequest = Parameters<AppEngine['start']>[1];
 type Status = Awaited<ReturnType<AppEngine['status']>>;
+type FailedRun = Awaited<ReturnType<AppEngine['failures']>>['run'];
+type FailureEntry = Parameters<typeof encodeFailure>[0];
 
 /** One call the app made, with what the route passed on. */
 export type EngineCall =
@@ -16,7 +19,8 @@ export type EngineCall =
   | { method: 'clearLock'; type: ImportType; force: boolean | undefined }
   | { method: 'startDryRun'; type: ImportType; request: StartRequest }
   | { method: 'stopDryRun'; type: ImportType }
-  | { method: 'dryRunStatus'; type: ImportType };
+  | { method: 'dryRunStatus'; type: ImportType }
+  | { method: 'failures'; type: ImportType; run: string };
 
 /** The engine's refusal of a request, by why it refused. The only place these tests build the engine's error. */
 export function refusal(reason: RefusalReason, message: string, details?: Record<string, unknown>): Error {
@@ -32,6 +36,7 @@ export function fakeEngine() {
   const failures = new Map<Method, unknown>();
   const statuses = new Map<ImportType, Status>();
   let cleared = true;
+  const storedRuns = new Map<string, { run: FailedRun; chunks: FailureEntry[][] }>();
 
   const failIfAsked = (method: Method) => {
     if (failures.has(method)) throw failures.get(method);
@@ -73,6 +78,13 @@ export function fakeEngine() {
       failIfAsked('dryRunStatus');
       return { type, state: 'idle', dryRun: true };
     },
+    failures: (type, run) => {
+      calls.push({ method: 'failures', type, run });
+      failIfAsked('failures');
+      const stored = storedRuns.get(`${type}/${run}`);
+      if (!stored) throw new EngineRefusal('unknown-run', `No ${type} run ${run} is known to the failure store.`);
+      return Promise.resolve({ run: stored.run, entries: chunksOf(stored.chunks) });
+    },
   };
 
   return {
@@ -81,5 +93,26 @@ export function fakeEngine() {
     fail: (method: Method, error: unknown) => failures.set(method, error),
     answerStatus: (status: Status) => statuses.set(status.type, status),
     answerCleared: (value: boolean) => (cleared = value),
+    /** Failures of a run, found by its id and as `last` of its type. */
+    storeFailures: (type: ImportType, runId: string, chunks: FailureEntry[][], unstored = 0) => {
+      const run: FailedRun = {
+        runId,
+        type,
+        mode: 'all',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        chunks: chunks.length,
+        stored: chunks.flat().length,
+        unstored,
+      };
+      storedRuns.set(`${type}/${runId}`, { run, chunks });
+      storedRuns.set(`${type}/last`, { run, chunks });
+    },
   };
+}
+
+async function* chunksOf<T>(chunks: T[][]): AsyncGenerator<T[]> {
+  for (const chunk of chunks) {
+    await Promise.resolve();
+    yield chunk;
+  }
 }

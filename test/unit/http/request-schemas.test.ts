@@ -21,6 +21,14 @@ describe('parseStartRequest', () => {
       { createdFrom: '2026-02-01', createdTo: '2026-05-01' },
       { mode: 'window', createdFrom: '2026-02-01T00:00:00.000Z', createdTo: '2026-05-01T00:00:00.000Z' },
     ],
+    ['customers', { retryFailed: true }, { mode: 'retryFailed', run: 'last' }],
+    [
+      'orders',
+      { retryFailed: true, run: '5f0c1d2e-0000-4000-8000-000000000001' },
+      { mode: 'retryFailed', run: '5f0c1d2e-0000-4000-8000-000000000001' },
+    ],
+    ['categories', { retryFailed: true, run: 'last' }, { mode: 'retryFailed', run: 'last' }],
+    ['products', { retryFailed: true, deleteAll: false }, { mode: 'retryFailed', run: 'last' }],
   ] as const)('%s with %j starts %j', (type, body, expected) => {
     expect(parseStartRequest(type, body)).toEqual(expected);
   });
@@ -54,6 +62,19 @@ describe('parseStartRequest', () => {
       'products',
       { since: 'lastRun', deleteAll: true, confirmDeletion: 'products' },
       'since',
+      'cannot be combined with deleteAll',
+    ],
+    ['customers', { retryFailed: false }, 'retryFailed', 'must be true'],
+    ['customers', { run: 'last' }, 'run', 'only goes with "retryFailed": true'],
+    ['customers', { retryFailed: true, run: 'a/b' }, 'run', 'a run id or "last"'],
+    ['customers', { retryFailed: true, run: '' }, 'run', 'a run id or "last"'],
+    ['customers', { retryFailed: true, ids: ['c1'] }, 'retryFailed', 'cannot be combined with ids'],
+    ['customers', { retryFailed: true, resume: true }, 'retryFailed', 'cannot be combined with resume'],
+    ['orders', { retryFailed: true, startId: 'o1' }, 'retryFailed', 'cannot be combined with startId'],
+    [
+      'products',
+      { retryFailed: true, deleteAll: true, confirmDeletion: 'products' },
+      'retryFailed',
       'cannot be combined with deleteAll',
     ],
   ] as const)('%s refuses %j naming %s', (type, body, field, message) => {

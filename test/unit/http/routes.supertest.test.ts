@@ -211,6 +211,111 @@ describe('POST /sync/{type}', () => {
   });
 });
 
+describe('GET /sync/{type}/failures', () => {
+  const chunks = [
+    [
+      {
+        id: 'c-1',
+        kind: 'failed' as const,
+        reason: 'Klaviyo refused the profile: invalid "x", bad at /data/0',
+        code: 'invalid',
+        pointer: '/data/0',
+      },
+      { id: 'c-2', kind: 'skipped' as const, reason: 'left out' },
+    ],
+    [{ id: 'c-3', kind: 'failed' as const, reason: 'not found in commercetools' }],
+  ];
+
+  it('streams the last run as JSON lines by default, every chunk, naming the run', async () => {
+    const { http, storeFailures, calls } = api();
+    storeFailures('customers', 'run-7', chunks);
+    const answer = await http.get('/sync/customers/failures');
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
+    expect(answer.headers['x-run-id']).toBe('run-7');
+    expect(answer.headers['x-failures-not-stored']).toBe('0');
+    expect(
+      answer.text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual(chunks.flat());
+    expect(calls).toEqual([{ method: 'failures', type: 'customers', run: 'last' }]);
+  });
+
+  it.each([
+    ['Accept: text/csv', (http: Http) => http.get('/sync/orders/failures?run=run-7').set('accept', 'text/csv')],
+    ['?format=csv', (http: Http) => http.get('/sync/orders/failures?run=run-7&format=csv')],
+  ])('answers CSV for %s, quoted where a field needs it', async (_name, send) => {
+    const { http, storeFailures } = api();
+    storeFailures('orders', 'run-7', chunks, 3);
+    const answer = await send(http);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(answer.headers['x-failures-not-stored']).toBe('3');
+    expect(answer.text).toBe(
+      'id,kind,reason,code,pointer\r\n' +
+        'c-1,failed,"Klaviyo refused the profile: invalid ""x"", bad at /data/0",invalid,/data/0\r\n' +
+        'c-2,skipped,left out,,\r\n' +
+        'c-3,failed,not found in commercetools,,\r\n',
+    );
+  });
+
+  it('breaks the connection when reading breaks off after the first chunk, so the client sees the list is cut short', async () => {
+    const { http, engine, logLines } = api();
+    const [firstChunk] = chunks;
+    async function* brokenOff() {
+      yield await Promise.resolve(firstChunk);
+      throw new PlatformError('commercetools', 'readFailures', undefined, 'no answer within 10 s');
+    }
+    engine.failures = (type) =>
+      Promise.resolve({
+        run: { runId: 'run-7', type, mode: 'all', startedAt: '', chunks: 2, stored: 3, unstored: 0 },
+        entries: brokenOff(),
+      });
+    await expect(http.get('/sync/customers/failures')).rejects.toThrow();
+    expect(logLines.join('')).toContain('Listing failures broke off');
+  });
+
+  it('answers 404 with a clear message for a run it does not know', async () => {
+    const { http } = api();
+    const answer = await http.get('/sync/customers/failures?run=no-such-run');
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual({
+      error: 'not_found',
+      message: 'No customers run no-such-run is known to the failure store.',
+    });
+  });
+
+  it.each([
+    ['/sync/customers/failures?run=a%2Fb', 'run'],
+    ['/sync/customers/failures?run=a&run=b', 'run'],
+    ['/sync/customers/failures?format=xml', 'format'],
+  ])('answers %s with 400 naming %s, and asks the engine nothing', async (path, field) => {
+    const { http, calls } = api();
+    const answer = await http.get(path);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: 'invalid_body', problems: [{ field }] });
+    expect(calls).toEqual([]);
+  });
+
+  it('starts a retry of the failed records of a run', async () => {
+    const { http, calls } = api();
+    const answer = await http.post('/sync/products').send({ retryFailed: true, run: 'run-7' });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ type: 'products', mode: 'retryFailed' });
+    expect(calls).toEqual([{ method: 'start', type: 'products', request: { mode: 'retryFailed', run: 'run-7' } }]);
+  });
+
+  it('answers 400 when the run failed nothing', async () => {
+    const { http, fail } = api();
+    fail('start', refusal('nothing-to-retry', 'The customers run run-7 has no failed records stored.'));
+    const answer = await http.post('/sync/customers').send({ retryFailed: true });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: 'refused', message: 'The customers run run-7 has no failed records stored.' });
+  });
+});
+
 describe('POST /sync/{type}/stop', () => {
   it('answers 200 with the stopping run', async () => {
     const { http, calls } = api();
@@ -384,6 +489,7 @@ describe('not found', () => {
     ['POST', '/sync/refunds'],
     ['POST', '/sync/refunds/stop'],
     ['GET', '/sync/refunds/status'],
+    ['GET', '/sync/refunds/failures'],
     ['DELETE', '/sync/refunds/lock?confirm=refunds'],
   ])('answers %s %s with 404 naming the import types, and calls no engine', async (verb, path) => {
     const { http, calls } = api();
@@ -419,6 +525,7 @@ describe('with an API key', () => {
     ['POST', '/sync/customers/stop'],
     ['GET', '/sync/customers/status'],
     ['GET', '/sync/status'],
+    ['GET', '/sync/customers/failures'],
     ['DELETE', '/sync/customers/lock?confirm=customers&force=true'],
     ['GET', '/readyz'],
   ])('answers %s %s without the key with 401 and the scheme to use, and does nothing', async (verb, path) => {
