@@ -18,6 +18,15 @@ export default tseslint.config(
       // A `default` clause handles the remaining cases on purpose.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // Passing on a caught error or an abort signal's reason is not inventing a non-Error reason.
+      '@typescript-eslint/only-throw-error': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
+      // Taste: an async function without await is how a fake or a synchronous implementation
+      // returns the promise its interface asks for; the promise rules above catch the defects.
+      '@typescript-eslint/require-await': 'off',
     },
   },
 );
