@@ -58,7 +58,7 @@ export function loadMappingSettings(path: string | undefined): MappingSettings {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`MAPPING_SETTINGS_FILE ${path}: ${(error as Error).message}`);
+    throw new Error(`MAPPING_SETTINGS_FILE ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = mappingSettingsSchema.safeParse(raw);
   if (!parsed.success) {

@@ -73,7 +73,7 @@ export async function underDeadline<T>(
   try {
     return await send(request.signal);
   } catch (error) {
-    const failure = request.signal.aborted ? request.signal.reason : error;
+    const failure: unknown = request.signal.aborted ? request.signal.reason : error;
     if (scope) scope.lastFailure = failure;
     throw failure;
   } finally {
