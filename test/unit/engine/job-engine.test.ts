@@ -10,6 +10,7 @@ import { EngineRefusal } from '../../../src/engine/refusal';
 import type { Checkpoint, ImportType } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
 import { delay, hang, MemoryStore, unreachable, type StoreCall } from './memory-store';
+import { stringContaining } from '../../support/matchers';
 
 /** Short enough that no test waits long; the engine's order of events is the same as with the defaults. */
 const timing: Partial<EngineTiming> = {
@@ -69,7 +70,9 @@ function setup(behaviour: Behaviour, options: { store?: MemoryStore; owner?: str
   const logLines: Record<string, unknown>[] = [];
   const logger = createLogger(
     'debug',
-    new Writable({ write: (chunk, _encoding, done) => (logLines.push(JSON.parse(String(chunk))), done()) }),
+    new Writable({
+      write: (chunk, _encoding, done) => (logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()),
+    }),
   );
   const importer = new FakeImporter(behaviour);
   const locks = new ImportLocks(store, options.owner ?? 'instance-a', ttlMs);
@@ -200,7 +203,7 @@ describe('JobEngine', () => {
       const checkpointWrites = store.writesTo(checkpointContainer);
 
       const status = await until(() => engine.status('customers'), ended);
-      expect(status).toMatchObject({ state: 'failed', error: expect.stringContaining('taken over by another run') });
+      expect(status).toMatchObject({ state: 'failed', error: stringContaining('taken over by another run') });
       expect(status.finishedAt).toBeDefined();
       expect(importer.runs[0].signal.aborted).toBe(true);
       expect(store.writesTo(checkpointContainer)).toBe(checkpointWrites);
@@ -239,7 +242,7 @@ describe('JobEngine', () => {
       };
       await engine.start('customers', { mode: 'all' });
       const failed = await until(() => engine.status('customers'), ended);
-      expect(failed).toMatchObject({ state: 'failed', error: expect.stringContaining('ECONNREFUSED') });
+      expect(failed).toMatchObject({ state: 'failed', error: stringContaining('ECONNREFUSED') });
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
 
       store.fault = undefined;
@@ -310,8 +313,8 @@ describe('JobEngine', () => {
       }, ended);
       expect(status.state).toBe('completed');
       expect(status.warnings).toEqual([
-        expect.stringContaining('the final checkpoint could not be saved'),
-        expect.stringContaining('it expires by itself'),
+        stringContaining('the final checkpoint could not be saved'),
+        stringContaining('it expires by itself'),
       ]);
       expect(
         seen.filter((each) => each.finishedAt !== undefined && ['running', 'stopping'].includes(each.state)),
@@ -323,7 +326,7 @@ describe('JobEngine', () => {
       await engine.start('customers', { mode: 'all' });
       engine.stop('customers');
       const status = await until(() => engine.status('customers'), ended);
-      expect(status).toMatchObject({ state: 'stopped', warnings: [expect.stringContaining('did not wind down')] });
+      expect(status).toMatchObject({ state: 'stopped', warnings: [stringContaining('did not wind down')] });
     });
   });
 
@@ -368,7 +371,7 @@ describe('JobEngine', () => {
       expect(status).toMatchObject({
         state: 'unknown',
         unavailable: ['lock', 'checkpoint'],
-        unavailableReason: expect.stringContaining('no answer'),
+        unavailableReason: stringContaining('no answer'),
       });
     });
 
@@ -385,7 +388,7 @@ describe('JobEngine', () => {
         state: 'failed',
         error: 'Klaviyo said 401',
         unavailable: ['lock'],
-        unavailableReason: expect.stringContaining('ECONNREFUSED'),
+        unavailableReason: stringContaining('ECONNREFUSED'),
       });
     });
 
