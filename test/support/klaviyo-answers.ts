@@ -89,7 +89,7 @@ export interface CatalogAttributes {
 }
 
 export type ProfileResource = WireResource<ProfileAttributes>;
-export type EventResource = WireResource<EventAttributes, EventMeta>;
+export type EventResource = WireResource<EventAttributes, EventMeta> & { meta: EventMeta };
 export type JobResource = WireResource<JobAttributes>;
 export type CatalogResource = WireResource<CatalogAttributes>;
 
