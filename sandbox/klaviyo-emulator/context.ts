@@ -9,7 +9,7 @@ export interface RequestContext {
   /** Query parameters typed as the spec declares them. */
   query: Record<string, unknown>;
   filter: FilterCondition[];
-  /** The request body, checked against the spec before a handler reads it (absent on reads). */
+  /** The request body, checked against the spec; only handlers of operations that take a body read it. */
   body: RequestDocument;
   url: URL;
   baseUrl: string;
