@@ -148,8 +148,19 @@ interface CommercetoolsCounts {
   publishedSkus: number;
 }
 
+/** The parts of commercetools records the counts read. */
 interface ProductVariant {
   sku?: string;
+}
+
+interface Order {
+  id: string;
+  lineItems: unknown[];
+}
+
+interface Product {
+  id: string;
+  masterData: { current: { masterVariant: ProductVariant; variants: ProductVariant[] } };
 }
 
 async function countCommercetools(sandbox: RunningSandbox): Promise<CommercetoolsCounts> {
@@ -157,16 +168,20 @@ async function countCommercetools(sandbox: RunningSandbox): Promise<Commercetool
   const token = await fetchToken(sandbox.env);
   const total = async (resource: string, where?: string) => {
     const params = new URLSearchParams({ limit: '1', withTotal: 'true', ...(where ? { where } : {}) });
-    const response = await fetch(`${CT_API_URL}/${CT_PROJECT_ID}/${resource}?${params}`, {
+    const response = await fetch(`${CT_API_URL}/${CT_PROJECT_ID}/${resource}?${params.toString()}`, {
       headers: { authorization: `Bearer ${token}` },
     });
     if (!response.ok) throw new Error(`GET /${resource} answered ${response.status}`);
     return ((await response.json()) as { total?: number }).total ?? 0;
   };
   /** Sums `measure` over every record, a page at a time. */
-  const sumOver = async (resource: string, measure: (record: any) => number, where?: string) => {
+  const sumOver = async <T extends { id: string }>(
+    resource: string,
+    measure: (record: T) => number,
+    where?: string,
+  ) => {
     let sum = 0;
-    for await (const page of recordPages(sandbox.env, token, resource, where)) {
+    for await (const page of recordPages<T>(sandbox.env, token, resource, where)) {
       for (const record of page) sum += measure(record);
     }
     return sum;
@@ -175,13 +190,13 @@ async function countCommercetools(sandbox: RunningSandbox): Promise<Commercetool
   return {
     customers: await total('customers'),
     orders: await total('orders'),
-    lineItems: await sumOver('orders', (order) => order.lineItems.length),
+    lineItems: await sumOver<Order>('orders', (order) => order.lineItems.length),
     categories: await total('categories'),
     publishedProducts: await total('products', published),
-    publishedSkus: await sumOver(
+    publishedSkus: await sumOver<Product>(
       'products',
       (product) => {
-        const current = product.masterData.current as { masterVariant: ProductVariant; variants: ProductVariant[] };
+        const current = product.masterData.current;
         return [current.masterVariant, ...current.variants].filter((variant) => variant.sku).length;
       },
       published,
@@ -190,9 +205,14 @@ async function countCommercetools(sandbox: RunningSandbox): Promise<Commercetool
 }
 
 async function countEventsByMetric(klaviyoUrl: string): Promise<Map<string, number>> {
-  const { body } = await requestJson('GET', `${klaviyoUrl}/__emulator/records/events`, undefined, true);
+  const { body } = await requestJson<{ data: Array<{ meta: { metric_name: string } }> }>(
+    'GET',
+    `${klaviyoUrl}/__emulator/records/events`,
+    undefined,
+    true,
+  );
   const counts = new Map<string, number>();
-  for (const event of body.data as Array<{ meta: { metric_name: string } }>) {
+  for (const event of body.data) {
     counts.set(event.meta.metric_name, (counts.get(event.meta.metric_name) ?? 0) + 1);
   }
   return counts;

@@ -75,7 +75,7 @@ function spawnNode(
   };
   runningChildren.add(managed);
   child.once('exit', () => runningChildren.delete(managed));
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');
@@ -308,8 +308,12 @@ export function freePort(): Promise<number> {
 
 /** POST /sync/<type>: the run's id, or an error naming the answer when the start was refused. */
 export async function startImport(serviceUrl: string, type: ImportType): Promise<{ runId: string }> {
-  const { status, body } = await requestJson('POST', `${serviceUrl}/sync/${type}`, {});
-  if (status === 202) return { runId: body.runId };
+  const { status, body } = await requestJson<{ runId?: string; message?: string } | undefined>(
+    'POST',
+    `${serviceUrl}/sync/${type}`,
+    {},
+  );
+  if (status === 202 && body?.runId) return { runId: body.runId };
   throw new Error(`POST /sync/${type} answered ${status}: ${body?.message ?? JSON.stringify(body)}`);
 }
 
@@ -337,8 +341,7 @@ export async function waitForImport(
   let counters = '';
   let movedAt = Date.now();
   for (let polls = 1; ; polls++) {
-    const { body } = await requestJson('GET', `${serviceUrl}/sync/${type}/status`);
-    const status = body as RunStatus;
+    const { body: status } = await requestJson<RunStatus>('GET', `${serviceUrl}/sync/${type}/status`);
     options.onPoll?.(status);
     if (FINAL_STATES.includes(status.state)) return { status, polls };
     if (JSON.stringify(status.counters) !== counters) {
@@ -368,11 +371,12 @@ export interface CommercetoolsSandboxStats {
 }
 
 async function klaviyoStats(klaviyoUrl: string): Promise<KlaviyoEmulatorStats> {
-  return (await requestJson('GET', `${klaviyoUrl}/__emulator/stats`, undefined, true)).body;
+  return (await requestJson<KlaviyoEmulatorStats>('GET', `${klaviyoUrl}/__emulator/stats`, undefined, true)).body;
 }
 
 export async function commercetoolsStats(commercetoolsUrl: string): Promise<CommercetoolsSandboxStats> {
-  return (await requestJson('GET', `${commercetoolsUrl}/__sandbox/stats`, undefined, true)).body;
+  return (await requestJson<CommercetoolsSandboxStats>('GET', `${commercetoolsUrl}/__sandbox/stats`, undefined, true))
+    .body;
 }
 
 /**
@@ -430,9 +434,12 @@ export async function* recordPages<T extends { id: string }>(
       withTotal: 'false',
       ...(predicates.length ? { where: predicates.join(' and ') } : {}),
     });
-    const response = await fetch(`${sandboxEnv.CT_API_URL}/${sandboxEnv.CT_PROJECT_ID}/${resource}?${params}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await fetch(
+      `${sandboxEnv.CT_API_URL}/${sandboxEnv.CT_PROJECT_ID}/${resource}?${params.toString()}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     if (!response.ok) throw new Error(`GET /${resource} answered ${response.status}: ${await response.text()}`);
     const { results } = (await response.json()) as { results: T[] };
     yield results;
@@ -455,12 +462,13 @@ export async function readAllRecords<T extends { id: string }>(
 
 // ---------------------------------------------------------------------------------------------
 
-export async function requestJson(
+/** An HTTP exchange with JSON both ways; the answer's body is typed as the caller expects it. */
+export async function requestJson<T = unknown>(
   method: string,
   url: string,
   body?: unknown,
   requireOk = false,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: T }> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -469,7 +477,7 @@ export async function requestJson(
   });
   const text = await response.text();
   if (requireOk && !response.ok) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 function sleep(ms: number): Promise<void> {

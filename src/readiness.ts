@@ -27,7 +27,7 @@ interface Check {
   platform: PlatformError['platform'];
   check: string;
   operation: string;
-  read(signal: AbortSignal): Promise<unknown>;
+  read: (signal: AbortSignal) => Promise<unknown>;
 }
 
 /**

@@ -353,7 +353,8 @@ function sortedQueryHandler(mock: CommercetoolsMock, typeId: SortedQueryType): R
           expand: query.expand === undefined ? undefined : asList(query.expand),
           limit,
           offset,
-          withTotal: query.withTotal === undefined ? undefined : String(query.withTotal) !== 'false',
+          withTotal:
+            query.withTotal === undefined ? undefined : (query.withTotal as string | string[]).toString() !== 'false',
         },
       );
     return reply.status(200).send(result);

@@ -129,7 +129,7 @@ export async function startCommercetoolsSandbox(
     const dataset = generateDataset(generatorOptions);
     const loaded = {} as SeedResult['loaded'];
     for (const [part, typeId] of LOAD_ORDER) {
-      await storage.load(projectKey, typeId, dataset[part] as never);
+      await storage.load(projectKey, typeId, dataset[part]);
       loaded[part] = dataset[part].length;
     }
     return { loaded, durationMs: Math.round(performance.now() - started) };

@@ -2,13 +2,13 @@ import { InMemoryStorage } from '@labdigital/commercetools-mock';
 
 // The mock exports its storage classes but not the resource maps typing them; these recover them
 // from the storage's own generic methods (`declare` only: no value exists at run time).
-declare const storageTyping: InMemoryStorage;
+declare const _storage: InMemoryStorage;
 export type ResourceType = Parameters<InMemoryStorage['count']>[1];
-export type Resource<RT extends ResourceType> = Parameters<typeof storageTyping.add<RT>>[2];
+export type Resource<RT extends ResourceType> = Parameters<typeof _storage.add<RT>>[2];
 export type GetParams = NonNullable<Parameters<InMemoryStorage['get']>[3]>;
 export type QueryParams = Parameters<InMemoryStorage['query']>[2];
 export type QueryResult<RT extends ResourceType> =
-  ReturnType<typeof storageTyping.query<RT>> extends Promise<infer Result> ? Result : never;
+  ReturnType<typeof _storage.query<RT>> extends Promise<infer Result> ? Result : never;
 
 /**
  * The mock's in-memory storage with direct access to the stored records, for the two things that

@@ -2,59 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resource, listCollection, type OperationHandler, type Resource } from './context';
 import { ApiError, notFound, RecordError } from './errors';
 import { refuseChosenRecords } from './refuse-records';
-import { newId, type EmulatorState } from './state';
-
-/**
- * One kind of asynchronous bulk job (profile import, event bulk create, catalog
- * create/update/delete of items, variants or categories): what records a body carries and
- * what applying one record does. Everything else (status over time, counts, per-record
- * errors, status endpoints) is shared.
- */
-export interface BulkJobKind {
-  /** JSON:API type of the job, e.g. `catalog-item-bulk-create-job`. */
-  type: string;
-  /** Path segment under /api, e.g. `catalog-item-bulk-create-jobs`. */
-  collection: string;
-  recordsOf(body: any): unknown[];
-  /** Pointer to the records array in the request body; per-record errors point below it. */
-  recordsPointer: string;
-  /** Throws RecordError when the record fails; other records go on. */
-  apply(record: any, state: EmulatorState, now: Date): void;
-  /** Number counted against the operation's "Accepts up to N"; defaults to the records. */
-  countRecords?(body: any): number;
-  /** Checks Klaviyo makes before it accepts the job; throws ApiError to refuse the request. */
-  checkRequest?(body: any): void;
-  /** Where Klaviyo reports failed records: in the job's `errors`, an import-errors endpoint, nowhere. */
-  errorReport: 'inline' | 'import-errors' | 'none';
-}
-
-export type JobStatus = 'queued' | 'processing' | 'complete' | 'cancelled';
-
-/** One failed record, in Klaviyo's APIJobErrorPayload / import-error form. */
-export interface JobRecordError {
-  id: string;
-  code: string;
-  title: string;
-  detail: string;
-  source: { pointer: string };
-  original_payload?: unknown;
-}
-
-export interface BulkJob {
-  id: string;
-  kind: BulkJobKind;
-  status: JobStatus;
-  createdAt: string;
-  startedAt?: string;
-  completedAt?: string;
-  expiresAt: string;
-  totalCount: number;
-  completedCount: number;
-  failedCount: number;
-  errors: JobRecordError[];
-  /** Created by an operation whose spec caps the number of jobs in progress. */
-  countsTowardInProgressCap: boolean;
-}
+import { newId, type BulkJob, type BulkJobKind, type EmulatorState } from './state';
 
 const JOB_RETENTION_MS = 7 * 24 * 3_600_000;
 

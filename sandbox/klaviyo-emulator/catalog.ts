@@ -1,9 +1,10 @@
-import { bulkJobHandlers, type BulkJobKind } from './bulk-jobs';
+import { bulkJobHandlers } from './bulk-jobs';
 import { listCollection, resource, type OperationHandler, type RequestContext, type Resource } from './context';
 import { asSingleRecord, notFound, RecordError, requireBodyIdMatchesPath } from './errors';
-import type { Attributes, CatalogRecord, EmulatorState } from './state';
+import type { Attributes, BulkJobKind, CatalogRecord, EmulatorState } from './state';
+import { bulkRecords, type Identifier, type ResourceObject } from './wire';
 
-type Relationships = Record<string, { data?: any }> | undefined;
+type Relationships = ResourceObject['relationships'];
 
 /**
  * What differs between catalog items, variants and categories. CRUD, listing and the nine
@@ -52,13 +53,13 @@ function relationLinks(baseUrl: string, collection: string, id: string, relation
 
 function requireExisting(
   records: Map<string, CatalogRecord>,
-  id: string,
+  id: string | null | undefined,
   what: string,
   pointer: string,
 ): CatalogRecord {
-  const record = records.get(id);
+  const record = id ? records.get(id) : undefined;
   if (!record)
-    throw new RecordError(404, 'not_found', 'Not found.', `A ${what} with id ${id} does not exist.`, pointer);
+    throw new RecordError(404, 'not_found', 'Not found.', `A ${what} with id ${String(id)} does not exist.`, pointer);
   return record;
 }
 
@@ -71,7 +72,7 @@ const items: CatalogKind = {
   defaults: PRODUCT_DEFAULTS,
   hasCreatedTimestamp: true,
   relate(state, record, relationships) {
-    const categories = relationships?.categories?.data as { id: string }[] | undefined;
+    const categories = relationships?.categories?.data as Identifier[] | undefined;
     if (!categories) return;
     categories.forEach(({ id }, index) =>
       requireExisting(state.catalogCategories, id, 'catalog category', `/relationships/categories/data/${index}/id`),
@@ -98,7 +99,7 @@ const variants: CatalogKind = {
   hasCreatedTimestamp: true,
   relate(state, record, relationships, creating) {
     if (!creating) return;
-    const itemId = relationships?.item?.data?.id as string;
+    const itemId = (relationships?.item?.data as Identifier | undefined)?.id;
     record.itemId = requireExisting(state.catalogItems, itemId, 'catalog item', '/relationships/item/data/id').id;
   },
   unlink: () => undefined,
@@ -120,7 +121,7 @@ const categories: CatalogKind = {
   defaults: { external_id: null, name: null },
   hasCreatedTimestamp: false,
   relate(state, record, relationships) {
-    const listed = relationships?.items?.data as { id: string }[] | undefined;
+    const listed = relationships?.items?.data as Identifier[] | undefined;
     if (!listed) return;
     const linked = listed.map(({ id }, index) =>
       requireExisting(state.catalogItems, id, 'catalog item', `/relationships/items/data/${index}/id`),
@@ -142,9 +143,9 @@ const categories: CatalogKind = {
 
 export const catalogKinds = { items, variants, categories };
 
-function createRecord(kind: CatalogKind, state: EmulatorState, data: any, now: Date): CatalogRecord {
-  const { integration_type: integration, catalog_type: catalog, ...given } = data.attributes as Attributes;
-  const id = `${integration ?? '$custom'}:::${catalog ?? '$default'}:::${given.external_id}`;
+function createRecord(kind: CatalogKind, state: EmulatorState, data: ResourceObject, now: Date): CatalogRecord {
+  const { integration_type: integration, catalog_type: catalog, ...given } = data.attributes ?? {};
+  const id = `${(integration as string | undefined) ?? '$custom'}:::${(catalog as string | undefined) ?? '$default'}:::${String(given.external_id)}`;
   const records = kind.records(state);
   if (records.has(id))
     throw new RecordError(
@@ -164,16 +165,16 @@ function createRecord(kind: CatalogKind, state: EmulatorState, data: any, now: D
   return record;
 }
 
-function updateRecord(kind: CatalogKind, state: EmulatorState, data: any, now: Date): CatalogRecord {
+function updateRecord(kind: CatalogKind, state: EmulatorState, data: ResourceObject, now: Date): CatalogRecord {
   const record = requireExisting(kind.records(state), data.id, kind.type, '/id');
   kind.relate(state, record, data.relationships, false);
   Object.assign(record.attributes, data.attributes, { updated: now.toISOString() });
   return record;
 }
 
-function deleteRecord(kind: CatalogKind, state: EmulatorState, id: string): void {
+function deleteRecord(kind: CatalogKind, state: EmulatorState, id: string | null | undefined): void {
   const record = requireExisting(kind.records(state), id, kind.type, '/id');
-  kind.records(state).delete(id);
+  kind.records(state).delete(record.id);
   kind.unlink(state, record);
 }
 
@@ -196,14 +197,14 @@ export function serializeCatalogRecord(
 function bulkJobKind(kind: CatalogKind, action: 'create' | 'update' | 'delete'): BulkJobKind {
   const type = `catalog-${kind.noun}-bulk-${action}-job`;
   const apply = {
-    create: (record: any, state: EmulatorState, now: Date) => void createRecord(kind, state, record, now),
-    update: (record: any, state: EmulatorState, now: Date) => void updateRecord(kind, state, record, now),
-    delete: (record: any, state: EmulatorState) => deleteRecord(kind, state, record.id),
+    create: (record: ResourceObject, state: EmulatorState, now: Date) => void createRecord(kind, state, record, now),
+    update: (record: ResourceObject, state: EmulatorState, now: Date) => void updateRecord(kind, state, record, now),
+    delete: (record: ResourceObject, state: EmulatorState) => deleteRecord(kind, state, record.id),
   }[action];
   return {
     type,
     collection: `${type}s`,
-    recordsOf: (body) => body?.data?.attributes?.[kind.nouns]?.data ?? [],
+    recordsOf: (body) => bulkRecords(body, kind.nouns),
     recordsPointer: `/data/attributes/${kind.nouns}/data`,
     apply,
     errorReport: 'inline',

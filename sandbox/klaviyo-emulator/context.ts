@@ -1,23 +1,29 @@
-import type { JobRunner } from './bulk-jobs';
 import { invalid } from './errors';
 import { matchesFilter, type FilterCondition } from './filter';
 import type { SpecOperation } from './spec';
-import type { EmulatorState } from './state';
+import type { BulkJob, BulkJobKind, EmulatorState } from './state';
+import type { RequestDocument } from './wire';
 
 export interface RequestContext {
   params: Record<string, string>;
   /** Query parameters typed as the spec declares them. */
   query: Record<string, unknown>;
   filter: FilterCondition[];
-  body: any;
+  /** The request body, checked against the spec; only handlers of operations that take a body read it. */
+  body: RequestDocument;
   url: URL;
   baseUrl: string;
   state: EmulatorState;
-  jobs: JobRunner;
+  jobs: JobQueue;
   /** Undefined when the emulator runs without the spec. */
   operation?: SpecOperation;
   /** Bulk records whose JSON contains one of these strings are refused (see refuse-records.ts). */
   refuseRecords: readonly string[];
+}
+
+/** Where bulk operations put their jobs (the emulator's JobRunner). */
+export interface JobQueue {
+  submit(kind: BulkJobKind, body: unknown, maxInProgress: number | undefined): BulkJob;
 }
 
 export interface HandlerResult {
@@ -31,7 +37,7 @@ export interface OperationHandler {
   path: string;
   handle(context: RequestContext): HandlerResult;
   /** For bulk operations: how many records the body carries (checked against "Accepts up to N"). */
-  countRecords?(body: any): number;
+  countRecords?(body: unknown): number;
 }
 
 export interface Resource {
@@ -97,7 +103,7 @@ export function listCollection<R>(context: RequestContext, records: Iterable<R>,
     );
     links.prev = previous.toString();
   }
-  return { page, data: page.map(options.serialize), links };
+  return { page, data: page.map((record) => options.serialize(record)), links };
 }
 
 function decodeCursor(cursor: string | undefined): number {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RequestDocument } from './wire';
 
 /** One entry of Klaviyo's JSON:API `errors` array. */
 export interface JsonApiError {
@@ -81,9 +82,9 @@ export function asSingleRecord<T>(change: () => T): T {
 }
 
 /** PATCH bodies repeat the id of the path; Klaviyo refuses a mismatch. */
-export function requireBodyIdMatchesPath(body: any, pathId: string): void {
+export function requireBodyIdMatchesPath(body: RequestDocument | undefined, pathId: string): void {
   if (body?.data?.id !== pathId)
-    throw invalid(`The id in the body (${body?.data?.id}) does not match the id in the path (${pathId}).`, {
+    throw invalid(`The id in the body (${String(body?.data?.id)}) does not match the id in the path (${pathId}).`, {
       pointer: '/data/id',
     });
 }

@@ -1,20 +1,39 @@
-import { bulkJobHandlers, type BulkJobKind } from './bulk-jobs';
+import { bulkJobHandlers } from './bulk-jobs';
 import { listCollection, resource, type OperationHandler, type RequestContext, type Resource } from './context';
 import { asSingleRecord, invalid, notFound, RecordError } from './errors';
-import { serializeProfile, upsertProfile } from './profiles';
+import { serializeProfile, upsertProfile, type ProfileData } from './profiles';
 import {
   newId,
   type Attributes,
+  type BulkJobKind,
   type EmulatorState,
   type EventRecord,
   type MetricRecord,
   type ProfileRecord,
 } from './state';
+import { bulkRecords } from './wire';
+
+/** An event's attributes in a request, single or bulk (only a single event names its profile here). */
+interface EventAttributes extends Attributes {
+  metric: { data: { attributes: { name: string } } };
+  profile?: { data: ProfileData };
+  unique_id?: string | null;
+  time?: string;
+}
+
+/** One entry of an event bulk create job: a profile and its events. */
+interface EventBulkEntry {
+  attributes: {
+    profile: { data: ProfileData };
+    events: { data: Array<{ attributes: EventAttributes }> };
+    backfill?: boolean;
+  };
+}
 
 const API_INTEGRATION = { object: 'integration', id: '0rG4eQ', key: 'api', name: 'API', category: 'API' };
 
 /** The profile of an event is created or updated like an import does; the pointer says where it sits. */
-function upsertEventProfile(state: EmulatorState, profileData: any, now: Date): ProfileRecord {
+function upsertEventProfile(state: EmulatorState, profileData: ProfileData | undefined, now: Date): ProfileRecord {
   try {
     return upsertProfile(state, profileData ?? {}, now).profile;
   } catch (error) {
@@ -58,13 +77,13 @@ function eventTime(attributes: Attributes, now: Date): string {
 function recordEvent(
   state: EmulatorState,
   profile: ProfileRecord,
-  attributes: Attributes,
+  attributes: EventAttributes,
   datetime: string,
   defaultBackfill: boolean,
   now: Date,
 ): void {
-  const metric = metricNamed(state, (attributes.metric as any).data.attributes.name, now);
-  const uniqueId = (attributes.unique_id as string | null | undefined) ?? undefined;
+  const metric = metricNamed(state, attributes.metric.data.attributes.name, now);
+  const uniqueId = attributes.unique_id ?? undefined;
   const key = `${profile.id}|${metric.id}|${uniqueId ?? `time:${datetime}`}`;
   if (state.eventUniqueKeys.has(key)) return;
   state.eventUniqueKeys.add(key);
@@ -143,15 +162,16 @@ function relationshipLinks(baseUrl: string, eventId: string, relation: string) {
 const eventBulkCreateJobs: BulkJobKind = {
   type: 'event-bulk-create-job',
   collection: 'event-bulk-create-jobs',
-  recordsOf: (body) => body?.data?.attributes?.['events-bulk-create']?.data ?? [],
+  recordsOf: (body) => bulkRecords(body, 'events-bulk-create'),
   recordsPointer: '/data/attributes/events-bulk-create/data',
-  checkRequest: (body) => refuseRepeatedUniqueIds(eventBulkCreateJobs.recordsOf(body)),
+  checkRequest: (body) => refuseRepeatedUniqueIds(eventBulkCreateJobs.recordsOf(body) as EventBulkEntry[]),
   countRecords: (body) =>
-    eventBulkCreateJobs
-      .recordsOf(body)
-      .reduce((sum: number, entry: any) => sum + (entry?.attributes?.events?.data?.length ?? 0), 0),
-  apply: (entry, state, now) => {
-    const events: { attributes: Attributes }[] = entry.attributes.events.data;
+    (eventBulkCreateJobs.recordsOf(body) as Partial<EventBulkEntry>[]).reduce(
+      (sum, entry) => sum + (entry.attributes?.events?.data?.length ?? 0),
+      0,
+    ),
+  apply: (entry: EventBulkEntry, state, now) => {
+    const events = entry.attributes.events.data;
     const times = events.map((event, index) => {
       try {
         return eventTime(event.attributes, now);
@@ -171,7 +191,7 @@ const eventBulkCreateJobs: BulkJobKind = {
  * "If a unique_id is repeated for the same profile and metric, the request will fail and no
  * events will be processed." Profiles are compared by the identifiers the request gives.
  */
-function refuseRepeatedUniqueIds(entries: any[]): void {
+function refuseRepeatedUniqueIds(entries: EventBulkEntry[]): void {
   const seen = new Set<string>();
   entries.forEach((entry, entryIndex) => {
     const profile = entry.attributes.profile.data;
@@ -181,7 +201,7 @@ function refuseRepeatedUniqueIds(entries: any[]): void {
       profile.attributes?.phone_number,
       profile.attributes?.external_id,
     ]);
-    entry.attributes.events.data.forEach((event: any, eventIndex: number) => {
+    entry.attributes.events.data.forEach((event, eventIndex) => {
       const uniqueId = event.attributes.unique_id;
       if (uniqueId === undefined || uniqueId === null) return;
       const key = JSON.stringify([identity, event.attributes.metric.data.attributes.name, uniqueId]);
@@ -236,11 +256,11 @@ export const eventHandlers: OperationHandler[] = [
     method: 'POST',
     path: '/api/events',
     handle: (context) => {
-      const attributes = context.body.data.attributes;
+      const attributes = context.body.data.attributes as EventAttributes;
       const now = new Date();
       asSingleRecord(() => {
         const datetime = eventTime(attributes, now);
-        const profile = upsertEventProfile(context.state, attributes.profile.data, now);
+        const profile = upsertEventProfile(context.state, attributes.profile?.data, now);
         recordEvent(context.state, profile, attributes, datetime, false, now);
       });
       return { status: 202 };

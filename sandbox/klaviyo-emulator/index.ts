@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { JobRunner, serializeJob } from './bulk-jobs';
 import { catalogKinds, serializeCatalogRecord } from './catalog';
-import type { RequestContext } from './context';
+import type { RequestContext, Resource } from './context';
 import { ApiError, invalid, type JsonApiError } from './errors';
 import { inspectEvent, serializeMetric } from './events';
 import {
@@ -21,6 +21,7 @@ import { loadSpec } from './spec';
 import { findSpecPath, specCandidates } from './spec-location';
 import { EmulatorState } from './state';
 import { RequestValidator } from './validator';
+import type { RequestDocument } from './wire';
 
 export type { FaultOptions } from './faults';
 
@@ -191,7 +192,7 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
     if (route === 'POST /__emulator/config') {
       const change = parseJson((await readBody(request, DEFAULT_MAX_PAYLOAD_BYTES)).toString('utf8')) ?? {};
       try {
-        return send(response, 200, configure(change as ConfigChange));
+        return send(response, 200, configure(change));
       } catch (error) {
         if (!(error instanceof FaultConfigError)) throw error;
         return sendErrors(response, invalid(error.message, { pointer: '/faults' }));
@@ -276,7 +277,7 @@ export async function startKlaviyoEmulator(options: KlaviyoEmulatorOptions = {})
         params,
         query,
         filter,
-        body,
+        body: body as RequestDocument,
         url,
         baseUrl,
         state,
@@ -465,15 +466,15 @@ function withSparseFieldsets(body: unknown, query: Record<string, unknown>): unk
   const wanted = new Map(
     fieldsets.map(([name, fields]) => [name.slice('fields['.length, -1), new Set(fields as string[])]),
   );
-  const trim = (resource: any) => {
-    const fields = wanted.get(resource?.type);
+  const trim = (resource: Resource) => {
+    const fields = wanted.get(resource.type);
     if (!fields) return resource;
     return {
       ...resource,
       attributes: Object.fromEntries(Object.entries(resource.attributes).filter(([name]) => fields.has(name))),
     };
   };
-  const document = body as { data?: unknown; included?: unknown[] };
+  const document = body as { data?: Resource | Resource[]; included?: Resource[] };
   return {
     ...document,
     ...(document.data !== undefined

@@ -1,7 +1,8 @@
-import { bulkJobHandlers, findJob, type BulkJobKind } from './bulk-jobs';
+import { bulkJobHandlers, findJob } from './bulk-jobs';
 import { listCollection, resource, type OperationHandler, type RequestContext } from './context';
 import { asSingleRecord, notFound, RecordError, requireBodyIdMatchesPath } from './errors';
-import { newId, type Attributes, type EmulatorState, type ProfileRecord } from './state';
+import { newId, type Attributes, type BulkJobKind, type EmulatorState, type ProfileRecord } from './state';
+import { bulkRecords } from './wire';
 
 /** Klaviyo matches an incoming profile to an existing one by any of these. */
 const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
@@ -159,7 +160,7 @@ function assignAttributes(state: EmulatorState, profile: ProfileRecord, attribut
   if ('properties' in attributes) {
     profile.attributes.properties = {
       ...(profile.attributes.properties as Attributes),
-      ...((attributes.properties as Attributes | null) ?? {}),
+      ...(attributes.properties ?? {}),
     };
   }
   profile.attributes.updated = now.toISOString();
@@ -173,9 +174,9 @@ export function serializeProfile(profile: ProfileRecord, baseUrl: string) {
 const profileImportJobs: BulkJobKind = {
   type: 'profile-bulk-import-job',
   collection: 'profile-bulk-import-jobs',
-  recordsOf: (body) => body?.data?.attributes?.profiles?.data ?? [],
+  recordsOf: (body) => bulkRecords(body, 'profiles'),
   recordsPointer: '/data/attributes/profiles/data',
-  apply: (record, state, now) => upsertProfile(state, record, now),
+  apply: (record: ProfileData, state, now) => upsertProfile(state, record, now),
   errorReport: 'import-errors',
 };
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { BulkJobKind } from './bulk-jobs';
 import type { HandlerResult } from './context';
 import type { JsonApiError } from './errors';
+import type { BulkJobKind } from './state';
+import type { ResourceObject } from './wire';
 
 /**
  * The "refuse chosen records" fault: a bulk request holding a record (a profile of an import job,
@@ -30,11 +31,12 @@ export function refuseChosenRecords(
  * An event bulk create entry carries one profile and several events: each event is refused on its
  * own, and a chosen profile refuses the entry. Any other record is one part.
  */
-function refusableParts(record: any, pointer: string): Array<{ value: unknown; pointer: string }> {
-  const events: unknown[] | undefined = record?.attributes?.events?.data;
-  if (!Array.isArray(events)) return [{ value: record, pointer }];
+function refusableParts(record: unknown, pointer: string): Array<{ value: unknown; pointer: string }> {
+  const attributes = (record as ResourceObject | undefined)?.attributes;
+  const events = (attributes?.events as { data?: unknown[] } | undefined)?.data;
+  if (!attributes || !Array.isArray(events)) return [{ value: record, pointer }];
   return [
-    { value: record.attributes.profile, pointer: `${pointer}/attributes/profile` },
+    { value: attributes.profile, pointer: `${pointer}/attributes/profile` },
     ...events.map((event, index) => ({ value: event, pointer: `${pointer}/attributes/events/data/${index}` })),
   ];
 }

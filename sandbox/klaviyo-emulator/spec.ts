@@ -31,6 +31,27 @@ export interface SpecOperation {
   filterRules?: Map<string, Set<string>>;
 }
 
+/** The parts of an OpenAPI document the emulator reads. */
+interface OpenApiDocument {
+  paths: Record<string, Partial<Record<string, OpenApiOperation>>>;
+}
+
+interface OpenApiOperation {
+  operationId?: string;
+  description?: string;
+  parameters?: OpenApiParameter[];
+  requestBody?: { content?: Record<string, { schema?: unknown } | undefined> };
+  'x-klaviyo-ratelimit'?: { burst?: string; steady?: string };
+}
+
+interface OpenApiParameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  description?: string;
+  schema?: { type?: string };
+}
+
 export interface KlaviyoSpec {
   document: Record<string, unknown>;
   operations: Map<string, SpecOperation>;
@@ -43,21 +64,25 @@ const BYTES: Record<string, number> = { KB: 1024, MB: 1024 * 1024 };
 /** Returns undefined when the file is absent, so the emulator can run without validation. */
 export function loadSpec(path: string): KlaviyoSpec | undefined {
   if (!existsSync(path)) return undefined;
-  const document = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+  const document = JSON.parse(readFileSync(path, 'utf8')) as OpenApiDocument & Record<string, unknown>;
   const operations = new Map<string, SpecOperation>();
-  for (const [path, pathItem] of Object.entries<Record<string, any>>(document.paths)) {
+  for (const [path, pathItem] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
-      if (!operation?.operationId) continue;
+      const operationId = operation?.operationId;
+      if (!operation || !operationId) continue;
       const pointer = `#/paths/${escapePointer(path)}/${method}`;
-      operations.set(operation.operationId, describeOperation(operation, method.toUpperCase(), path, pointer));
+      operations.set(
+        operationId,
+        describeOperation({ ...operation, operationId }, method.toUpperCase(), path, pointer),
+      );
     }
   }
   return { document, operations };
 }
 
 function describeOperation(
-  operation: Record<string, any>,
+  operation: OpenApiOperation & { operationId: string },
   method: string,
   path: string,
   pointer: string,
@@ -65,7 +90,7 @@ function describeOperation(
   const description: string = operation.description ?? '';
   const queryParameters = new Map<string, QueryParameter>();
   let filterRules: Map<string, Set<string>> | undefined;
-  (operation.parameters ?? []).forEach((parameter: Record<string, any>, index: number) => {
+  (operation.parameters ?? []).forEach((parameter, index) => {
     if (parameter.in !== 'query') return;
     queryParameters.set(parameter.name, {
       name: parameter.name,
@@ -89,7 +114,9 @@ function describeOperation(
     bodySchemaPointer: bodyMediaType
       ? `${pointer}/requestBody/content/${escapePointer(bodyMediaType)}/schema`
       : undefined,
-    rateLimits: [rateLimit.burst, rateLimit.steady].filter(Boolean).map(parseRateLimit),
+    rateLimits: [rateLimit.burst, rateLimit.steady]
+      .filter((limit): limit is string => Boolean(limit))
+      .map(parseRateLimit),
     maxRecords: records ? parseCount(records[1]) : undefined,
     maxPayloadBytes: payload ? Number(payload[1]) * BYTES[payload[2]] : undefined,
     maxJobsInProgress: jobs ? parseCount(jobs[1]) : undefined,

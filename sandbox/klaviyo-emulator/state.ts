@@ -1,5 +1,3 @@
-import type { BulkJob } from './bulk-jobs';
-
 /** In-memory records of one emulated Klaviyo account, stored in the wire (snake_case) form. */
 
 export type Attributes = Record<string, unknown>;
@@ -34,6 +32,58 @@ export interface CatalogRecord {
   attributes: Attributes;
   categoryIds: Set<string>;
   itemId?: string;
+}
+
+/**
+ * One kind of asynchronous bulk job (profile import, event bulk create, catalog
+ * create/update/delete of items, variants or categories): what records a body carries and
+ * what applying one record does. Everything else (status over time, counts, per-record
+ * errors, status endpoints) is shared.
+ */
+export interface BulkJobKind {
+  /** JSON:API type of the job, e.g. `catalog-item-bulk-create-job`. */
+  type: string;
+  /** Path segment under /api, e.g. `catalog-item-bulk-create-jobs`. */
+  collection: string;
+  recordsOf(body: unknown): unknown[];
+  /** Pointer to the records array in the request body; per-record errors point below it. */
+  recordsPointer: string;
+  /** Throws RecordError when the record fails; other records go on. */
+  apply(record: unknown, state: EmulatorState, now: Date): void;
+  /** Number counted against the operation's "Accepts up to N"; defaults to the records. */
+  countRecords?(body: unknown): number;
+  /** Checks Klaviyo makes before it accepts the job; throws ApiError to refuse the request. */
+  checkRequest?(body: unknown): void;
+  /** Where Klaviyo reports failed records: in the job's `errors`, an import-errors endpoint, nowhere. */
+  errorReport: 'inline' | 'import-errors' | 'none';
+}
+
+export type JobStatus = 'queued' | 'processing' | 'complete' | 'cancelled';
+
+/** One failed record, in Klaviyo's APIJobErrorPayload / import-error form. */
+export interface JobRecordError {
+  id: string;
+  code: string;
+  title: string;
+  detail: string;
+  source: { pointer: string };
+  original_payload?: unknown;
+}
+
+export interface BulkJob {
+  id: string;
+  kind: BulkJobKind;
+  status: JobStatus;
+  createdAt: string;
+  startedAt?: string;
+  completedAt?: string;
+  expiresAt: string;
+  totalCount: number;
+  completedCount: number;
+  failedCount: number;
+  errors: JobRecordError[];
+  /** Created by an operation whose spec caps the number of jobs in progress. */
+  countsTowardInProgressCap: boolean;
 }
 
 export class EmulatorState {

@@ -6,18 +6,18 @@ export const REVISION = '2026-07-15';
 
 export interface EmulatorClient {
   emulator: KlaviyoEmulator;
-  /** fetch against the emulator with Klaviyo's headers unless overridden; parses JSON answers. */
-  request(
+  /** fetch against the emulator with Klaviyo's headers unless overridden; parses JSON answers as the caller expects them. */
+  request<T = unknown>(
     path: string,
     init?: { method?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<{ status: number; headers: Headers; body: any }>;
+  ): Promise<{ status: number; headers: Headers; body: T }>;
 }
 
 export async function startTestEmulator(options: KlaviyoEmulatorOptions = {}): Promise<EmulatorClient> {
   const emulator = await startKlaviyoEmulator({ apiKey: API_KEY, jobProcessingMs: 20, rateLimitSpeed: 0, ...options });
   return {
     emulator,
-    async request(path, init = {}) {
+    async request<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
       const headers = {
         Authorization: `Klaviyo-API-Key ${API_KEY}`,
         revision: REVISION,
@@ -31,7 +31,7 @@ export async function startTestEmulator(options: KlaviyoEmulatorOptions = {}): P
           init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
       });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+      return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
     },
   };
 }

@@ -97,7 +97,8 @@ function mostSpecificError(errors: ErrorObject[]): ErrorObject {
 
 /** Points at the offending member: for a missing or unknown property, at that property. */
 function pointerOf(error: ErrorObject): string {
-  const property = error.params.missingProperty ?? error.params.additionalProperty;
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const property = params.missingProperty ?? params.additionalProperty;
   const pointer = property === undefined ? error.instancePath : `${error.instancePath}/${property}`;
   return pointer || '/data';
 }

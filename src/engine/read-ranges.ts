@@ -28,5 +28,6 @@ export async function readRanges<T extends { id: string }>(
     }
   });
   await Promise.all(readers);
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a reader caught, whatever it is
   if (firstError !== undefined) throw firstError;
 }

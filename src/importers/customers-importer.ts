@@ -193,7 +193,11 @@ function pagesOf(profiles: CustomerProfile[]): PageTicket[] | undefined {
 
 function carriedOverJobs(state: unknown): UnfinishedProfileJob[] {
   const jobs = (state as { unfinishedJobs?: unknown } | undefined)?.unfinishedJobs;
-  return Array.isArray(jobs) ? jobs.filter((job): job is UnfinishedProfileJob => typeof job?.jobId === 'string') : [];
+  return Array.isArray(jobs)
+    ? (jobs as unknown[]).filter(
+        (job): job is UnfinishedProfileJob => typeof (job as { jobId?: unknown } | null)?.jobId === 'string',
+      )
+    : [];
 }
 
 function emailsOf(customers: Customer[]): string[] {

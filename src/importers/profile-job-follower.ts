@@ -133,6 +133,7 @@ export class ProfileJobFollower {
   }
 
   private throwIfFailed(): void {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a job's follower caught, whatever it is
     if (this.failure !== undefined && !this.run.signal.aborted) throw this.failure;
   }
 

@@ -12,6 +12,7 @@ const countryData = z
       countries: z.custom<(query: { currencies: string }) => unknown>((value) => typeof value === 'function'),
     }),
   })
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the import its declarations need does not resolve here (see above)
   .parse(require('country-data-list'));
 
 const countryCodes = z.array(z.object({ alpha2: z.string().regex(/^[A-Z]{2}$/) }));

@@ -53,7 +53,7 @@ export function orderEvents(order: Order, context: OrderEventsContext): OrderEve
     events.push(orderEvent(metrics.fulfilledOrder, secondsAfterPlaced(++seconds)));
   }
   if (orderStates.cancelled.includes(order.orderState)) {
-    events.push(orderEvent(metrics.cancelledOrder, secondsAfterPlaced(++seconds)));
+    events.push(orderEvent(metrics.cancelledOrder, secondsAfterPlaced(seconds + 1)));
   }
   const refunded = refundedOf(order);
   if (refunded) {

@@ -69,7 +69,7 @@ export async function withRetry<T>(
   const { signal } = options;
   const policy = options.policy ?? defaultRetryPolicy;
   let lastFailure: PlatformError | undefined;
-  const whyStopped = () => (isCallerDeadline(signal?.reason) && lastFailure ? lastFailure : signal?.reason);
+  const whyStopped = (): unknown => (isCallerDeadline(signal?.reason) && lastFailure ? lastFailure : signal?.reason);
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw whyStopped();
     let failure: PlatformError;

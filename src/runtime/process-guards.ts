@@ -12,7 +12,7 @@ export interface ProcessGuardOptions {
   process: GuardedProcess;
   logger: Logger;
   /** Stops the imports (checkpoints saved, locks released) and the server within the deadline. */
-  close(deadlineMs: number): Promise<void>;
+  close: (deadlineMs: number) => Promise<void>;
   deadlineMs: number;
 }
 

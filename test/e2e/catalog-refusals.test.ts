@@ -7,6 +7,8 @@ import type { Category, Product } from '@commercetools/platform-sdk';
 import { mapCatalogProduct, type CatalogProductMapping } from '../../src/mappers/catalog-product';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
 import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import type { RunStatus, SyncAnswer } from '../support/service-answers';
+import { stringMatching } from '../support/matchers';
 
 let sandbox: RunningSandbox;
 let service: RunningService;
@@ -23,8 +25,8 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function runImport(type: 'categories' | 'products'): Promise<any> {
-  expect((await http(`${service.url}/sync/${type}`, 'POST')).status).toBe(202);
+async function runImport(type: 'categories' | 'products'): Promise<RunStatus> {
+  expect((await http<SyncAnswer>(`${service.url}/sync/${type}`, 'POST')).status).toBe(202);
   return waitForState(service.url, type, ['completed', 'failed', 'stopped']);
 }
 
@@ -53,7 +55,7 @@ describe('catalog records Klaviyo refuses', () => {
     const refusedSku = withRefusedVariant.variants[1].sku;
 
     expect((await emulator.configure({ refuseRecords: [itemRefused, refusedSku] })).status).toBe(200);
-    let status: any;
+    let status: RunStatus;
     try {
       status = await runImport('products');
     } finally {
@@ -66,17 +68,17 @@ describe('catalog records Klaviyo refuses', () => {
       counters: { read: products.length, failed: 2, skipped: unpublished },
     });
     const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
-    expect([...status.recentFailures].sort(byId)).toStrictEqual(
+    expect([...status.recentFailures!].sort(byId)).toStrictEqual(
       [
         {
           id: itemRefused,
-          reason: expect.stringMatching(
+          reason: stringMatching(
             /^Klaviyo refused the item create: invalid .+ at \/data\/attributes\/items\/data\/\d+\//,
           ),
         },
         {
           id: variantRefused,
-          reason: expect.stringMatching(
+          reason: stringMatching(
             /^Klaviyo refused the variant create: invalid .+ at \/data\/attributes\/variants\/data\/\d+\//,
           ),
         },
@@ -105,7 +107,7 @@ describe('catalog records Klaviyo refuses', () => {
       ([, mapping]) =>
         landedItems.has(mapping.item.id) && mapping.variants.every((variant) => landedVariants.has(variant.id)),
     ).length;
-    expect(status.counters.read).toBe(landedProducts + status.counters.failed + status.counters.skipped);
+    expect(status.counters!.read).toBe(landedProducts + status.counters!.failed + status.counters!.skipped);
     expect(await emulator.rejected()).toStrictEqual([]);
   }, 120_000);
 });

@@ -18,9 +18,13 @@ import {
   klaviyoApiGet,
   startService,
   waitForState,
+  type HttpAnswer,
   type RunningService,
 } from '../support/service-harness';
 import { commercetoolsRequest, readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import type { RunStatus, SyncAnswer } from '../support/service-answers';
+import type { CatalogResource, Identifier, ResourcePage } from '../support/klaviyo-answers';
+import { stringContaining } from '../support/matchers';
 
 // The catalog must hold at least 500 categories, 5,000 products and 20,000 variants; the generator gives
 // about 1.9 published variants per product, hence 10,800 products. The variables make quicker runs.
@@ -46,8 +50,8 @@ afterAll(async () => {
 });
 
 /** Starts an import over HTTP (202) and polls its status until it ends. */
-async function runImport(type: 'categories' | 'products', body?: unknown): Promise<any> {
-  const started = await http(`${service.url}/sync/${type}`, 'POST', body);
+async function runImport(type: 'categories' | 'products', body?: unknown): Promise<RunStatus> {
+  const started = await http<SyncAnswer>(`${service.url}/sync/${type}`, 'POST', body);
   expect(started.status).toBe(202);
   expect(started.body).toMatchObject({ type, status: `/sync/${type}/status` });
   const status = await waitForState(service.url, type, ['completed', 'failed', 'stopped'], runTimeoutMs);
@@ -132,12 +136,13 @@ async function expectedCatalog(): Promise<ExpectedCatalog> {
 }
 
 /** Every record holds exactly the expected ids, and each expected field has the expected value. */
-function expectRecords(actual: any[], expected: Map<string, Record<string, unknown>>): void {
+function expectRecords(actual: CatalogResource[], expected: Map<string, Record<string, unknown>>): void {
   expect(actual.map((record) => record.id).sort()).toStrictEqual([...expected.keys()].sort());
   const mismatches: unknown[] = [];
   for (const record of actual) {
     for (const [field, value] of Object.entries(expected.get(record.id)!)) {
-      const actualValue = field === 'item' ? record.relationships.item.data.id : record.attributes[field];
+      const actualValue =
+        field === 'item' ? (record.relationships!.item.data as Identifier).id : record.attributes[field];
       if (JSON.stringify(actualValue) !== JSON.stringify(value))
         mismatches.push({ id: record.id, field, actual: actualValue, expected: value });
     }
@@ -153,9 +158,9 @@ async function itemsByCategory(categoryIds: Iterable<string>): Promise<Map<strin
     let url: string | undefined =
       `/api/catalog-items?filter=${encodeURIComponent(`equals(category.id,${JSON.stringify(categoryId)})`)}`;
     while (url) {
-      const { status, body } = await klaviyoApiGet(sandbox.env, url);
+      const { status, body }: HttpAnswer<ResourcePage> = await klaviyoApiGet(sandbox.env, url);
       expect(status).toBe(200);
-      ids.push(...body.data.map((item: { id: string }) => item.id));
+      ids.push(...body.data.map((item) => item.id));
       url = body.links?.next ?? undefined;
     }
     found.set(categoryId, ids.sort());
@@ -247,7 +252,7 @@ describe('categories and products into the Klaviyo catalog', () => {
       // Every job within Klaviyo's 100 records, each record in one job, and jobs mostly full.
       const jobs = await emulator.records('jobs');
       const recordsIn = (type: string) =>
-        jobs.filter((job) => job.type === type).map((job) => job.attributes.total_count as number);
+        jobs.filter((job) => job.type === type).map((job) => job.attributes.total_count);
       for (const [type, expectedRecords] of [
         ['catalog-category-bulk-create-job', categoryCount],
         ['catalog-item-bulk-create-job', first.items.size],
@@ -308,9 +313,9 @@ describe('categories and products into the Klaviyo catalog', () => {
       const before = (await emulator.stats()).requests.byOperation;
       const categoryRun = await runImport('categories');
       // A second start while the products import runs is refused and leaves the run alone.
-      const productStart = await http(`${service.url}/sync/products`, 'POST');
+      const productStart = await http<SyncAnswer>(`${service.url}/sync/products`, 'POST');
       expect(productStart.status).toBe(202);
-      const secondStart = await http(`${service.url}/sync/products`, 'POST');
+      const secondStart = await http<SyncAnswer>(`${service.url}/sync/products`, 'POST');
       expect(secondStart.status).toBe(423);
       expect(secondStart.body.message).toContain('already running');
       const productRun = await waitForState(service.url, 'products', ['completed', 'failed', 'stopped'], runTimeoutMs);
@@ -374,8 +379,8 @@ describe('categories and products into the Klaviyo catalog', () => {
   it('refuses deleteAll without its confirmation with 400 and deletes nothing', async () => {
     const before = await emulator.stats();
     const statusBefore = {
-      products: await http(`${service.url}/sync/products/status`),
-      categories: await http(`${service.url}/sync/categories/status`),
+      products: await http<RunStatus>(`${service.url}/sync/products/status`),
+      categories: await http<RunStatus>(`${service.url}/sync/categories/status`),
     };
     expect(before.records.catalogItems).toBeGreaterThan(0);
     expect(before.records.catalogCategories).toBe(categoryCount);
@@ -386,15 +391,19 @@ describe('categories and products into the Klaviyo catalog', () => {
       ['categories', { deleteAll: true }],
       ['categories', { deleteAll: true, confirmDeletion: 'products' }],
     ] as const) {
-      const refused = await http(`${service.url}/sync/${type}`, 'POST', body);
+      const refused = await http<SyncAnswer>(`${service.url}/sync/${type}`, 'POST', body);
       expect({ type, body, status: refused.status }).toStrictEqual({ type, body, status: 400 });
       expect(refused.body.problems).toStrictEqual([
-        { field: 'confirmDeletion', message: expect.stringContaining(`must be "${type}"`) },
+        { field: 'confirmDeletion', message: stringContaining(`must be "${type}"`) },
       ]);
     }
     // No run started, and nothing was deleted or even listed for deletion.
-    expect((await http(`${service.url}/sync/products/status`)).body.runId).toBe(statusBefore.products.body.runId);
-    expect((await http(`${service.url}/sync/categories/status`)).body.runId).toBe(statusBefore.categories.body.runId);
+    expect((await http<RunStatus>(`${service.url}/sync/products/status`)).body.runId).toBe(
+      statusBefore.products.body.runId,
+    );
+    expect((await http<RunStatus>(`${service.url}/sync/categories/status`)).body.runId).toBe(
+      statusBefore.categories.body.runId,
+    );
     const after = await emulator.stats();
     expect(after.records).toStrictEqual(before.records);
     expect(operationDelta(before.requests.byOperation, after.requests.byOperation)).toStrictEqual({});

@@ -3,6 +3,8 @@ import { defaultMappingSettings } from '../../src/config/mapping-settings';
 import { customerProfileAttributes } from '../../src/mappers/customer-profile';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
 import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import type { RunStatus, SyncAnswer } from '../support/service-answers';
+import { stringMatching } from '../support/matchers';
 
 /** How the emulator (as Klaviyo) stores a profile we expect from a customer: the wire form. */
 function expectedProfile(customer: Customer): Record<string, unknown> {
@@ -48,7 +50,7 @@ function storedProfile(record: { attributes: Record<string, unknown> }): Record<
     phone_number,
     // Klaviyo answers an empty location for profiles that never had one.
     location: Object.keys(location).length > 0 ? location : undefined,
-    properties: properties && Object.keys(properties as object).length > 0 ? properties : undefined,
+    properties: properties && Object.keys(properties).length > 0 ? properties : undefined,
   });
 }
 
@@ -69,7 +71,7 @@ describe('customers import over HTTP against the sandbox', () => {
   });
 
   it('imports 10,000 customers as 10,000 profiles equal to the mapping, with Klaviyo limits and spec validation', async () => {
-    const started = await http(`${service.url}/sync/customers`, 'POST');
+    const started = await http<SyncAnswer>(`${service.url}/sync/customers`, 'POST');
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ type: 'customers', mode: 'all', status: '/sync/customers/status' });
 
@@ -84,7 +86,7 @@ describe('customers import over HTTP against the sandbox', () => {
     for (const customer of customers) {
       const profile = byExternalId.get(customer.id);
       expect(profile).toBeDefined();
-      expect(storedProfile(profile)).toEqual(expectedProfile(customer));
+      expect(storedProfile(profile!)).toEqual(expectedProfile(customer));
     }
     expect(await klaviyo.rejected()).toEqual([]);
 
@@ -92,7 +94,7 @@ describe('customers import over HTTP against the sandbox', () => {
     const logs = service.logLines.join('\n');
     expect(logs).not.toMatch(/@example\.(com|org)/);
     expect(logs).not.toContain(sandbox.env.KLAVIYO_AUTH_KEY);
-    expect(logs).not.toContain(JSON.parse(sandbox.env.CT_API_CLIENT).secret);
+    expect(logs).not.toContain((JSON.parse(sandbox.env.CT_API_CLIENT) as { secret: string }).secret);
     expect(logs).not.toMatch(/\+\d{8,}/);
     expect(logs).not.toMatch(/Bearer|access_token/);
   });
@@ -101,7 +103,7 @@ describe('customers import over HTTP against the sandbox', () => {
     await klaviyo.reset();
     const customers = (await allCustomers(sandbox)).slice(0, 3);
     const ids = [...customers.map((customer) => customer.id), '00000000-0000-4000-8000-000000000000'];
-    expect((await http(`${service.url}/sync/customers`, 'POST', { ids })).status).toBe(202);
+    expect((await http<SyncAnswer>(`${service.url}/sync/customers`, 'POST', { ids })).status).toBe(202);
     const status = await waitForState(service.url, 'customers', ['completed', 'failed']);
     expect(status.mode).toBe('ids');
     expect(status.counters).toMatchObject({ read: 3, sent: 3, succeeded: 3, failed: 1 });
@@ -119,9 +121,9 @@ describe('customers import over HTTP against the sandbox', () => {
     const customers = await allCustomers(sandbox);
     const refused = customers[4_321];
     expect((await klaviyo.configure({ refuseRecords: [refused.id] })).status).toBe(200);
-    let status: any;
+    let status: RunStatus;
     try {
-      expect((await http(`${service.url}/sync/customers`, 'POST')).status).toBe(202);
+      expect((await http<SyncAnswer>(`${service.url}/sync/customers`, 'POST')).status).toBe(202);
       status = await waitForState(service.url, 'customers', ['completed', 'failed']);
     } finally {
       await klaviyo.configure({ refuseRecords: [] });
@@ -132,7 +134,7 @@ describe('customers import over HTTP against the sandbox', () => {
     expect(status.recentFailures).toStrictEqual([
       {
         id: refused.id,
-        reason: expect.stringMatching(
+        reason: stringMatching(
           /^Klaviyo refused the profile: invalid .+ at \/data\/attributes\/profiles\/data\/\d+\/attributes\/external_id$/,
         ),
       },
@@ -144,11 +146,11 @@ describe('customers import over HTTP against the sandbox', () => {
         .filter((id) => id !== refused.id)
         .sort(),
     );
-    expect(status.counters.read).toBe(landed.length + status.counters.failed + status.counters.skipped);
+    expect(status.counters!.read).toBe(landed.length + status.counters!.failed + status.counters!.skipped);
   });
 
   it('refuses a bad body with 400 naming the field, an unknown type with 404, and stop when idle with 400', async () => {
-    const typo = await http(`${service.url}/sync/customers`, 'POST', { id: ['x'] });
+    const typo = await http<SyncAnswer>(`${service.url}/sync/customers`, 'POST', { id: ['x'] });
     expect(typo.status).toBe(400);
     expect(typo.body.problems).toEqual([{ field: 'id', message: 'is not a known field' }]);
     const notJson = await fetch(`${service.url}/sync/customers`, {
@@ -157,8 +159,8 @@ describe('customers import over HTTP against the sandbox', () => {
       body: '{"ids":',
     });
     expect(notJson.status).toBe(400);
-    expect((await http(`${service.url}/sync/shoes`, 'POST')).status).toBe(404);
-    const idleStop = await http(`${service.url}/sync/customers/stop`, 'POST');
+    expect((await http<SyncAnswer>(`${service.url}/sync/shoes`, 'POST')).status).toBe(404);
+    const idleStop = await http<SyncAnswer>(`${service.url}/sync/customers/stop`, 'POST');
     expect(idleStop.status).toBe(400);
     expect(idleStop.body.message).toContain('No customers import is running');
   });

@@ -60,7 +60,7 @@ async function dryRun(type: string, body: Record<string, unknown> = {}): Promise
 
 async function realRun(type: string): Promise<RunStatus> {
   expect((await http(`${service.url}/sync/${type}`, 'POST')).status).toBe(202);
-  const status = (await waitForState(service.url, type, ['completed', 'failed'])) as RunStatus;
+  const status = await waitForState(service.url, type, ['completed', 'failed']);
   expect(status.state).toBe('completed');
   return status;
 }

@@ -5,6 +5,9 @@
  * fault is gone, `retryFailed` imports exactly the failed records, as counted in the emulator.
  */
 import type { Category, Customer, Order } from '@commercetools/platform-sdk';
+import type { RunStatus } from '../../src/engine/run-status';
+import type { RunCounters } from '../../src/engine/run-types';
+import type { EmulatorRecords } from '../support/klaviyo-answers';
 import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
 import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 
@@ -31,13 +34,8 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-interface Status {
-  runId: string;
-  state: string;
-  mode?: string;
-  retryOf?: string;
-  counters: Record<string, number>;
-}
+/** The status of a run that has started: it has an id and counters. */
+type Status = RunStatus & { runId: string; counters: RunCounters };
 
 /** A record as the emulator's inspection API answers it: profiles, catalog records, events, jobs. */
 interface EmulatorRecord {
@@ -45,7 +43,7 @@ interface EmulatorRecord {
   meta: { metric_name?: string; unique_id?: string };
 }
 
-const records = async (kind: string) => (await klaviyo.records(kind)) as EmulatorRecord[];
+const records = async (kind: keyof EmulatorRecords) => (await klaviyo.records(kind)) as EmulatorRecord[];
 
 interface Listed {
   id: string;
@@ -237,7 +235,7 @@ describe('failures of a run', () => {
 
     const again = await http(`${service.url}/sync/categories`, 'POST', { retryFailed: true });
     expect(again.status).toBe(400);
-    expect(again.body as unknown).toMatchObject({ error: 'refused', runId: retry.runId });
+    expect(again.body).toMatchObject({ error: 'refused', runId: retry.runId });
   }, 300_000);
 });
 

@@ -4,6 +4,7 @@
  */
 import type { Customer, Order, Product } from '@commercetools/platform-sdk';
 import type { RunStatus } from '../../src/engine/run-status';
+import type { EmulatorRecords } from '../support/klaviyo-answers';
 import {
   emulatorInspector,
   http,
@@ -33,7 +34,7 @@ interface KlaviyoRecord {
 
 /** The inspection API with the shapes this test reads. */
 const emulator = {
-  records: async (kind: string) => (await inspector.records(kind)) as KlaviyoRecord[],
+  records: async (kind: keyof EmulatorRecords) => (await inspector.records(kind)) as KlaviyoRecord[],
   stats: async () => (await inspector.stats()) as { records: Record<string, number> },
   rejected: async () => (await inspector.rejected()) as unknown[],
   reset: () => inspector.reset(),
@@ -54,7 +55,7 @@ afterAll(async () => {
 async function runImport(type: Type, body?: unknown): Promise<RunStatus & { counters: RunStatus['counters'] & {} }> {
   const started = await http(`${service.url}/sync/${type}`, 'POST', body);
   expect(started.status).toBe(202);
-  const status = (await waitForState(service.url, type, ['completed', 'failed', 'stopped'], runTimeoutMs)) as RunStatus;
+  const status = await waitForState(service.url, type, ['completed', 'failed', 'stopped'], runTimeoutMs);
   expect(status).toMatchObject({ runId: (started.body as { runId: string }).runId, state: 'completed' });
   return { ...status, counters: status.counters! };
 }
@@ -103,7 +104,7 @@ async function klaviyoContent(): Promise<Record<string, string[]>> {
       strip({ profile: externalIdOf.get(meta!.profile_id), datetime: attributes.datetime, ...meta }),
     ),
   };
-  for (const kind of ['catalog-categories', 'catalog-items', 'catalog-variants'])
+  for (const kind of ['catalog-categories', 'catalog-items', 'catalog-variants'] as const)
     content[kind] = (await emulator.records(kind)).map(strip);
   for (const records of Object.values(content)) records.sort();
   return content;

@@ -11,6 +11,8 @@ import {
 import { commercetoolsRequest, seed, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 import { freePort } from '../../sandbox/service-driver';
 import { spawnService, waitUntilListening } from '../support/service-process';
+import type { AllStatusesAnswer, ReadinessAnswer, RunStatus, SyncAnswer } from '../support/service-answers';
+import { anyOf } from '../support/matchers';
 
 // More customers than four import jobs hold, so a stop lands while jobs are still to be sent.
 const customerCount = 50_000;
@@ -61,20 +63,23 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const running = await service();
     // Slow answers keep the run going long enough to stop it half way.
     await klaviyo.configure({ faults: { latencyMs: 1_500 } });
-    expect((await http(`${running.url}/sync/customers`, 'POST')).status).toBe(202);
-    const second = await http(`${running.url}/sync/customers`, 'POST');
+    expect((await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST')).status).toBe(202);
+    const second = await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST');
     expect(second.status).toBe(423);
     expect(second.body.message).toContain('already running');
 
     const deadline = Date.now() + 30_000;
-    while ((await http(`${running.url}/sync/customers/status`)).body.counters.sent === 0 && Date.now() < deadline) {
+    while (
+      (await http<RunStatus>(`${running.url}/sync/customers/status`)).body.counters!.sent === 0 &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect((await http(`${running.url}/sync/customers/stop`, 'POST')).status).toBe(200);
+    expect((await http<SyncAnswer>(`${running.url}/sync/customers/stop`, 'POST')).status).toBe(200);
     const stopped = await waitForState(running.url, 'customers', ['stopped', 'completed', 'failed']);
     expect(stopped.state).toBe('stopped');
-    expect(stopped.counters.sent).toBeGreaterThan(0);
-    expect(stopped.counters.sent).toBeLessThan(customerCount);
+    expect(stopped.counters!.sent).toBeGreaterThan(0);
+    expect(stopped.counters!.sent).toBeLessThan(customerCount);
     expect(await lockValue()).toBeUndefined();
     const checkpoint = await commercetoolsRequest<{ value: { state: string; ranges: unknown[] } }>(
       sandbox,
@@ -84,32 +89,32 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     expect(checkpoint.body.value.state).toBe('stopped');
 
     await klaviyo.configure({ faults: { latencyMs: 0 } });
-    const resumed = await http(`${running.url}/sync/customers`, 'POST', { resume: true });
+    const resumed = await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST', { resume: true });
     expect(resumed.status).toBe(202);
     const done = await waitForState(running.url, 'customers', ['completed', 'failed']);
     expect(done).toMatchObject({ state: 'completed', mode: 'resume', resumes: 'all' });
-    expect(done.counters.sent).toBe(customerCount);
-    expect(done.counters.succeeded + done.counters.failed).toBe(customerCount);
+    expect(done.counters!.sent).toBe(customerCount);
+    expect(done.counters!.succeeded + done.counters!.failed).toBe(customerCount);
     expect((await klaviyo.records('profiles')).length).toBe(customerCount);
     // Every customer went out in exactly one import job (phone numbers are checked before sending).
     expect(await profileJobTotals()).toBe(customerCount);
-    expect((await http(`${running.url}/sync/customers`, 'POST', { resume: true })).status).toBe(400);
+    expect((await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST', { resume: true })).status).toBe(400);
   });
 
   it('lets exactly one of two instances started at the same instant run the import', async () => {
     const [first, second] = await Promise.all([service(), service()]);
     const answers = await Promise.all([
-      http(`${first.url}/sync/customers`, 'POST'),
-      http(`${second.url}/sync/customers`, 'POST'),
+      http<SyncAnswer>(`${first.url}/sync/customers`, 'POST'),
+      http<SyncAnswer>(`${second.url}/sync/customers`, 'POST'),
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 423]);
     const won = answers.find((answer) => answer.status === 202)!;
     const loser = answers.find((answer) => answer.status === 423)!;
-    expect(loser.body.lock.owner).toBeDefined();
+    expect(loser.body.lock!.owner).toBeDefined();
     // The loser was refused by the winner's lock, not by some other run's.
-    expect(loser.body.lock).toMatchObject({ owner: expect.any(String), runId: won.body.runId });
+    expect(loser.body.lock).toMatchObject({ owner: anyOf(String), runId: won.body.runId });
     const winner = answers[0].status === 202 ? first : second;
-    expect(loser.body.lock.owner).toBe(winner.service.instanceId);
+    expect(loser.body.lock!.owner).toBe(winner.service.instanceId);
     await waitForState(winner.url, 'customers', ['completed', 'failed']);
   });
 
@@ -124,18 +129,23 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     });
     await waitUntilListening(crashing);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
-    expect((await http(`${crashing.url}/sync/customers`, 'POST')).status).toBe(202);
-    await waitForStatus(crashing.url, 'customers', 'a first batch accepted', (status) => status.counters?.sent > 0);
+    expect((await http<SyncAnswer>(`${crashing.url}/sync/customers`, 'POST')).status).toBe(202);
+    await waitForStatus(
+      crashing.url,
+      'customers',
+      'a first batch accepted',
+      (status) => (status.counters?.sent ?? 0) > 0,
+    );
     crashing.child.kill('SIGKILL');
     await crashing.exited;
     await klaviyo.configure({ faults: { latencyMs: 0 } });
 
     const next = await service({ BULK_IMPORT_LOCK_TTL_SECONDS: lockTtlSeconds });
-    const blocked = await http(`${next.url}/sync/customers`, 'POST');
+    const blocked = await http<SyncAnswer>(`${next.url}/sync/customers`, 'POST');
     expect(blocked.status).toBe(423);
     // Until its lock expires, a crashed instance cannot be told from a live one.
-    const status = await http(`${next.url}/sync/customers/status`);
-    expect(status.body).toMatchObject({ state: 'running', runningOn: blocked.body.lock.owner, lock: { live: true } });
+    const status = await http<RunStatus>(`${next.url}/sync/customers/status`);
+    expect(status.body).toMatchObject({ state: 'running', runningOn: blocked.body.lock!.owner, lock: { live: true } });
 
     // Auto-resume waits for the lock to expire, then resumes.
     expect(await next.service.engine.resumeInterrupted()).toEqual(['customers']);
@@ -149,8 +159,8 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     const first = spawnService(env);
     await waitUntilListening(first);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
-    expect((await http(`${first.url}/sync/customers`, 'POST')).status).toBe(202);
-    await waitForStatus(first.url, 'customers', 'a first batch accepted', (status) => status.counters?.sent > 0);
+    expect((await http<SyncAnswer>(`${first.url}/sync/customers`, 'POST')).status).toBe(202);
+    await waitForStatus(first.url, 'customers', 'a first batch accepted', (status) => (status.counters?.sent ?? 0) > 0);
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -177,19 +187,19 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
   it('shows a run of another instance as running there, and refuses to clear its live lock unless forced', async () => {
     const [first, second] = await Promise.all([service(), service()]);
     await klaviyo.configure({ faults: { latencyMs: 1_000 } });
-    const started = await http(`${first.url}/sync/customers`, 'POST');
+    const started = await http<SyncAnswer>(`${first.url}/sync/customers`, 'POST');
     expect(started.status).toBe(202);
-    const seen = await http(`${second.url}/sync/customers/status`);
+    const seen = await http<RunStatus>(`${second.url}/sync/customers/status`);
     expect(seen.body).toMatchObject({
       state: 'running',
       runId: started.body.runId,
       runningOn: first.service.instanceId,
     });
-    const refused = await http(`${second.url}/sync/customers/lock?confirm=customers`, 'DELETE');
+    const refused = await http<SyncAnswer>(`${second.url}/sync/customers/lock?confirm=customers`, 'DELETE');
     expect(refused.status).toBe(423);
     expect(refused.body.lock).toMatchObject({ owner: first.service.instanceId, live: true });
     expect(await lockValue()).toMatchObject({ runId: started.body.runId });
-    expect((await http(`${first.url}/sync/customers/stop`, 'POST')).status).toBe(200);
+    expect((await http<SyncAnswer>(`${first.url}/sync/customers/stop`, 'POST')).status).toBe(200);
     expect((await waitForState(first.url, 'customers', ['stopped', 'completed', 'failed'])).state).toBe('stopped');
   });
 
@@ -201,13 +211,13 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
       value: '1',
     });
     expect(written.status).toBe(201);
-    const blocked = await http(`${running.url}/sync/customers`, 'POST');
+    const blocked = await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST');
     expect(blocked.status).toBe(423);
-    expect(blocked.body.lock.legacy).toBe(true);
-    expect((await http(`${running.url}/sync/customers/lock`, 'DELETE')).status).toBe(400);
-    const cleared = await http(`${running.url}/sync/customers/lock?confirm=customers`, 'DELETE');
+    expect(blocked.body.lock!.legacy).toBe(true);
+    expect((await http<SyncAnswer>(`${running.url}/sync/customers/lock`, 'DELETE')).status).toBe(400);
+    const cleared = await http<SyncAnswer>(`${running.url}/sync/customers/lock?confirm=customers`, 'DELETE');
     expect(cleared).toEqual({ status: 200, body: { type: 'customers', cleared: true } });
-    expect((await http(`${running.url}/sync/customers`, 'POST')).status).toBe(202);
+    expect((await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST')).status).toBe(202);
     await waitForState(running.url, 'customers', ['completed', 'failed']);
   });
 
@@ -217,25 +227,29 @@ describe('job engine over HTTP: locks, stop and resume, crashes, faults, access'
     // Deduplication looks profiles up 100 emails at a time: enough requests for 5% to hit some.
     const running = await startService(sandbox.env, { settings: { deduplicateProfilesByEmail: true } });
     services.push(running);
-    expect((await http(`${running.url}/sync/customers`, 'POST')).status).toBe(202);
+    expect((await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST')).status).toBe(202);
     const done = await waitForState(running.url, 'customers', ['completed', 'failed'], 180_000);
     expect(done.state).toBe('completed');
     const profiles = await klaviyo.records('profiles');
-    expect(profiles.length + done.counters.failed).toBe(10_000);
+    expect(profiles.length + done.counters!.failed).toBe(10_000);
     expect((await klaviyo.stats()).faultsInjected).toBeGreaterThan(0);
     await seed(sandbox, { customers: customerCount });
   });
 
   it('requires the API key on every /sync route when one is set', async () => {
     const running = await service({ BULK_IMPORT_API_KEY: 'let-me-in' });
-    expect((await http(`${running.url}/sync/status`)).status).toBe(401);
-    expect((await http(`${running.url}/sync/customers`, 'POST', {}, { authorization: 'Bearer wrong' })).status).toBe(
-      401,
-    );
+    expect((await http<AllStatusesAnswer>(`${running.url}/sync/status`)).status).toBe(401);
     expect(
-      (await http(`${running.url}/sync/status`, 'GET', undefined, { authorization: 'Bearer let-me-in' })).status,
+      (await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST', {}, { authorization: 'Bearer wrong' })).status,
+    ).toBe(401);
+    expect(
+      (
+        await http<AllStatusesAnswer>(`${running.url}/sync/status`, 'GET', undefined, {
+          authorization: 'Bearer let-me-in',
+        })
+      ).status,
     ).toBe(200);
-    expect((await http(`${running.url}/healthz`)).status).toBe(200);
+    expect((await http<ReadinessAnswer>(`${running.url}/healthz`)).status).toBe(200);
   });
 
   it('exits 1 at start naming each bad variable, never echoing a secret', async () => {

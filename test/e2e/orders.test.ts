@@ -20,6 +20,9 @@ import {
   startSandbox,
   type RunningSandbox,
 } from '../support/sandbox-process';
+import type { RunStatus, SyncAnswer } from '../support/service-answers';
+import type { EventResource, ProfileResource } from '../support/klaviyo-answers';
+import { stringMatching } from '../support/matchers';
 
 // 20,000 orders by default, enough to cross many pages of every reader; ORDERS_E2E_COUNT makes a quicker run while working on it.
 const orderCount = Number(process.env.ORDERS_E2E_COUNT ?? 20_000);
@@ -49,7 +52,11 @@ async function readOrdersWithPayments(): Promise<Order[]> {
       withTotal: 'false',
     });
     if (read.length > 0) params.set('where', `id > "${read[read.length - 1].id}"`);
-    const { status, body } = await commercetoolsRequest<{ results: Order[] }>(sandbox, 'GET', `/orders?${params}`);
+    const { status, body } = await commercetoolsRequest<{ results: Order[] }>(
+      sandbox,
+      'GET',
+      `/orders?${params.toString()}`,
+    );
     expect(status).toBe(200);
     read.push(...body.results);
     if (body.results.length < 500) return read;
@@ -85,8 +92,8 @@ function expectedRefund(order: Order): { value: number; currency: string; dateti
 }
 
 /** Starts an orders import over HTTP (202) and polls its status until it ends. */
-async function importOrders(running: RunningService, body?: unknown): Promise<any> {
-  const started = await http(`${running.url}/sync/orders`, 'POST', body);
+async function importOrders(running: RunningService, body?: unknown): Promise<RunStatus> {
+  const started = await http<SyncAnswer>(`${running.url}/sync/orders`, 'POST', body);
   expect(started.status).toBe(202);
   expect(started.body).toMatchObject({ type: 'orders', status: '/sync/orders/status' });
   const status = await waitForState(running.url, 'orders', ['completed', 'failed', 'stopped'], runTimeoutMs);
@@ -101,7 +108,7 @@ async function importOrders(running: RunningService, body?: unknown): Promise<an
  * The emulator applies bulk event requests as jobs on a timer (Klaviyo answers 202 before the
  * events exist); waits until every job has a completed_at, then reads the events.
  */
-async function klaviyoEvents(): Promise<any[]> {
+async function klaviyoEvents(): Promise<EventResource[]> {
   for (let attempt = 0; ; attempt++) {
     const jobs = await klaviyo.records('jobs');
     if (jobs.every((job) => job.attributes.completed_at)) return klaviyo.records('events');
@@ -112,12 +119,12 @@ async function klaviyoEvents(): Promise<any[]> {
 }
 
 const isAttributable = (order: Order) => Boolean(order.customerEmail || order.customerId);
-const metricCounts = (events: any[]) =>
+const metricCounts = (events: EventResource[]) =>
   events.reduce<Record<string, number>>(
     (counts, event) => ({ ...counts, [event.meta.metric_name]: (counts[event.meta.metric_name] ?? 0) + 1 }),
     {},
   );
-const placedOrderIds = (events: any[]) =>
+const placedOrderIds = (events: EventResource[]) =>
   events
     .filter((event) => event.meta.metric_name === 'Placed Order')
     .map((event) => event.meta.unique_id)
@@ -164,8 +171,8 @@ afterAll(async () => {
 });
 
 describe('POST /sync/orders', () => {
-  let events: any[];
-  let profilesById: Map<string, any>;
+  let events: EventResource[];
+  let profilesById: Map<string, ProfileResource>;
 
   beforeAll(async () => {
     await klaviyo.reset();
@@ -174,12 +181,12 @@ describe('POST /sync/orders', () => {
     const status = await importOrders(service);
     const seconds = (Date.now() - started) / 1_000;
     expect(status).toMatchObject({ state: 'completed', mode: 'all', counters: { read: orderCount, failed: 0 } });
-    expect(status.counters.skipped).toBe(orders.filter((order) => !isAttributable(order)).length);
+    expect(status.counters!.skipped).toBe(orders.filter((order) => !isAttributable(order)).length);
     const commercetoolsRequests = (await commercetoolsStats(sandbox)).requests;
     // Polling a running import costs commercetools nothing (this instance holds the lock); the
     // poll that saw the end read the lock once. Everything else is the import's own.
     await resetCommercetoolsStats(sandbox);
-    expect((await http(`${service.url}/sync/orders/status`)).body.state).toBe('completed');
+    expect((await http<RunStatus>(`${service.url}/sync/orders/status`)).body.state).toBe('completed');
     expect((await commercetoolsStats(sandbox)).requests.total).toBe(1);
     const importCommercetoolsRequests = commercetoolsRequests.total - 1;
 
@@ -217,7 +224,7 @@ describe('POST /sync/orders', () => {
         return refund ? [[order.id, refund]] : [];
       }),
     );
-    const recorded = Object.fromEntries(
+    const recorded: unknown = Object.fromEntries(
       events
         .filter((event) => event.meta.metric_name === 'Refunded Order')
         .map((event) => [
@@ -266,21 +273,21 @@ describe('POST /sync/orders', () => {
       for (const expected of mapped.events) {
         const recorded = byKey.get(`${expected.metricName}|${expected.uniqueId}`);
         expect(recorded).toBeDefined();
-        const { $value, $event_id, ...properties } = recorded.attributes.event_properties;
+        const { $value, $event_id, ...properties } = recorded!.attributes.event_properties;
         expect(properties).toStrictEqual(JSON.parse(JSON.stringify(expected.properties)));
         expect({ $value, $event_id }).toStrictEqual({ $value: expected.value, $event_id: expected.uniqueId });
-        expect(recorded.attributes.datetime).toBe(
+        expect(recorded!.attributes.datetime).toBe(
           new Date(Math.floor(expected.time.getTime() / 1000) * 1000).toISOString(),
         );
-        expect(recorded.meta).toMatchObject({ value_currency: expected.valueCurrency, backfill: true });
-        const profile = profilesById.get(recorded.meta.profile_id).attributes;
+        expect(recorded!.meta).toMatchObject({ value_currency: expected.valueCurrency, backfill: true });
+        const profile = profilesById.get(recorded!.meta.profile_id)!.attributes;
         // toEqual: an identifier the order does not have is absent from the mapping and null in Klaviyo.
         expect({ email: profile.email ?? undefined, externalId: profile.external_id ?? undefined }).toEqual(
           mapped.profile,
         );
       }
       // ItemNames and Categories checked against the orders and catalog independently of the mapper.
-      const placed = byKey.get(`Placed Order|${order.id}`).attributes.event_properties;
+      const placed = byKey.get(`Placed Order|${order.id}`)!.attributes.event_properties;
       const itemNames = [...order.lineItems, ...order.customLineItems].map((item) =>
         Object.values(item.name).find(Boolean),
       );
@@ -289,16 +296,16 @@ describe('POST /sync/orders', () => {
         ...new Set(order.lineItems.flatMap((lineItem) => categoryPathsViaParents(lineItem.productId))),
       ]);
       for (const lineItem of order.lineItems) {
-        expect(byKey.get(`Ordered Product|${lineItem.id}`).attributes.event_properties.Categories).toStrictEqual(
+        expect(byKey.get(`Ordered Product|${lineItem.id}`)!.attributes.event_properties.Categories).toStrictEqual(
           categoryPathsViaParents(lineItem.productId),
         );
       }
     }
     expect(
       sample.some((order) =>
-        byKey
-          .get(`Placed Order|${order.id}`)
-          .attributes.event_properties.Categories.some((path: string) => path.includes(' > ')),
+        (byKey.get(`Placed Order|${order.id}`)!.attributes.event_properties.Categories as string[]).some((path) =>
+          path.includes(' > '),
+        ),
       ),
     ).toBe(true);
   });
@@ -311,9 +318,9 @@ describe('POST /sync/orders', () => {
 
   it('answers 423 to a second start while the run goes on, and adds no event when the import runs again (unique_id)', async () => {
     const startedAt = Date.now();
-    const started = await http(`${service.url}/sync/orders`, 'POST');
+    const started = await http<SyncAnswer>(`${service.url}/sync/orders`, 'POST');
     expect(started.status).toBe(202);
-    const second = await http(`${service.url}/sync/orders`, 'POST', { startId: orders[0].id });
+    const second = await http<SyncAnswer>(`${service.url}/sync/orders`, 'POST', { startId: orders[0].id });
     expect(second.status).toBe(423);
     expect(second.body).toMatchObject({ error: 'locked' });
     expect(second.body.message).toContain('already running');
@@ -346,7 +353,7 @@ describe('partial imports', () => {
     const listed = orders.filter(isAttributable).filter((_, index) => index % 150 === 3);
     const missingId = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
     const withoutBackfill = await startService(sandbox.env, { settings: { backfillEvents: false } });
-    let status: any;
+    let status: RunStatus;
     try {
       status = await importOrders(withoutBackfill, { ids: [...listed.map((order) => order.id), missingId] });
     } finally {
@@ -395,7 +402,7 @@ describe('partial imports', () => {
     const allEventsRefused = listed.find((order) => order !== oneEventRefused)!;
     const refusedLineItem = oneEventRefused.lineItems[1].id;
     expect((await klaviyo.configure({ refuseRecords: [refusedLineItem, allEventsRefused.id] })).status).toBe(200);
-    let status: any;
+    let status: RunStatus;
     try {
       status = await importOrders(service, { ids: listed.map((order) => order.id) });
     } finally {
@@ -407,10 +414,10 @@ describe('partial imports', () => {
       mode: 'ids',
       counters: { read: listed.length, failed: 2, skipped: 0 },
     });
-    const reason = expect.stringMatching(
+    const reason = stringMatching(
       /^Klaviyo refused the event: invalid .+ at \/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+\//,
     );
-    expect(status.recentFailures.sort((a: any, b: any) => (a.id < b.id ? -1 : 1))).toStrictEqual(
+    expect(status.recentFailures!.sort((a, b) => (a.id < b.id ? -1 : 1))).toStrictEqual(
       [
         { id: oneEventRefused.id, reason },
         { id: allEventsRefused.id, reason },
@@ -448,10 +455,10 @@ describe('partial imports', () => {
       if (mapped.events.every((event) => recorded.has(`${event.metricName}|${event.uniqueId}`))) landedOrders++;
     }
     expect(recorded.size).toBe(expectedEvents);
-    expect(status.counters.sent).toBe(expectedEvents);
+    expect(status.counters!.sent).toBe(expectedEvents);
     // The order with one refused event still failed, though its other events landed.
     expect(landedOfPartlyRefused.length).toBeGreaterThan(0);
-    expect(status.counters.read).toBe(landedOrders + status.counters.failed + status.counters.skipped);
+    expect(status.counters!.read).toBe(landedOrders + status.counters!.failed + status.counters!.skipped);
   }, 120_000);
 
   // Last: it deletes a product from the sandbox, which the tests before it read.
@@ -487,22 +494,22 @@ describe('partial imports', () => {
       const mapped = orderEvents(order, context);
       if (mapped.kind !== 'events') throw new Error(`order ${order.id} was expected to have events`);
       for (const expected of mapped.events) {
-        const { $value, $event_id, ...properties } = byKey.get(`${expected.metricName}|${expected.uniqueId}`).attributes
-          .event_properties;
+        const { $value, $event_id, ...properties } = byKey.get(`${expected.metricName}|${expected.uniqueId}`)!
+          .attributes.event_properties;
         expect(properties).toStrictEqual(JSON.parse(JSON.stringify(expected.properties)));
         expectedEvents++;
       }
       // Checked against the catalog independently of the mapper: paths of the remaining products only.
-      const placed = byKey.get(`Placed Order|${order.id}`).attributes.event_properties;
+      const placed = byKey.get(`Placed Order|${order.id}`)!.attributes.event_properties;
       const remainingPaths = order.lineItems
         .filter((lineItem) => lineItem.productId !== goneId)
         .flatMap((lineItem) => categoryPathsViaParents(lineItem.productId));
       expect(placed.Categories).toStrictEqual([...new Set(remainingPaths)]);
       for (const lineItem of order.lineItems.filter((candidate) => candidate.productId === goneId)) {
-        const ordered = byKey.get(`Ordered Product|${lineItem.id}`).attributes.event_properties;
+        const ordered = byKey.get(`Ordered Product|${lineItem.id}`)!.attributes.event_properties;
         expect(ordered).toMatchObject({
           name: lineItem.name,
-          variant: JSON.parse(JSON.stringify(lineItem.variant)),
+          variant: JSON.parse(JSON.stringify(lineItem.variant)) as unknown,
           Categories: [],
         });
       }

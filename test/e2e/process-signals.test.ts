@@ -22,7 +22,7 @@ it("SIGKILL mid-run, then a restart with auto-resume: the import finishes by its
   const first = await scenario.serviceProcess(env);
   await scenario.klaviyo().configure({ faults: { latencyMs: 1_000 } });
   const runId = await scenario.startImport(first.url, 'customers');
-  await waitForStatus(first.url, 'customers', 'a first job accepted', (status) => status.counters?.sent > 0);
+  await waitForStatus(first.url, 'customers', 'a first job accepted', (status) => (status.counters?.sent ?? 0) > 0);
   first.child.kill('SIGKILL');
   await first.exited;
   expect(await scenario.customObject(lockContainer, lockKeys.customers)).toMatchObject({ runId });
@@ -31,7 +31,7 @@ it("SIGKILL mid-run, then a restart with auto-resume: the import finishes by its
   const restarted = await scenario.serviceProcess({ ...env, BULK_IMPORT_AUTO_RESUME: 'true' });
   // Nothing but waiting: the restarted instance resumes on its own once the lock has expired.
   const done = await waitForState(restarted.url, 'customers', ['completed', 'failed'], 60_000);
-  expect({ state: done.state, failed: done.counters.failed }).toEqual({ state: 'completed', failed: 0 });
+  expect({ state: done.state, failed: done.counters!.failed }).toEqual({ state: 'completed', failed: 0 });
   expect(await scenario.customerIdsInKlaviyo()).toEqual(await scenario.allCustomerIds());
   expect(await scenario.customObject(lockContainer, lockKeys.customers)).toBeUndefined();
 }, 180_000);

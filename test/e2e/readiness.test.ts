@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { freePort } from '../../sandbox/service-driver';
 import { emulatorInspector, http, startService, type RunningService } from '../support/service-harness';
 import { startSandbox, type RunningSandbox } from '../support/sandbox-process';
+import type { ReadinessAnswer, SyncAnswer } from '../support/service-answers';
 
 describe('GET /readyz and starts that cannot reach a platform', () => {
   let sandbox: RunningSandbox;
@@ -27,7 +28,7 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
     const klaviyo = emulatorInspector(sandbox.klaviyoUrl!);
     const before = await klaviyo.stats();
     const running = await service();
-    const answer = await http(`${running.url}/readyz`);
+    const answer = await http<ReadinessAnswer>(`${running.url}/readyz`);
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('ready');
     expect(
@@ -51,7 +52,7 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
 
   it('answers 503 naming commercetools and the cause when its secret is wrong', async () => {
     const running = await service({ CT_API_CLIENT: wrongSecret() });
-    const answer = await http(`${running.url}/readyz`);
+    const answer = await http<ReadinessAnswer>(`${running.url}/readyz`);
     expect(answer.status).toBe(503);
     expect(answer.body.message).toBe(
       "commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL",
@@ -63,7 +64,7 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
 
   it('answers 503 naming Klaviyo and the cause when its key is wrong', async () => {
     const running = await service({ KLAVIYO_AUTH_KEY: 'pk_wrong_key' });
-    const answer = await http(`${running.url}/readyz`);
+    const answer = await http<ReadinessAnswer>(`${running.url}/readyz`);
     expect(answer.status).toBe(503);
     expect(answer.body.message).toBe('Klaviyo refused the API key (401 authentication_failed): check KLAVIYO_AUTH_KEY');
     expect(running.logLines.join('\n')).not.toContain('pk_wrong_key');
@@ -72,7 +73,7 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
   it('answers 503 naming commercetools as unreachable when nothing listens at its address', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const running = await service({ CT_API_URL: closed, CT_AUTH_URL: closed });
-    const answer = await http(`${running.url}/readyz`);
+    const answer = await http<ReadinessAnswer>(`${running.url}/readyz`);
     expect(answer.status).toBe(503);
     expect(answer.body.message).toBe(
       'commercetools could not be reached (connection refused): check CT_API_URL and CT_AUTH_URL',
@@ -86,7 +87,7 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
     const address = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
     try {
       const running = await service({ CT_API_URL: address, CT_AUTH_URL: address });
-      const answer = await http(`${running.url}/readyz`);
+      const answer = await http<ReadinessAnswer>(`${running.url}/readyz`);
       expect(answer.status).toBe(503);
       expect(answer.body.message).toBe(
         'commercetools could not be reached (no answer within 5 s): check CT_API_URL and CT_AUTH_URL',
@@ -100,15 +101,19 @@ describe('GET /readyz and starts that cannot reach a platform', () => {
 
   it('needs the API key when one is set', async () => {
     const running = await service({ BULK_IMPORT_API_KEY: 'readiness-key' });
-    expect((await http(`${running.url}/readyz`)).status).toBe(401);
+    expect((await http<ReadinessAnswer>(`${running.url}/readyz`)).status).toBe(401);
     expect(
-      (await http(`${running.url}/readyz`, 'GET', undefined, { authorization: 'Bearer readiness-key' })).status,
+      (
+        await http<ReadinessAnswer>(`${running.url}/readyz`, 'GET', undefined, {
+          authorization: 'Bearer readiness-key',
+        })
+      ).status,
     ).toBe(200);
   });
 
   it('answers a start with a wrong commercetools secret with 502 and what to check', async () => {
     const running = await service({ CT_API_CLIENT: wrongSecret() });
-    const answer = await http(`${running.url}/sync/customers`, 'POST');
+    const answer = await http<SyncAnswer>(`${running.url}/sync/customers`, 'POST');
     expect(answer.status).toBe(502);
     expect(answer.body).toEqual({
       error: 'platform_error',

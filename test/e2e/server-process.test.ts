@@ -3,6 +3,7 @@ import path from 'node:path';
 import { freePort } from '../../sandbox/service-driver';
 import { startSandbox, type RunningSandbox } from '../support/sandbox-process';
 import { spawnService, waitUntilListening, type ServiceProcess } from '../support/service-process';
+import { stringMatching } from '../support/matchers';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -33,8 +34,8 @@ describe('the service as its own process', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     // 'close' waits for every process holding the output pipes, so the service's last lines are in.
     const closed = new Promise<number | null>((resolve) => npm.once('close', (code) => resolve(code)));
     try {
@@ -79,10 +80,10 @@ describe('the service as its own process', () => {
     expect(entry.message).toMatch(/^Invalid configuration \(4 problems\)/);
     expect(entry.problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^BULK_IMPORT_PORT: must be a whole number/),
-        expect.stringMatching(/^CT_API_URL: must be an https:\/\/ \(or http:\/\/\) URL/),
-        expect.stringMatching(/^CT_API_CLIENT: must be a JSON object .*, not an array$/),
-        expect.stringMatching(/^BULK_IMPORT_LOCK_TTL_SECONDS: must be a number of seconds, at least 10$/),
+        stringMatching(/^BULK_IMPORT_PORT: must be a whole number/),
+        stringMatching(/^CT_API_URL: must be an https:\/\/ \(or http:\/\/\) URL/),
+        stringMatching(/^CT_API_CLIENT: must be a JSON object .*, not an array$/),
+        stringMatching(/^BULK_IMPORT_LOCK_TTL_SECONDS: must be a number of seconds, at least 10$/),
       ]),
     );
     expect(service.output()).not.toContain('pk_secret_in_the_wrong_place');

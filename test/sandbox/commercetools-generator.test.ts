@@ -263,7 +263,7 @@ describe('seeding volume', () => {
         const { body } = await commercetoolsRequest<{ results: Array<{ id: string }> }>(
           sandbox,
           'GET',
-          `/orders?${params}`,
+          `/orders?${params.toString()}`,
         );
         timings.push(Math.round(performance.now() - started));
         expect(body.results).toHaveLength(500);

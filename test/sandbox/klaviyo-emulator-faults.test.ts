@@ -6,6 +6,8 @@ import {
   startTestEmulator,
   type EmulatorClient,
 } from '../../sandbox/klaviyo-emulator/testing';
+import { stringContaining } from '../support/matchers';
+import type { ErrorAnswer } from '../support/klaviyo-answers';
 
 let client: EmulatorClient;
 
@@ -50,12 +52,12 @@ test("errorStatuses mixes server errors: each answer is one of them, in Klaviyo'
   client.emulator.configure({ faults: { errorRate: 1, errorStatuses: [500, 503] } });
   const answers = [];
   for (let index = 0; index < 40; index++)
-    answers.push(await client.request('/api/profiles', { body: profile(`p${index}@example.com`) }));
+    answers.push(await client.request<ErrorAnswer>('/api/profiles', { body: profile(`p${index}@example.com`) }));
   expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([500, 503]));
   for (const answer of answers)
     expect(answer.body.errors[0]).toMatchObject({
       status: answer.status,
-      detail: expect.stringContaining('Injected fault'),
+      detail: stringContaining('Injected fault'),
     });
   expect(client.emulator.state.profiles.size).toBe(0);
   expect(client.emulator.stats().faultsInjected).toBe(40);
@@ -165,7 +167,7 @@ test('randomSeed makes a fault pattern repeat', async () => {
 
 test('a fault option the emulator does not know, or a share outside 0..1, is refused with 400 and changes nothing', async () => {
   for (const faults of [{ hangrate: 1 }, { errorRate: 2 }, { errorStatuses: [404] }]) {
-    const refused = await client.request('/__emulator/config', { body: { faults } });
+    const refused = await client.request<ErrorAnswer>('/__emulator/config', { body: { faults } });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].detail).toMatch(/^faults: /);
   }

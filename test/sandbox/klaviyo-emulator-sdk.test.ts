@@ -3,7 +3,9 @@
  * against the official spec, and reads back what Klaviyo would answer.
  */
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
+import { isAxiosError } from 'axios';
 import { API_KEY, eventually, startTestEmulator, type EmulatorClient } from '../../sandbox/klaviyo-emulator/testing';
+import type { ErrorAnswer, EventResource, ResourcePage } from '../support/klaviyo-answers';
 
 let client: EmulatorClient;
 let profiles: ProfilesApi;
@@ -29,10 +31,10 @@ afterEach(() => {
 
 const catalogId = (externalId: string) => `$custom:::$default:::${externalId}`;
 
-async function statusOf(getJob: () => Promise<{ body: { data: { attributes: any } } }>) {
+async function statusOf<A extends object>(getJob: () => Promise<{ body: { data: { attributes: A } } }>) {
   return eventually(async () => {
     const { attributes } = (await getJob()).body.data;
-    return attributes.status === 'complete' ? attributes : undefined;
+    return 'status' in attributes && attributes.status === 'complete' ? attributes : undefined;
   });
 }
 
@@ -85,9 +87,12 @@ test('profiles: bulk import, job status, import errors, look-up, create, update'
   expect(created.response.status).toBe(201);
   const duplicate = await profiles
     .createProfile({ data: { type: 'profile', attributes: { email: 'cy@example.com' } } })
-    .catch((error) => error.response);
-  expect(duplicate.status).toBe(409);
-  expect(duplicate.data.errors[0].meta.duplicate_profile_id).toBe(created.body.data.id);
+    .then(
+      () => undefined,
+      (error: unknown) => (isAxiosError<ErrorAnswer>(error) ? error.response : undefined),
+    );
+  expect(duplicate?.status).toBe(409);
+  expect(duplicate?.data.errors[0].meta?.duplicate_profile_id).toBe(created.body.data.id);
 
   const id = created.body.data.id!;
   const updated = await profiles.updateProfile(id, {
@@ -165,10 +170,10 @@ test('events: bulk create with backfill and a single event, read back with metri
     return page.body.data.length === 3 ? page.body : undefined;
   });
   expect(listed.included?.map((resource) => resource.type).sort()).toEqual(['metric', 'profile']);
-  const { body: metrics } = await client.request('/api/metrics');
-  expect(metrics.data.map((metric: any) => metric.attributes.name)).toEqual(['Placed Order']);
-  const { body: inspected } = await client.request('/__emulator/records/events');
-  const uniqueIdAndBackfill = inspected.data.map((event: any) => [event.meta.unique_id, event.meta.backfill]);
+  const { body: metrics } = await client.request<ResourcePage<{ name: string }>>('/api/metrics');
+  expect(metrics.data.map((metric) => metric.attributes.name)).toEqual(['Placed Order']);
+  const { body: inspected } = await client.request<{ data: EventResource[] }>('/__emulator/records/events');
+  const uniqueIdAndBackfill = inspected.data.map((event) => [event.meta.unique_id, event.meta.backfill]);
   expect(uniqueIdAndBackfill.sort()).toEqual([
     ['o-1', true],
     ['o-2', true],

@@ -4,6 +4,20 @@ import { loadSpec } from '../../sandbox/klaviyo-emulator/spec';
 import { findSpecPath } from '../../sandbox/klaviyo-emulator/spec-location';
 import { RequestValidator } from '../../sandbox/klaviyo-emulator/validator';
 import { eventually, startTestEmulator, type EmulatorClient } from '../../sandbox/klaviyo-emulator/testing';
+import type { EmulatorConfig } from '../../sandbox/klaviyo-emulator';
+import type {
+  CatalogAttributes,
+  EmulatorRecords,
+  EmulatorStats,
+  ErrorAnswer,
+  EventAttributes,
+  Identifier,
+  JobAttributes,
+  OneResource,
+  ProfileAttributes,
+  RejectedRequest,
+  ResourcePage,
+} from '../support/klaviyo-answers';
 
 let client: EmulatorClient;
 
@@ -69,25 +83,25 @@ function eventBulk(entries: unknown[]) {
 
 function completedJob(collection: string, id: string) {
   return eventually(async () => {
-    const { body: job } = await client.request(`/api/${collection}/${id}`);
+    const { body: job } = await client.request<OneResource<JobAttributes>>(`/api/${collection}/${id}`);
     return job.data.attributes.status === 'complete' ? job.data : undefined;
   });
 }
 
 /** Submits a bulk job and waits for its completed form. */
 async function runJob(collection: string, body: unknown) {
-  const created = await client.request(`/api/${collection}`, { body });
+  const created = await client.request<OneResource<JobAttributes>>(`/api/${collection}`, { body });
   expect(created.status).toBe(202);
   return completedJob(collection, created.body.data.id);
 }
 
-async function records(kind: string) {
-  return (await client.request(`/__emulator/records/${kind}`)).body.data as any[];
+async function records<K extends keyof EmulatorRecords>(kind: K) {
+  return (await client.request<{ data: EmulatorRecords[K][] }>(`/__emulator/records/${kind}`)).body.data;
 }
 
 describe('validation against the spec', () => {
   test('a malformed body is refused with 400 pointing at the member, and recorded', async () => {
-    const wrongType = await client.request('/api/profile-bulk-import-jobs', {
+    const wrongType = await client.request<ErrorAnswer>('/api/profile-bulk-import-jobs', {
       body: profileImport([{ email: 'a@example.com' }, { email: 42 }]),
     });
     expect(wrongType.status).toBe(400);
@@ -97,14 +111,14 @@ describe('validation against the spec', () => {
       source: { pointer: '/data/attributes/profiles/data/1/attributes/email' },
     });
 
-    const missing = await client.request('/api/catalog-categories', {
+    const missing = await client.request<ErrorAnswer>('/api/catalog-categories', {
       body: { data: { type: 'catalog-category', attributes: { external_id: 'x' } } },
     });
     expect(missing.status).toBe(400);
-    expect(missing.body.errors[0].source.pointer).toBe('/data/attributes/name');
+    expect(missing.body.errors[0].source?.pointer).toBe('/data/attributes/name');
 
-    const { body: rejected } = await client.request('/__emulator/rejected');
-    expect(rejected.data.map((entry: any) => [entry.operationId, entry.status])).toEqual([
+    const { body: rejected } = await client.request<{ data: RejectedRequest[] }>('/__emulator/rejected');
+    expect(rejected.data.map((entry) => [entry.operationId, entry.status])).toEqual([
       ['bulk_import_profiles', 400],
       ['create_catalog_category', 400],
     ]);
@@ -116,13 +130,13 @@ describe('validation against the spec', () => {
     expect(
       (await client.request('/api/profiles', { headers: { Authorization: 'Klaviyo-API-Key someone-else' } })).status,
     ).toBe(401);
-    const noRevision = await client.request('/api/profiles', { headers: { revision: '' } });
+    const noRevision = await client.request<ErrorAnswer>('/api/profiles', { headers: { revision: '' } });
     expect(noRevision.status).toBe(400);
     expect(noRevision.body.errors[0].source).toEqual({ parameter: 'revision' });
-    const unknownPath = await client.request('/api/profile-imports-that-do-not-exist');
+    const unknownPath = await client.request<ErrorAnswer>('/api/profile-imports-that-do-not-exist');
     expect(unknownPath.status).toBe(404);
     expect(unknownPath.body.errors[0].code).toBe('not_found');
-    const unknownParameter = await client.request('/api/profiles?page[limit]=5');
+    const unknownParameter = await client.request<ErrorAnswer>('/api/profiles?page[limit]=5');
     expect(unknownParameter.status).toBe(400);
     expect(unknownParameter.body.errors[0].source).toEqual({ parameter: 'page[limit]' });
     expect((await client.request('/api/catalog-items?page[size]=101')).status).toBe(400);
@@ -138,7 +152,7 @@ describe('validation against the spec', () => {
       'create',
       Array.from({ length: 101 }, (_, index) => item(`p-${index}`)),
     );
-    const refused = await client.request('/api/catalog-item-bulk-create-jobs', { body: tooMany });
+    const refused = await client.request<ErrorAnswer>('/api/catalog-item-bulk-create-jobs', { body: tooMany });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].detail).toMatch(/up to 100/);
     expect(
@@ -218,7 +232,7 @@ describe('rate limits', () => {
 describe('profiles', () => {
   test('a bulk import job goes queued -> complete with counts and a per-profile error for an invalid phone', async () => {
     client.emulator.configure({ jobProcessingMs: 150 });
-    const created = await client.request('/api/profile-bulk-import-jobs', {
+    const created = await client.request<OneResource<JobAttributes>>('/api/profile-bulk-import-jobs', {
       body: profileImport([
         { email: 'a@example.com', phone_number: '+4915112345678' },
         { email: 'b@example.com', phone_number: '0151 123' },
@@ -228,7 +242,9 @@ describe('profiles', () => {
     expect(created.body.data.attributes).toMatchObject({ status: 'queued', total_count: 3, completed_count: 0 });
     const job = await completedJob('profile-bulk-import-jobs', created.body.data.id);
     expect(job.attributes).toMatchObject({ status: 'complete', total_count: 3, completed_count: 2, failed_count: 1 });
-    const { body: errors } = await client.request(`/api/profile-bulk-import-jobs/${job.id}/import-errors`);
+    const { body: errors } = await client.request<ResourcePage>(
+      `/api/profile-bulk-import-jobs/${job.id}/import-errors`,
+    );
     expect(errors.data).toHaveLength(1);
     expect(errors.data[0].attributes).toMatchObject({
       code: 'invalid',
@@ -265,10 +281,12 @@ describe('profiles', () => {
       last_name: 'Lovelace',
       properties: { a: 1, b: 2 },
     });
-    const byExternalId = await client.request('/api/profiles?filter=equals(external_id,"c-1")');
-    expect(byExternalId.body.data.map((profile: any) => profile.id)).toEqual([profiles[0].id]);
+    const byExternalId = await client.request<ResourcePage<ProfileAttributes>>(
+      '/api/profiles?filter=equals(external_id,"c-1")',
+    );
+    expect(byExternalId.body.data.map((profile) => profile.id)).toEqual([profiles[0].id]);
 
-    const duplicate = await client.request('/api/profiles', {
+    const duplicate = await client.request<ErrorAnswer>('/api/profiles', {
       body: { data: { type: 'profile', attributes: { external_id: 'c-1' } } },
     });
     expect(duplicate.status).toBe(409);
@@ -276,11 +294,11 @@ describe('profiles', () => {
       code: 'duplicate_profile',
       meta: { duplicate_profile_id: profiles[0].id },
     });
-    const badPhone = await client.request('/api/profiles', {
+    const badPhone = await client.request<ErrorAnswer>('/api/profiles', {
       body: { data: { type: 'profile', attributes: { phone_number: '4155550100' } } },
     });
     expect(badPhone.status).toBe(400);
-    expect(badPhone.body.errors[0].source.pointer).toBe('/data/attributes/phone_number');
+    expect(badPhone.body.errors[0].source?.pointer).toBe('/data/attributes/phone_number');
   });
 });
 
@@ -319,22 +337,22 @@ describe('events', () => {
       ['o-2', false, null, 'Placed Order'],
       ['o-1', false, null, 'Placed Order'],
     ]);
-    expect(new Set(events.map((event) => event.relationships.profile.data.id)).size).toBe(2);
+    expect(new Set(events.map((event) => (event.relationships!.profile.data as Identifier).id)).size).toBe(2);
     expect(await records('metrics')).toHaveLength(1);
   });
 
   test('a unique_id repeated for one profile and metric in one bulk request fails the request', async () => {
-    const refused = await client.request('/api/event-bulk-create-jobs', {
+    const refused = await client.request<ErrorAnswer>('/api/event-bulk-create-jobs', {
       body: eventBulk([eventEntry({ email: 'a@example.com' }, [{ unique_id: 'o-1' }, { unique_id: 'o-1' }])]),
     });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors[0].source.pointer).toBe(
+    expect(refused.body.errors[0].source?.pointer).toBe(
       '/data/attributes/events-bulk-create/data/0/attributes/events/data/1/attributes/unique_id',
     );
   });
 
   test('an event time before 1990 is refused without touching the profile', async () => {
-    const refused = await client.request('/api/events', {
+    const refused = await client.request<ErrorAnswer>('/api/events', {
       body: {
         data: {
           type: 'event',
@@ -348,7 +366,7 @@ describe('events', () => {
       },
     });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors[0].source.pointer).toBe('/data/attributes/time');
+    expect(refused.body.errors[0].source?.pointer).toBe('/data/attributes/time');
     expect(client.emulator.stats().records).toMatchObject({ profiles: 0, events: 0 });
   });
 
@@ -366,10 +384,12 @@ describe('events', () => {
     });
     expect((await client.request('/api/events', { body: single('Placed Order', 'o-1') })).status).toBe(202);
     expect((await client.request('/api/events', { body: single('Ordered Product', 'o-1-p') })).status).toBe(202);
-    const metricId = (await records('metrics')).find((metric) => metric.attributes.name === 'Ordered Product').id;
-    const { body } = await client.request(`/api/events?filter=equals(metric_id,"${metricId}")&include=metric,profile`);
+    const metricId = (await records('metrics')).find((metric) => metric.attributes.name === 'Ordered Product')!.id;
+    const { body } = await client.request<ResourcePage<EventAttributes>>(
+      `/api/events?filter=equals(metric_id,"${metricId}")&include=metric,profile`,
+    );
     expect(body.data).toHaveLength(1);
-    expect(body.included.map((resource: any) => resource.type)).toEqual(['metric', 'profile']);
+    expect(body.included!.map((resource) => resource.type)).toEqual(['metric', 'profile']);
   });
 });
 
@@ -381,7 +401,7 @@ describe('catalog', () => {
       catalogJob('item', 'create', [item('p-2'), item('p-1')]),
     );
     expect(created.attributes).toMatchObject({ total_count: 2, completed_count: 1, failed_count: 1 });
-    expect(created.attributes.errors[0].source.pointer).toBe('/data/attributes/items/data/1/attributes/external_id');
+    expect(created.attributes.errors![0].source?.pointer).toBe('/data/attributes/items/data/1/attributes/external_id');
 
     const updated = await runJob(
       'catalog-item-bulk-update-jobs',
@@ -391,7 +411,7 @@ describe('catalog', () => {
       ]),
     );
     expect(updated.attributes).toMatchObject({ completed_count: 1, failed_count: 1 });
-    expect(updated.attributes.errors[0].source.pointer).toBe('/data/attributes/items/data/0/id');
+    expect(updated.attributes.errors![0].source?.pointer).toBe('/data/attributes/items/data/0/id');
     const deleted = await runJob(
       'catalog-category-bulk-delete-jobs',
       catalogJob('category', 'delete', [{ type: 'catalog-category', id: catalogId('nope') }]),
@@ -399,7 +419,11 @@ describe('catalog', () => {
     expect(deleted.attributes).toMatchObject({ completed_count: 0, failed_count: 1 });
 
     expect(
-      (await client.request(`/api/catalog-items/${encodeURIComponent(catalogId('p-2'))}`)).body.data.attributes.title,
+      (
+        await client.request<OneResource<CatalogAttributes>>(
+          `/api/catalog-items/${encodeURIComponent(catalogId('p-2'))}`,
+        )
+      ).body.data.attributes.title,
     ).toBe('Second');
     expect((await client.request('/api/catalog-items', { body: { data: item('p-1') } })).status).toBe(409);
   });
@@ -442,11 +466,11 @@ describe('catalog', () => {
     );
     expect(variants.attributes).toMatchObject({ completed_count: 2, failed_count: 1 });
 
-    const inCategory = await client.request(
+    const inCategory = await client.request<ResourcePage<CatalogAttributes>>(
       `/api/catalog-items?filter=equals(category.id,"${catalogId('c-1')}")&include=variants`,
     );
-    expect(inCategory.body.data.map((record: any) => record.id)).toEqual([catalogId('p-1')]);
-    expect(inCategory.body.included.map((record: any) => record.id)).toEqual([catalogId('v-1'), catalogId('v-2')]);
+    expect(inCategory.body.data.map((record) => record.id)).toEqual([catalogId('p-1')]);
+    expect(inCategory.body.included!.map((record) => record.id)).toEqual([catalogId('v-1'), catalogId('v-2')]);
 
     await runJob(
       'catalog-item-bulk-delete-jobs',
@@ -471,7 +495,7 @@ describe('catalog', () => {
     let next: string | undefined = `${client.emulator.url}/api/catalog-categories`;
     const seen = new Set<string>();
     while (next) {
-      const { body } = await client.request(next.slice(client.emulator.url.length));
+      const { body }: { body: ResourcePage } = await client.request(next.slice(client.emulator.url.length));
       pageSizes.push(body.data.length);
       for (const record of body.data) seen.add(record.id);
       next = body.links.next;
@@ -485,7 +509,7 @@ describe('catalog', () => {
     const body = catalogJob('category', 'delete', []);
     for (let index = 0; index < 500; index++)
       expect((await client.request('/api/catalog-category-bulk-delete-jobs', { body })).status).toBe(202);
-    const refused = await client.request('/api/catalog-item-bulk-create-jobs', {
+    const refused = await client.request<ErrorAnswer>('/api/catalog-item-bulk-create-jobs', {
       body: catalogJob('item', 'create', [item('p-1')]),
     });
     expect(refused.status).toBe(429);
@@ -510,7 +534,9 @@ describe('faults', () => {
   });
 
   test('drops and latency can be switched on at run time through /__emulator/config', async () => {
-    const { body: config } = await client.request('/__emulator/config', { body: { faults: { dropRate: 1 } } });
+    const { body: config } = await client.request<EmulatorConfig>('/__emulator/config', {
+      body: { faults: { dropRate: 1 } },
+    });
     expect(config.faults.dropRate).toBe(1);
     await expect(client.request('/api/metrics')).rejects.toThrow();
     await client.request('/__emulator/config', { body: { faults: { dropRate: 0, latencyMs: 120 } } });
@@ -526,7 +552,7 @@ describe('inspection API', () => {
       body: { data: { type: 'profile', attributes: { email: 'a@example.com' } } },
     });
     await client.request('/api/profiles');
-    const { body: stats } = await client.request('/__emulator/stats');
+    const { body: stats } = await client.request<EmulatorStats>('/__emulator/stats');
     expect(stats).toEqual({
       records: { profiles: 1, events: 0, metrics: 0, catalogItems: 0, catalogVariants: 0, catalogCategories: 0 },
       requests: { total: 2, byOperation: { create_profile: 1, get_profiles: 1 } },
@@ -534,7 +560,7 @@ describe('inspection API', () => {
       rateLimited: 0,
       faultsInjected: 0,
     });
-    expect((await client.request('/__emulator/records/jobs')).body.data).toEqual([]);
+    expect((await client.request<{ data: unknown[] }>('/__emulator/records/jobs')).body.data).toEqual([]);
     expect((await client.request('/__emulator/records/unknown')).status).toBe(404);
     await client.request('/__emulator/reset', { method: 'POST' });
     expect((await client.request('/__emulator/stats')).body).toMatchObject({

@@ -14,6 +14,7 @@ import {
   type RunningSandbox,
 } from './sandbox-process';
 import { spawnService, waitUntilListening, type ServiceProcess } from './service-process';
+import type { SyncAnswer } from './service-answers';
 
 /** Every Klaviyo emulator fault lifted. */
 export const noKlaviyoFaults = {
@@ -85,9 +86,9 @@ export function sandboxScenario(): SandboxScenario {
       return running;
     },
     async startImport(serviceUrl, type, body) {
-      const started = await http(`${serviceUrl}/sync/${type}`, 'POST', body);
+      const started = await http<SyncAnswer>(`${serviceUrl}/sync/${type}`, 'POST', body);
       expect(started.status).toBe(202);
-      return started.body.runId;
+      return started.body.runId!;
     },
     async customObject<T>(container: string, key: string) {
       const { status, body } = await commercetoolsRequest<{ value: T }>(
@@ -100,7 +101,7 @@ export function sandboxScenario(): SandboxScenario {
     async customerIdsInKlaviyo() {
       return (await klaviyo.records('profiles'))
         .map((profile) => profile.attributes.external_id)
-        .filter(Boolean)
+        .filter((id): id is string => Boolean(id))
         .sort();
     },
     async allCustomerIds() {

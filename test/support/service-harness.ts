@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/env';
 import { defaultMappingSettings, type MappingSettings } from '../../src/config/mapping-settings';
 import { createLogger } from '../../src/logging/logger';
+import type { RunStatus } from '../../src/engine/run-status';
 import { createService, type Service } from '../../src/service';
+import type { EmulatorRecords, EmulatorStats, RejectedRequest } from './klaviyo-answers';
 
 export interface RunningService {
   url: string;
@@ -34,24 +36,30 @@ export async function startService(
   return { url: `http://127.0.0.1:${port}`, service, logLines, close: () => service.close(5_000) };
 }
 
-export interface HttpAnswer {
+/** An HTTP answer with its JSON body, typed as the caller expects it (undefined when empty). */
+export interface HttpAnswer<T = unknown> {
   status: number;
-  body: any;
+  body: T;
 }
 
-export async function http(
+/** The parsed JSON of a body, as the type the caller expects; undefined for an empty body. */
+function parseBody<T>(text: string): T {
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export async function http<T = unknown>(
   url: string,
   method = 'GET',
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<HttpAnswer> {
+): Promise<HttpAnswer<T>> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, body: parseBody<T>(text) };
 }
 
 /**
@@ -59,11 +67,11 @@ export async function http(
  * enforces Klaviyo's rate limits) is waited out as its Retry-After says and asked again, so a
  * test's own verification never depends on how many requests fit into a rate-limit window.
  */
-export async function klaviyoApiGet(
+export async function klaviyoApiGet<T = unknown>(
   env: Record<string, string>,
   pathOrUrl: string,
   timeoutMs = 120_000,
-): Promise<HttpAnswer> {
+): Promise<HttpAnswer<T>> {
   const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${env.KLAVIYO_API_URL}${pathOrUrl}`;
   const headers = {
     Authorization: `Klaviyo-API-Key ${env.KLAVIYO_AUTH_KEY}`,
@@ -74,8 +82,7 @@ export async function klaviyoApiGet(
   for (;;) {
     const response = await fetch(url, { headers });
     const text = await response.text();
-    if (response.status !== 429 || Date.now() > deadline)
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    if (response.status !== 429 || Date.now() > deadline) return { status: response.status, body: parseBody<T>(text) };
     const retryAfterSeconds = Number(response.headers.get('retry-after')) || 1;
     await new Promise((resolve) => setTimeout(resolve, retryAfterSeconds * 1_000));
   }
@@ -97,13 +104,13 @@ export function waitForStatus(
   serviceUrl: string,
   type: string,
   what: string,
-  accept: (status: any) => boolean,
+  accept: (status: RunStatus) => boolean,
   timeoutMs = 60_000,
-): Promise<any> {
+): Promise<RunStatus> {
   return pollUntil(
     what,
     async () => {
-      const { status, body } = await http(`${serviceUrl}/sync/${type}/status`);
+      const { status, body } = await http<RunStatus>(`${serviceUrl}/sync/${type}/status`);
       return status === 200 && accept(body) ? body : undefined;
     },
     timeoutMs,
@@ -116,10 +123,10 @@ export async function waitForState(
   type: string,
   states: string[],
   timeoutMs = 120_000,
-): Promise<any> {
+): Promise<RunStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await http(`${serviceUrl}/sync/${type}/status`);
+    const { body } = await http<RunStatus>(`${serviceUrl}/sync/${type}/status`);
     if (states.includes(body.state)) return body;
     if (Date.now() > deadline) throw new Error(`${type} import still ${body.state} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -129,9 +136,10 @@ export async function waitForState(
 /** The Klaviyo emulator's inspection API. */
 export function emulatorInspector(klaviyoUrl: string) {
   return {
-    stats: async () => (await http(`${klaviyoUrl}/__emulator/stats`)).body,
-    records: async (kind: string) => (await http(`${klaviyoUrl}/__emulator/records/${kind}`)).body.data as any[],
-    rejected: async () => (await http(`${klaviyoUrl}/__emulator/rejected`)).body.data as any[],
+    stats: async () => (await http<EmulatorStats>(`${klaviyoUrl}/__emulator/stats`)).body,
+    records: async <K extends keyof EmulatorRecords>(kind: K) =>
+      (await http<{ data: EmulatorRecords[K][] }>(`${klaviyoUrl}/__emulator/records/${kind}`)).body.data,
+    rejected: async () => (await http<{ data: RejectedRequest[] }>(`${klaviyoUrl}/__emulator/rejected`)).body.data,
     configure: async (config: unknown) => http(`${klaviyoUrl}/__emulator/config`, 'POST', config),
     reset: async () => http(`${klaviyoUrl}/__emulator/reset`, 'POST', {}),
   };

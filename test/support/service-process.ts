@@ -28,8 +28,8 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   process.once('exit', () => child.kill('SIGKILL'));
   return { child, url: `http://127.0.0.1:${env.BULK_IMPORT_PORT}`, output: () => output, exited };

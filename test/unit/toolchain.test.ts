@@ -11,7 +11,9 @@ describe('toolchain', () => {
 describe('Node version files', () => {
   it.each(['.nvmrc', '.node-version'])('%s names the major of the pinned node devDependency', (file) => {
     const root = join(__dirname, '..', '..');
-    const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.node as string;
+    const pinned = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+    ).devDependencies.node;
     expect(readFileSync(join(root, file), 'utf8')).toBe(`${/\d+/.exec(pinned)![0]}\n`);
   });
 });

@@ -166,7 +166,8 @@ interface CommercetoolsErrorShape {
   message?: string;
   headers?: Record<string, unknown> | Headers;
   body?: { message?: string; errors?: Array<{ code?: string; message?: string }> };
-  error?: Array<{ code?: string; message?: string }> | unknown;
+  /** An array of `{ code, message }` when the SDK failed on an answer, otherwise anything. */
+  error?: unknown;
 }
 
 const longestMessage = 300;
@@ -183,7 +184,8 @@ function toPlatformError(operation: string, error: unknown): PlatformError {
     thrown.body === null && thrown.error && typeof thrown.error === 'object' ? thrown.error : thrown
   ) as CommercetoolsErrorShape;
   const status = shape.statusCode && shape.statusCode > 0 ? shape.statusCode : undefined;
-  const first = shape.body?.errors?.[0] ?? (Array.isArray(shape.error) ? shape.error[0] : undefined);
+  const sdkErrors = Array.isArray(shape.error) ? (shape.error as Array<{ code?: string; message?: string }>) : [];
+  const first = shape.body?.errors?.[0] ?? sdkErrors[0];
   const code = first?.code ?? shape.code;
   const message = (first?.message ?? shape.body?.message ?? shape.message)?.slice(0, longestMessage);
   const detail = [code, message].filter(Boolean).join(': ') || (status ? `HTTP ${status}` : 'no answer');

@@ -90,7 +90,7 @@ describe('eventsPerProfile', () => {
       },
     };
 
-    const wire = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsBulkCreateJob')));
+    const wire: unknown = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsBulkCreateJob')));
     expect(wire).toStrictEqual({
       data: {
         type: 'event-bulk-create-job',

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../../src/config/config-error';
 import { loadConfig } from '../../../src/config/env';
+import { stringMatching } from '../../support/matchers';
 
 const valid = {
   CT_API_URL: 'https://api.europe-west1.gcp.commercetools.com/',
@@ -58,7 +59,7 @@ describe('loadConfig', () => {
   it('reads how long Klaviyo jobs are followed, and names the variable when it is not a positive number', () => {
     expect(loadConfig({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '90' }).klaviyo.jobTimeoutMs).toBe(90_000);
     expect(problemsOf({ ...valid, BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: '0' })).toEqual([
-      expect.stringMatching(/^BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: /),
+      stringMatching(/^BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: /),
     ]);
   });
 
@@ -71,7 +72,7 @@ describe('loadConfig', () => {
     expect(config.commercetools.timeoutMs).toBe(5_000);
     expect(config.klaviyo.timeoutMs).toBe(7_500);
     expect(problemsOf({ ...valid, BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: '-1' })).toEqual([
-      expect.stringMatching(/^BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: /),
+      stringMatching(/^BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: /),
     ]);
   });
 

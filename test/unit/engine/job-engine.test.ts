@@ -12,6 +12,7 @@ import { EngineRefusal } from '../../../src/engine/refusal';
 import type { Checkpoint, ImportType, LastCompletedRun } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
 import { delay, hang, MemoryStore, unreachable, type StoreCall } from './memory-store';
+import { stringContaining } from '../../support/matchers';
 
 /** Short enough that no test waits long; the engine's order of events is the same as with the defaults. */
 const timing: Partial<EngineTiming> = {
@@ -73,7 +74,9 @@ function setup(behaviour: Behaviour, options: { store?: MemoryStore; owner?: str
   const logLines: Record<string, unknown>[] = [];
   const logger = createLogger(
     'debug',
-    new Writable({ write: (chunk, _encoding, done) => (logLines.push(JSON.parse(String(chunk))), done()) }),
+    new Writable({
+      write: (chunk, _encoding, done) => (logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()),
+    }),
   );
   const importer = new FakeImporter(behaviour);
   const locks = new ImportLocks(store, options.owner ?? 'instance-a', ttlMs);
@@ -233,7 +236,7 @@ describe('JobEngine', () => {
       const checkpointWrites = store.writesTo(checkpointContainer);
 
       const status = await until(() => engine.status('customers'), ended);
-      expect(status).toMatchObject({ state: 'failed', error: expect.stringContaining('taken over by another run') });
+      expect(status).toMatchObject({ state: 'failed', error: stringContaining('taken over by another run') });
       expect(status.finishedAt).toBeDefined();
       expect(importer.runs[0].signal.aborted).toBe(true);
       expect(store.writesTo(checkpointContainer)).toBe(checkpointWrites);
@@ -272,7 +275,7 @@ describe('JobEngine', () => {
       };
       await engine.start('customers', { mode: 'all' });
       const failed = await until(() => engine.status('customers'), ended);
-      expect(failed).toMatchObject({ state: 'failed', error: expect.stringContaining('ECONNREFUSED') });
+      expect(failed).toMatchObject({ state: 'failed', error: stringContaining('ECONNREFUSED') });
       expect(store.value(lockContainer, lockKey)).toBeUndefined();
 
       store.fault = undefined;
@@ -343,9 +346,9 @@ describe('JobEngine', () => {
       }, ended);
       expect(status.state).toBe('completed');
       expect(status.warnings).toEqual([
-        expect.stringContaining('the final checkpoint could not be saved'),
-        expect.stringContaining('the completed run could not be recorded'),
-        expect.stringContaining('it expires by itself'),
+        stringContaining('the final checkpoint could not be saved'),
+        stringContaining('the completed run could not be recorded'),
+        stringContaining('it expires by itself'),
       ]);
       expect(
         seen.filter((each) => each.finishedAt !== undefined && ['running', 'stopping'].includes(each.state)),
@@ -357,7 +360,7 @@ describe('JobEngine', () => {
       await engine.start('customers', { mode: 'all' });
       engine.stop('customers');
       const status = await until(() => engine.status('customers'), ended);
-      expect(status).toMatchObject({ state: 'stopped', warnings: [expect.stringContaining('did not wind down')] });
+      expect(status).toMatchObject({ state: 'stopped', warnings: [stringContaining('did not wind down')] });
     });
   });
 
@@ -489,7 +492,7 @@ describe('JobEngine', () => {
       expect(status).toMatchObject({
         state: 'unknown',
         unavailable: ['lock', 'checkpoint'],
-        unavailableReason: expect.stringContaining('no answer'),
+        unavailableReason: stringContaining('no answer'),
       });
     });
 
@@ -506,7 +509,7 @@ describe('JobEngine', () => {
         state: 'failed',
         error: 'Klaviyo said 401',
         unavailable: ['lock'],
-        unavailableReason: expect.stringContaining('ECONNREFUSED'),
+        unavailableReason: stringContaining('ECONNREFUSED'),
       });
     });
 

@@ -17,7 +17,7 @@ describe('RunProgress', () => {
     expect(progress.recentFailures).toHaveLength(50);
     expect(progress.recentFailures[0]).toEqual({ id: 'c-10', reason: 'Klaviyo refused the profile' });
     expect(progress.recentSkips).toEqual([{ id: 'o-1', reason: 'order has neither customerEmail nor customerId' }]);
-    const logged = lines.map((line) => JSON.parse(line));
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged.filter((entry) => entry.message === 'Record failed')).toHaveLength(60);
     expect(logged[0]).toMatchObject({ severity: 'WARNING', id: 'c-0', reason: 'Klaviyo refused the profile' });
     expect(logged[60]).toMatchObject({ severity: 'DEBUG', id: 'o-1', message: 'Record skipped' });

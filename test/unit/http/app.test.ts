@@ -7,8 +7,10 @@ import { EngineRefusal, type RefusalReason } from '../../../src/engine/refusal';
 import type { RunRequest } from '../../../src/engine/run-types';
 import { createApp } from '../../../src/http/app';
 import { problemsWith, recordingAnswers } from '../../support/api-description';
+import type { ReadinessAnswer, SyncAnswer } from '../../support/service-answers';
 import { createLogger } from '../../../src/logging/logger';
 import type { Readiness } from '../../../src/readiness';
+import { anyOf, stringContaining } from '../../support/matchers';
 
 type AppOptions = Parameters<typeof createApp>[0];
 
@@ -23,6 +25,7 @@ function serve() {
   let readiness: Readiness = { ready: true, checks: [] };
   const engine = {
     start: async (type: string, request: RunRequest) => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- whatever the test chose, as a failing engine might throw it
       if (startFailure) throw startFailure;
       started.push({ type, request });
       return { runId: `run-${started.length}` };
@@ -63,7 +66,7 @@ function serve() {
 
 async function send(url: string, init: RequestInit & { headers?: Record<string, string> }) {
   const response = await fetch(url, { ...init, headers: { ...auth, ...init.headers } });
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) as SyncAnswer & Partial<ReadinessAnswer> };
 }
 
 describe('HTTP API edges', () => {
@@ -96,7 +99,7 @@ describe('HTTP API edges', () => {
     expect(answer.status).toBe(415);
     expect(answer.body).toEqual({
       error: 'unsupported_media_type',
-      message: expect.stringContaining('Content-Type: application/json'),
+      message: stringContaining('Content-Type: application/json'),
     });
     expect(api.started).toEqual([]);
   });
@@ -195,7 +198,7 @@ describe('HTTP API edges', () => {
       {
         error: 'platform_error',
         platform: 'commercetools',
-        message: expect.stringContaining('check CT_API_CLIENT and CT_AUTH_URL'),
+        message: stringContaining('check CT_API_CLIENT and CT_AUTH_URL'),
       },
     ],
     [
@@ -238,7 +241,7 @@ describe('HTTP API edges', () => {
     const answer = await send(`${api.url()}/sync/customers`, { method: 'POST' });
     expect(answer.status).toBe(500);
     const logged = api.logLines.find((line) => line.includes('"Request failed"'));
-    expect(JSON.parse(logged!)).toMatchObject({ error: 'SyntaxError', frames: expect.any(Array) });
+    expect(JSON.parse(logged!)).toMatchObject({ error: 'SyntaxError', frames: anyOf(Array) });
     expect(api.logLines.join('')).not.toContain('someone@example.com');
   });
 
@@ -266,6 +269,6 @@ describe('HTTP API edges', () => {
       "commercetools refused the API client's credentials (401 invalid_client): check CT_API_CLIENT and CT_AUTH_URL",
     );
     expect(answer.body.checks).toHaveLength(3);
-    expect(answer.body.checks[2]).toEqual({ platform: 'klaviyo', check: 'profiles', ok: true });
+    expect(answer.body.checks![2]).toEqual({ platform: 'klaviyo', check: 'profiles', ok: true });
   });
 });

@@ -6,6 +6,11 @@ import { PlatformError } from '../../../src/platform/platform-error';
 import { createApp } from '../../../src/http/app';
 import { fakeEngine, refusal } from './fake-engine';
 import { problemsWith, recordingAnswers, type RecordedAnswer } from '../../support/api-description';
+import { stringContaining } from '../../support/matchers';
+import type { ReadinessAnswer, SyncAnswer } from '../../support/service-answers';
+
+/** An answer's JSON body (supertest types it `any`). */
+const bodyOf = (answer: { body: unknown }) => answer.body as SyncAnswer & Partial<ReadinessAnswer>;
 
 /*
  * Every route, status and error body of the HTTP API, in process through supertest. Content types,
@@ -119,11 +124,11 @@ describe('POST /sync/{type}', () => {
     ['customers', ['c-1'], '(body)', 'must be a JSON object'],
   ] as const)('refuses %s with %j with 400 naming %s, and starts nothing', async (type, body, field, words) => {
     const { http, calls } = api();
-    const answer = await http.post(`/sync/${type}`).send(body as object);
+    const answer = await http.post(`/sync/${type}`).send(body);
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toBe('invalid_body');
-    expect(answer.body.message).toContain(`${field}: ${words}`);
-    expect(answer.body.problems).toContainEqual({ field, message: expect.stringContaining(words) });
+    expect(bodyOf(answer).error).toBe('invalid_body');
+    expect(bodyOf(answer).message).toContain(`${field}: ${words}`);
+    expect(bodyOf(answer).problems).toContainEqual({ field, message: stringContaining(words) });
     expect(calls).toEqual([]);
   });
 
@@ -131,7 +136,7 @@ describe('POST /sync/{type}', () => {
     const { http } = api();
     const answer = await http.post('/sync/customers').send({ id: 'c-1', startId: 'c-1' });
     expect(answer.status).toBe(400);
-    expect(answer.body.message).toBe('id: is not a known field; startId: is not a known field');
+    expect(bodyOf(answer).message).toBe('id: is not a known field; startId: is not a known field');
   });
 
   it('takes 10,000 ids in one body, within the size limit, and refuses one more by name', async () => {
@@ -146,7 +151,7 @@ describe('POST /sync/{type}', () => {
 
     const refused = await http.post('/sync/orders').send({ ids: [...ids, 'one-more'] });
     expect(refused.status).toBe(400);
-    expect(refused.body.problems).toEqual([{ field: 'ids', message: 'takes at most 10,000 ids per request' }]);
+    expect(bodyOf(refused).problems).toEqual([{ field: 'ids', message: 'takes at most 10,000 ids per request' }]);
     expect(calls).toHaveLength(1);
   });
 
@@ -165,6 +170,7 @@ describe('POST /sync/{type}', () => {
     const answer = await http
       .post('/sync/customers')
       .set(headers)
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- supertest passes the body through as it was given
       .serialize((bytes) => bytes)
       .send(body);
     expect(answer.status).toBe(413);
@@ -324,7 +330,7 @@ describe('POST /sync/{type}/stop', () => {
     expect(answer.body).toEqual({
       runId: 'stopped-run',
       type: 'orders',
-      message: expect.stringContaining('stops within seconds'),
+      message: stringContaining('stops within seconds'),
     });
     expect(calls).toEqual([{ method: 'stop', type: 'orders' }]);
   });
@@ -477,7 +483,7 @@ describe('a failed platform call', () => {
       expect(answer.status).toBe(status);
       expect(answer.body).toEqual(body);
       const logged = logLines
-        .map((line) => JSON.parse(line))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
         .find((line) => line.msg === 'Request failed: a platform call failed');
       expect(logged).toMatchObject({ platform: error.platform, operation: error.operation });
     },
@@ -621,9 +627,9 @@ describe('GET /readyz', () => {
     }));
     const answer = await http.get('/readyz');
     expect(answer.status).toBe(503);
-    expect(answer.body.message).toBe('the klaviyo profiles check failed unexpectedly; see the service log');
+    expect(bodyOf(answer).message).toBe('the klaviyo profiles check failed unexpectedly; see the service log');
     const logged = logLines
-      .map((line) => JSON.parse(line))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((line) => line.msg === 'Readiness check failed unexpectedly');
     expect(logged).toMatchObject({ platform: 'klaviyo', check: 'profiles', error: 'SyntaxError' });
     expect(logLines.join('')).not.toContain('someone@example.com');

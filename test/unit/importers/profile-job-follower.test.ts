@@ -6,6 +6,7 @@ import { RunProgress } from '../../../src/engine/run-progress';
 import { createLogger } from '../../../src/logging/logger';
 import { ProfileJobFollower, type SubmittedProfileJob } from '../../../src/importers/profile-job-follower';
 import { startKlaviyoEmulator, type KlaviyoEmulator } from '../../../sandbox/klaviyo-emulator';
+import { stringContaining } from '../../support/matchers';
 
 describe('ProfileJobFollower against the Klaviyo emulator', () => {
   let emulator: KlaviyoEmulator;
@@ -66,7 +67,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
     expect(resent).toEqual([['c-b', 'c-c']]);
     expect(run.progress.counters).toMatchObject({ succeeded: 2, failed: 1 });
     expect(run.progress.recentFailures).toEqual([
-      { id: 'c-c', reason: expect.stringContaining('Klaviyo refused the profile') },
+      { id: 'c-c', reason: stringContaining('Klaviyo refused the profile') },
     ]);
     expect(unfinished[unfinished.length - 1]).toEqual([]);
   });
@@ -97,8 +98,8 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
 
       expect(run.progress.counters).toMatchObject({ succeeded: 0, failed: 2 });
       expect(run.progress.recentFailures).toEqual([
-        { id: 'c-1', reason: expect.stringContaining(`had not finished the profile import job ${first}`) },
-        { id: 'c-2', reason: expect.stringContaining(`had not finished the profile import job ${second}`) },
+        { id: 'c-1', reason: stringContaining(`had not finished the profile import job ${first}`) },
+        { id: 'c-2', reason: stringContaining(`had not finished the profile import job ${second}`) },
       ]);
       expect(unfinished[unfinished.length - 1]).toEqual([]);
     } finally {

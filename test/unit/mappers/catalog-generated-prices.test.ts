@@ -9,9 +9,10 @@ import { generateDataset } from '../../../sandbox/commercetools/generator';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
-const countryData: {
-  lookup: { countries(query: { currencies: string }): Array<{ alpha2: string }> };
-} = require('country-data-list');
+const countryData = // eslint-disable-next-line @typescript-eslint/no-require-imports -- as in the mapper: the import its declarations need does not resolve here
+  require('country-data-list') as {
+    lookup: { countries(query: { currencies: string }): Array<{ alpha2: string }> };
+  };
 
 /**
  * The one price a currency shows, as the original chooses it: a price whose validity range covers
@@ -57,7 +58,7 @@ function originalPriceKeys(prices: Price[] | undefined): { prices: object; curre
       currencyKeys[`currency_${country}`] = chosen?.value.currencyCode;
     }
   }
-  return { prices: priceKeys, currencies: JSON.parse(JSON.stringify(currencyKeys)) };
+  return { prices: priceKeys, currencies: JSON.parse(JSON.stringify(currencyKeys)) as object };
 }
 
 function parsedPriceKeys(
@@ -65,7 +66,7 @@ function parsedPriceKeys(
 ): { prices: object; currencies: object } | undefined {
   const { price_json, currency_json } = customMetadata as { price_json?: string; currency_json?: string };
   if (price_json === undefined || currency_json === undefined) return undefined;
-  return { prices: JSON.parse(price_json), currencies: JSON.parse(currency_json) };
+  return { prices: JSON.parse(price_json) as object, currencies: JSON.parse(currency_json) as object };
 }
 
 describe('generated products: price and currency keys as the original module', () => {

@@ -314,7 +314,7 @@ describe('orderEvents', () => {
       lineItem(`li-${index}`, 'p-men', { en: 'Chinos' }, eur(100)),
     );
     const result = orderEvents(
-      order({ orderState: orderState as Order['orderState'], lineItems: lines }),
+      order({ orderState, lineItems: lines }),
       context({ settings: { ...defaultMappingSettings(), ...settings } }),
     );
     expect(timeline(result)).toStrictEqual(expected);

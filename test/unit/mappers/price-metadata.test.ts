@@ -87,7 +87,10 @@ const keyed = <T>(prefix: string, countries: readonly string[], value: T): Recor
 
 const parsed = (prices: Price[]) => {
   const metadata = priceMetadata(prices, NOW);
-  return { prices: JSON.parse(metadata.price_json), currencies: JSON.parse(metadata.currency_json) };
+  return {
+    prices: JSON.parse(metadata.price_json) as unknown,
+    currencies: JSON.parse(metadata.currency_json) as unknown,
+  };
 };
 
 describe('countriesUsingCurrency', () => {

@@ -13,7 +13,7 @@ function flagsBefore(entryPoint: string, words: string[]): string[] {
 }
 
 describe('service launch flags', () => {
-  const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
+  const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 
   // start-ts replaces npm's shell with node (`exec`) and loads tsx into that same process, so that
   // signals reach the service itself.
@@ -30,6 +30,6 @@ describe('service launch flags', () => {
   it('the Docker image starts the service with them', () => {
     const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
     expect(cmd).toBeDefined();
-    expect(flagsBefore('dist/server.js', JSON.parse(cmd!))).toEqual(serviceNodeFlags);
+    expect(flagsBefore('dist/server.js', JSON.parse(cmd!) as string[])).toEqual(serviceNodeFlags);
   });
 });

@@ -2,16 +2,17 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/logging/logger';
 import { guardProcess } from '../../../src/runtime/process-guards';
+import { anyOf, stringContaining } from '../../support/matchers';
 
 function guarded(close: (deadlineMs: number) => Promise<void>) {
   const emitter = new EventEmitter();
   const exits: number[] = [];
-  const logLines: any[] = [];
+  const logLines: Record<string, unknown>[] = [];
   const logger = createLogger(
     'info',
     new Writable({
       write(chunk, _encoding, callback) {
-        logLines.push(JSON.parse(String(chunk)));
+        logLines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
         callback();
       },
     }),
@@ -39,7 +40,7 @@ describe('guardProcess', () => {
     expect(close).toHaveBeenCalledTimes(1);
     expect(close).toHaveBeenCalledWith(50);
     expect(exits[0]).toBe(0);
-    expect(logLines[0]).toMatchObject({ signal: 'SIGTERM', message: expect.stringContaining('Shutting down') });
+    expect(logLines[0]).toMatchObject({ signal: 'SIGTERM', message: stringContaining('Shutting down') });
   });
 
   it.each(['unhandledRejection', 'uncaughtException'])(
@@ -52,7 +53,7 @@ describe('guardProcess', () => {
       await until(() => exits.length > 0);
       expect(close).toHaveBeenCalledTimes(1);
       expect(exits[0]).toBe(1);
-      expect(logLines[0]).toMatchObject({ severity: 'CRITICAL', error: 'SyntaxError', frames: expect.any(Array) });
+      expect(logLines[0]).toMatchObject({ severity: 'CRITICAL', error: 'SyntaxError', frames: anyOf(Array) });
       expect(JSON.stringify(logLines)).not.toContain('someone@example.com');
     },
   );
