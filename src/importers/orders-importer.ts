@@ -10,11 +10,13 @@ import {
 } from '../clients/commercetools/keyset-pages';
 import { ProductCategories } from '../clients/commercetools/product-categories';
 import {
+  bulkCreateEvents,
   eventBulkCreateLimits,
   eventIndexesOfPointer,
   eventLimitViolation,
-  bulkCreateEvents,
-  type ProfileEvent,
+  eventRequestEnvelopeBytes,
+  wireEvent,
+  type WireEvent,
 } from '../clients/klaviyo/events';
 import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
@@ -30,16 +32,15 @@ const readerCount = 4;
 /** Bulk requests in flight; Klaviyo's 10/s and 150/min for the operation pace them anyway. */
 const requestsInFlight = 3;
 /**
- * 10% under Klaviyo's 5 MB: events are measured in our camelCase form, one profile each, while
- * the wire form is snake_case inside a JSON:API envelope with one profile per buyer.
+ * Klaviyo's 5 MB less the request's envelope: each event is counted in its wire form with its own
+ * profile and entry, at least what it adds to the body (events of one buyer share an entry).
  */
-const maxRequestBytes = Math.floor(eventBulkCreateLimits.bytes * 0.9);
+const maxRequestBytes = eventBulkCreateLimits.bytes - eventRequestEnvelopeBytes;
 /** Refunded Order reads the payments' transactions; expanded in the order query, they cost no request. */
 const paymentsExpansion = 'paymentInfo.payments[*]';
 
-/** An event with its serialized size, measured once for both the limit check and the batching. */
-interface SizedEvent extends ProfileEvent {
-  bytes: number;
+/** An event in its wire form, serialized once for the limit check, the batching and the request. */
+interface OrderWireEvent extends WireEvent {
   order: OrderOutcome;
 }
 
@@ -91,7 +92,7 @@ export class OrdersImporter implements Importer {
     const productCategories = new ProductCategories(commercetools);
     run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
 
-    const sender = new BatchSender<SizedEvent>(
+    const sender = new BatchSender<OrderWireEvent>(
       {
         maxItems: eventBulkCreateLimits.events,
         maxBytes: maxRequestBytes,
@@ -176,16 +177,17 @@ export class OrdersImporter implements Importer {
       case 'startId':
         // The import reads in id order, so "from startId" means every id from it on, itself included.
         return keysetPages(fetchPage, range, { where: [`id >= ${quote(request.startId)}`] });
-      default:
+      case 'all':
+      case 'deleteAll':
         return keysetPages(fetchPage, range);
     }
   }
 
   /**
-   * The order's events with their sizes; none for an order that is skipped or failed (and counted
+   * The order's events in their wire form; none for an order that is skipped or failed (and counted
    * so here). A mapper error or an event Klaviyo would refuse fails this order only, not its request.
    */
-  private eventsOf(run: ImportRun, order: Order, context: OrderEventsContext, page: PageCounts): SizedEvent[] {
+  private eventsOf(run: ImportRun, order: Order, context: OrderEventsContext, page: PageCounts): OrderWireEvent[] {
     let result: ReturnType<typeof orderEvents>;
     try {
       result = orderEvents(order, context);
@@ -199,19 +201,16 @@ export class OrdersImporter implements Importer {
     }
     const { profile } = result;
     const outcome = new OrderOutcome(order.id, run, page);
-    const sized = result.events.map((event) => ({
-      profile,
-      event,
-      order: outcome,
-      bytes: Buffer.byteLength(JSON.stringify({ profile, event })),
-    }));
-    for (const { event, bytes } of sized) {
-      const violation = eventLimitViolation(event, bytes, maxRequestBytes);
+    const wireEvents: OrderWireEvent[] = [];
+    for (const event of result.events) {
+      const wire = wireEvent({ profile, event });
+      const violation = eventLimitViolation(event, wire.bytes, maxRequestBytes);
       if (violation) {
         outcome.fail(`${event.metricName} not sent: ${violation}`);
         return [];
       }
+      wireEvents.push({ ...wire, order: outcome });
     }
-    return sized;
+    return wireEvents;
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isAxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiKeySession, CatalogsApi, EventsApi, ProfilesApi, RetryWithExponentialBackoff } from 'klaviyo-api';
 import type { Logger } from '../../logging/logger';
@@ -19,6 +20,12 @@ export interface KlaviyoClientOptions {
 }
 
 /**
+ * A request body already in its wire form, which the session sends in place of the one the SDK
+ * serialized: bulk bodies are built once, record by record, as the records arrive.
+ */
+const preparedBodies = new AsyncLocalStorage<Buffer>();
+
+/**
  * The SDK's session with the request deadline and the current call's signal: the SDK calls
  * `requestWithRetry` with the finished axios config (endpoint, headers, revision) for each request.
  * The SDK's own retry is off, so that it does not stack with the client's.
@@ -32,7 +39,12 @@ class DeadlineSession extends ApiKeySession {
   }
 
   override requestWithRetry(config: AxiosRequestConfig): Promise<AxiosResponse> {
-    return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...config, signal }));
+    const body = preparedBodies.getStore();
+    // The content type axios gives the JSON it serializes itself; a Buffer it sends as it is.
+    const sent = body
+      ? { ...config, data: body, headers: { ...config.headers, 'Content-Type': 'application/json' } }
+      : config;
+    return underDeadline(this.timeoutMs, config.method, (signal) => super.requestWithRetry({ ...sent, signal }));
   }
 }
 
@@ -96,6 +108,20 @@ export class KlaviyoClient {
           ),
       },
     );
+  }
+
+  /**
+   * `call` for a request whose body is ready in its wire form: `request` makes the SDK call with a
+   * stand-in body (the SDK still gives endpoint, headers and the parsed answer) and `body` goes on
+   * the wire instead, unchanged, on every attempt.
+   */
+  callWithBody<T>(
+    operation: KlaviyoOperation,
+    body: Buffer,
+    request: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return this.call(operation, () => preparedBodies.run(body, request), signal);
   }
 
   private limiter(operation: KlaviyoOperation): OperationRateLimiter {

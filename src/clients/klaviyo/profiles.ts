@@ -1,4 +1,4 @@
-import type { ProfileUpsertQueryResourceObjectAttributes } from 'klaviyo-api';
+import { ObjectSerializer, type ProfileUpsertQueryResourceObjectAttributes } from 'klaviyo-api';
 import type { KlaviyoClient } from './klaviyo-client';
 import { nextPageCursor } from './pagination';
 
@@ -24,30 +24,46 @@ export interface ProfileImportError {
   externalId?: string;
 }
 
-/** Klaviyo's size limit for one bulk profile import job (it also takes at most 10,000 profiles). */
+/** Klaviyo's size limit for one bulk profile import job. */
 export const profileImportMaxBytes = 5_000_000;
+/** Klaviyo's count limit for one bulk profile import job. */
+export const profileImportMaxProfiles = 10_000;
 
+/** One profile in its wire form (snake_case JSON:API, as the SDK serializes it) and that form's UTF-8 size. */
+export interface ProfileWire {
+  json: string;
+  bytes: number;
+}
+
+/** Serializes a profile once, as it arrives: the job's body is these forms joined, sent as they are. */
+export function profileWire(profile: ProfileImportEntry): ProfileWire {
+  const resource = { type: 'profile', id: profile.id, attributes: profile.attributes };
+  const json = JSON.stringify(ObjectSerializer.serialize(resource, 'ProfileUpsertQueryResourceObject'));
+  return { json, bytes: Buffer.byteLength(json) };
+}
+
+const jobBodyStart = '{"data":{"type":"profile-bulk-import-job","attributes":{"profiles":{"data":[';
+const jobBodyEnd = ']}}}}';
+/** The bytes of a job's body around its profiles; each profile after the first adds a comma. */
+export const profileJobEnvelopeBytes = jobBodyStart.length + jobBodyEnd.length;
+
+/** Submits one import job of profiles in their wire form; answers the job's id. */
 export async function submitProfileImportJob(
   client: KlaviyoClient,
-  profiles: ProfileImportEntry[],
+  profiles: readonly ProfileWire[],
   signal?: AbortSignal,
 ): Promise<string> {
-  const { body } = await client.call(
+  const body = Buffer.from(jobBodyStart + profiles.map((profile) => profile.json).join(',') + jobBodyEnd);
+  const { body: answer } = await client.callWithBody(
     'bulk_import_profiles',
+    body,
     () =>
       client.profiles.bulkImportProfiles({
-        data: {
-          type: 'profile-bulk-import-job',
-          attributes: {
-            profiles: {
-              data: profiles.map((profile) => ({ type: 'profile', id: profile.id, attributes: profile.attributes })),
-            },
-          },
-        },
+        data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: [] } } },
       }),
     signal,
   );
-  return body.data.id;
+  return answer.data.id;
 }
 
 /** The profile a refusal of an import job points at (`/data/attributes/profiles/data/7/…` → 7). */

@@ -104,21 +104,20 @@ type Refuse = (requestIndex: number, body: any) => PlatformError | undefined;
 function fakeKlaviyo(refuse: Refuse = () => undefined) {
   const requests: SentEvent[][] = [];
   const client = {
-    events: {
-      bulkCreateEvents: async (body: any) => {
-        const refusal = refuse(requests.length, body);
-        const events: SentEvent[] = body.data.attributes.eventsBulkCreate.data.flatMap((entry: any) =>
-          entry.attributes.events.data.map((event: any) => ({
-            email: entry.attributes.profile.data.attributes.email,
-            metric: event.attributes.metric.data.attributes.name,
-            uniqueId: event.attributes.uniqueId,
-            properties: event.attributes.properties,
-          })),
-        );
-        requests.push(events);
-        if (refusal) throw refusal;
-        return { body: undefined };
-      },
+    // The body as it would go on the wire; the SDK call beside it only carries a stand-in.
+    callWithBody: async (_operation: string, wire: Buffer) => {
+      const body = JSON.parse(wire.toString());
+      const refusal = refuse(requests.length, body);
+      const events: SentEvent[] = body.data.attributes['events-bulk-create'].data.flatMap((entry: any) =>
+        entry.attributes.events.data.map((event: any) => ({
+          email: entry.attributes.profile.data.attributes.email,
+          metric: event.attributes.metric.data.attributes.name,
+          uniqueId: event.attributes.unique_id,
+          properties: event.attributes.properties,
+        })),
+      );
+      requests.push(events);
+      if (refusal) throw refusal;
     },
     call: (_operation: string, request: () => Promise<unknown>) => request(),
   };
@@ -373,9 +372,9 @@ describe('OrdersImporter', () => {
   function refuseEvents(uniqueIds: Set<string>, withPointers: boolean): Refuse {
     return (_requestIndex, body) => {
       const pointers: string[] = [];
-      body.data.attributes.eventsBulkCreate.data.forEach((entry: any, entryIndex: number) =>
+      body.data.attributes['events-bulk-create'].data.forEach((entry: any, entryIndex: number) =>
         entry.attributes.events.data.forEach((event: any, eventIndex: number) => {
-          if (uniqueIds.has(event.attributes.uniqueId)) {
+          if (uniqueIds.has(event.attributes.unique_id)) {
             pointers.push(
               `/data/attributes/events-bulk-create/data/${entryIndex}/attributes/events/data/${eventIndex}/attributes/unique_id`,
             );
