@@ -1,5 +1,6 @@
 import { ObjectSerializer } from 'klaviyo-api';
 import type { KlaviyoClient } from './klaviyo-client';
+import { WireBodyWriter } from './wire-body';
 
 /** An event as the orders import sends it (the SDK's camelCase attributes). */
 export interface OrderEvent {
@@ -57,8 +58,13 @@ export interface WireEvent {
   bytes: number;
 }
 
-/** The bytes of an entry around its profile and one event, the commas between entries included. */
-const entryFrameBytes = entryJson('false', '', ['']).length + 1;
+const entryStart = '{"type":"event-bulk-create","attributes":{"backfill":';
+const entryProfile = ',"profile":{"data":';
+const entryEvents = '},"events":{"data":[';
+const entryEnd = ']}}}';
+/** The bytes of an entry around its profile and one event, the comma before the entry included. */
+const entryFrameBytes =
+  entryStart.length + 'false'.length + entryProfile.length + entryEvents.length + entryEnd.length + 1;
 
 /** Serializes an event and its profile once. */
 export function wireEvent({ profile, event }: ProfileEvent): WireEvent {
@@ -96,10 +102,6 @@ const requestBodyEnd = ']}}}}';
 /** The bytes of a request's body around its entries. */
 export const eventRequestEnvelopeBytes = requestBodyStart.length + requestBodyEnd.length;
 
-function entryJson(backfill: string, profileJson: string, eventJsons: string[]): string {
-  return `{"type":"event-bulk-create","attributes":{"backfill":${backfill},"profile":{"data":${profileJson}},"events":{"data":[${eventJsons.join(',')}]}}}`;
-}
-
 /**
  * Sends events in one bulk create request. Klaviyo answers 202 with no job to follow: acceptance
  * is the last word the API gives, and unique_id makes sending the same event again harmless.
@@ -127,10 +129,24 @@ export async function bulkCreateEvents(
  * (and Klaviyo would keep only the first anyway), so repeats are left out.
  */
 export function eventRequestBody(events: readonly WireEvent[], backfill: boolean): Buffer {
-  const entries = eventEntries(events).entries.map(({ profileJson, eventJsons }) =>
-    entryJson(String(backfill), profileJson, eventJsons),
-  );
-  return Buffer.from(requestBodyStart + entries.join(',') + requestBodyEnd);
+  // Each event's measure assumes an entry of its own: more than enough when buyers share entries.
+  const body = new WireBodyWriter(events.reduce((bytes, event) => bytes + event.bytes, eventRequestEnvelopeBytes));
+  body.write(requestBodyStart);
+  eventEntries(events).entries.forEach(({ profileJson, eventJsons }, index) => {
+    if (index > 0) body.write(',');
+    body.write(entryStart);
+    body.write(String(backfill));
+    body.write(entryProfile);
+    body.write(profileJson);
+    body.write(entryEvents);
+    eventJsons.forEach((eventJson, eventIndex) => {
+      if (eventIndex > 0) body.write(',');
+      body.write(eventJson);
+    });
+    body.write(entryEnd);
+  });
+  body.write(requestBodyEnd);
+  return body.finish();
 }
 
 /**

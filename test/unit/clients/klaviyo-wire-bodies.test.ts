@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import { bulkCreateEvents, wireEvent, type ProfileEvent } from '../../../src/clients/klaviyo/events';
 import { profileWire, submitProfileImportJob, type ProfileImportEntry } from '../../../src/clients/klaviyo/profiles';
+import { WireBodyWriter } from '../../../src/clients/klaviyo/wire-body';
 import { createLogger } from '../../../src/logging/logger';
 import { answer, startLocalServer, type LocalServer } from '../../support/local-server';
 
@@ -41,43 +42,50 @@ function clientFor(url: string): KlaviyoClient {
   });
 }
 
-/** Profiles with every attribute the SDK knows set, non-ASCII text and nested properties included. */
+/**
+ * Profiles with every attribute the SDK knows set, non-ASCII text and nested properties included;
+ * every fifth one with an email alone.
+ */
 function generatedProfiles(count: number): ProfileImportEntry[] {
-  return Array.from({ length: count }, (_, n) => ({
-    id: n % 3 === 0 ? `01HPROFILE${n}` : undefined,
-    attributes: {
-      email: `person-${n}@example.com`,
-      phoneNumber: `+49151${String(1_000_000 + n)}`,
-      externalId: `customer-${n}`,
-      kx: `kx-${n}`,
-      firstName: n % 2 === 0 ? 'Zoë' : 'Łukasz',
-      lastName: `Müller-${n} "quoted" \\ back`,
-      organization: 'Example & Söhne GmbH',
-      locale: 'de-DE',
-      title: 'Dr.',
-      image: `https://example.com/people/${n}.png`,
-      location: {
-        address1: `Hauptstraße ${n}`,
-        address2: 'Hinterhaus, 2. OG',
-        city: 'München',
-        country: 'DE',
-        latitude: 48.137 + n / 1000,
-        longitude: '11.575',
-        region: 'Bayern',
-        zip: '80331',
-        timezone: 'Europe/Berlin',
-        ip: '192.0.2.1',
-      },
-      properties: {
-        customerNumber: `CN-${n}`,
-        groups: ['vip', 'newsletter'],
-        addresses: [{ key: 'home', streetName: 'Hauptstraße', custom: { fields: { floor: 2, note: '→ ✓ 😀' } } }],
-        isEmailVerified: n % 2 === 0,
-        createdAt: new Date(Date.UTC(2024, 0, 1 + n)),
-        nothing: null,
-      },
-    },
-  }));
+  return Array.from({ length: count }, (_, n) =>
+    n % 5 === 4
+      ? { attributes: { email: `only-${n}@example.com` } }
+      : {
+          id: n % 3 === 0 ? `01HPROFILE${n}` : undefined,
+          attributes: {
+            email: `person-${n}@example.com`,
+            phoneNumber: `+49151${String(1_000_000 + n)}`,
+            externalId: `customer-${n}`,
+            kx: `kx-${n}`,
+            firstName: n % 2 === 0 ? 'Zoë' : 'Łukasz',
+            lastName: `Müller-${n} "quoted" \\ back`,
+            organization: 'Example & Söhne GmbH',
+            locale: 'de-DE',
+            title: 'Dr.',
+            image: `https://example.com/people/${n}.png`,
+            location: {
+              address1: `Hauptstraße ${n}`,
+              address2: 'Hinterhaus, 2. OG',
+              city: 'München',
+              country: 'DE',
+              latitude: 48.137 + n / 1000,
+              longitude: '11.575',
+              region: 'Bayern',
+              zip: '80331',
+              timezone: 'Europe/Berlin',
+              ip: '192.0.2.1',
+            },
+            properties: {
+              customerNumber: `CN-${n}`,
+              groups: ['vip', 'newsletter'],
+              addresses: [{ key: 'home', streetName: 'Hauptstraße', custom: { fields: { floor: 2, note: '→ ✓ 😀' } } }],
+              isEmailVerified: n % 2 === 0,
+              createdAt: new Date(Date.UTC(2024, 0, 1 + n)),
+              nothing: null,
+            },
+          },
+        },
+  );
 }
 
 function generatedEvents(count: number): ProfileEvent[] {
@@ -217,4 +225,19 @@ describe('request bodies built once per record', () => {
       expect(prepared.body.length).toBeLessThanOrEqual(measured + 100);
     },
   );
+});
+
+describe('WireBodyWriter', () => {
+  it('writes the pieces one after another as UTF-8 and leaves the unused room off', () => {
+    const body = new WireBodyWriter(100);
+    for (const piece of ['{"a":', '"Zoë 😀"', '}']) body.write(piece);
+    expect(body.finish().toString()).toBe('{"a":"Zoë 😀"}');
+    expect(body.finish()).toHaveLength(Buffer.byteLength('{"a":"Zoë 😀"}'));
+  });
+
+  it('refuses a piece that does not fit rather than send a cut-off body', () => {
+    const body = new WireBodyWriter(8);
+    body.write('1234567');
+    expect(() => body.write('é')).toThrow('a request body outgrew the 8 bytes measured for it');
+  });
 });
