@@ -1,5 +1,5 @@
 import type { Customer } from '@commercetools/platform-sdk';
-import { idListPages, type IdRange } from '../clients/commercetools/keyset-pages';
+import { idListPages, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
 import {
   findProfileIdsByEmail,
   profileImportMaxBytes,
@@ -22,8 +22,11 @@ import { readerRanges, recordPages } from './record-reading';
 
 /** Parallel readers over the id space for a full import. */
 const readerCount = 4;
-/** Import jobs being submitted at once; the rate limiter paces them anyway. */
-const jobsInFlight = 2;
+/**
+ * Import jobs being submitted at once. One: a job goes out while the next fills, and each job held
+ * is up to 5 MB of profiles and its body again.
+ */
+const jobsInFlight = 1;
 /** The shape Klaviyo requires of phone numbers: +, country code, subscriber number. */
 const e164 = /^\+[1-9]\d{6,14}$/;
 
@@ -55,7 +58,7 @@ export class CustomersImporter implements Importer {
         // Each profile is counted with the comma before it.
         maxBytes: profileImportMaxBytes - profileJobEnvelopeBytes,
         concurrency: jobsInFlight,
-        sizeOf: (profile) => profile.wire.bytes + 1,
+        sizeOf: (profile) => profile.wire.json.length + 1,
       },
       async (profiles) => {
         const { jobs, failures } = await this.submit(run, profiles, false);
@@ -67,28 +70,29 @@ export class CustomersImporter implements Importer {
     // Jobs a stopped run submitted but did not follow to the end are followed first.
     for (const job of carriedOverJobs(run.importerState)) await follower.follow({ ...job, customerIds: [] });
 
+    // Each page is mapped as soon as it arrives: its raw customers are gone before it waits for room.
+    const queryCustomers = this.deps.commercetools.queryPage('customers', run.signal);
+    const readMappedPage = async (query: PageQuery): Promise<MappedCustomer[]> => {
+      const customers = await queryCustomers(query);
+      const existingIds = settings.deduplicateProfilesByEmail
+        ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
+        : undefined;
+      return customers.map((customer) => this.mapped(customer, existingIds));
+    };
+
     try {
-      await readRanges(
-        run,
-        recordPages(run, this.deps.commercetools.queryPage('customers', run.signal)),
-        async (customers, rangeIndex) => {
-          const existingIds = settings.deduplicateProfilesByEmail
-            ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
-            : undefined;
-          const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
-          for (const customer of customers) {
-            const wire = this.toWire(run, customer, existingIds, ticket);
-            if (!wire) {
-              run.tracker.settle(ticket);
-              continue;
-            }
-            const added = await sender.add({ wire, customerId: customer.id, page: ticket });
-            settleWhenAnswered(added, run.tracker, ticket, (reason) =>
-              run.progress.failed(customer.id, reason, ticket),
-            );
+      await readRanges(run, recordPages(run, readMappedPage), async (customers, rangeIndex) => {
+        const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
+        for (const { id, wire, mappingFailure } of customers) {
+          if (!wire) {
+            run.progress.failed(id, `could not be mapped: ${mappingFailure}`, ticket);
+            run.tracker.settle(ticket);
+            continue;
           }
-        },
-      );
+          const added = await sender.add({ wire, customerId: id, page: ticket });
+          settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(id, reason, ticket));
+        }
+      });
       await sender.flush();
     } finally {
       await sender.drain();
@@ -97,12 +101,7 @@ export class CustomersImporter implements Importer {
   }
 
   /** Maps one customer to its profile's wire form; one the mapper cannot handle is counted as failed, not lost. */
-  private toWire(
-    run: ImportRun,
-    customer: Customer,
-    existingIds?: Map<string, string>,
-    page?: PageTicket,
-  ): ProfileWire | undefined {
+  private mapped(customer: Customer, existingIds?: Map<string, string>): MappedCustomer {
     try {
       const attributes = customerProfileAttributes(customer, this.deps.settings);
       // Klaviyo refuses numbers that are not E.164 and the profile would go out twice: leave them out
@@ -110,10 +109,9 @@ export class CustomersImporter implements Importer {
       if (attributes.phoneNumber && !e164.test(attributes.phoneNumber)) delete attributes.phoneNumber;
       // With deduplication on, the profile that already has this email is updated, not duplicated.
       const id = customer.email ? existingIds?.get(customer.email.toLowerCase()) : undefined;
-      return profileWire({ id, attributes });
+      return { id: customer.id, wire: profileWire({ id, attributes }) };
     } catch (error) {
-      run.progress.failed(customer.id, `could not be mapped: ${(error as Error).message}`, page);
-      return undefined;
+      return { id: customer.id, mappingFailure: (error as Error).message };
     }
   }
 
@@ -173,6 +171,13 @@ export class CustomersImporter implements Importer {
     });
     return jobs;
   }
+}
+
+/** A customer as read: its id, and its profile's wire form or why the mapper could not make one. */
+interface MappedCustomer {
+  id: string;
+  wire?: ProfileWire;
+  mappingFailure?: string;
 }
 
 /** A profile to import, in its wire form, and the customer it came from. */

@@ -15,7 +15,7 @@ import {
   eventIndexesOfPointer,
   eventLimitViolation,
   eventRequestEnvelopeBytes,
-  wireEvent,
+  wireEvents,
   type WireEvent,
 } from '../clients/klaviyo/events';
 import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batch-sender';
@@ -199,18 +199,15 @@ export class OrdersImporter implements Importer {
       run.progress.skipped(order.id, result.reason, page);
       return [];
     }
-    const { profile } = result;
     const outcome = new OrderOutcome(order.id, run, page);
-    const wireEvents: OrderWireEvent[] = [];
-    for (const event of result.events) {
-      const wire = wireEvent({ profile, event });
-      const violation = eventLimitViolation(event, wire.bytes, maxRequestBytes);
+    const wired = wireEvents(result.profile, result.events);
+    for (const [index, event] of result.events.entries()) {
+      const violation = eventLimitViolation(event, wired[index].bytes, maxRequestBytes);
       if (violation) {
         outcome.fail(`${event.metricName} not sent: ${violation}`);
         return [];
       }
-      wireEvents.push({ ...wire, order: outcome });
     }
-    return wireEvents;
+    return wired.map((wire) => ({ ...wire, order: outcome }));
   }
 }

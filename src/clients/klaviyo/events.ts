@@ -46,10 +46,10 @@ export interface EventBulkCreateOptions {
  * event arrives; a request's body is these forms put together, sent as they are.
  */
 export interface WireEvent {
-  /** The profile's entry form: `{"type":"profile","attributes":{…}}`. */
-  profileJson: string;
+  /** The profile's entry form, `{"type":"profile","attributes":{…}}`, shared by the events of one order. */
+  profileJson: Buffer;
   /** The event's entry form: `{"type":"event","attributes":{…}}`. */
-  eventJson: string;
+  eventJson: Buffer;
   /** Events with the same key go in one entry: the same email and customer id. */
   profileKey: string;
   /** Events with the same key are repeats Klaviyo would refuse: the same profile, metric and unique_id. */
@@ -66,35 +66,44 @@ const entryEnd = ']}}}';
 const entryFrameBytes =
   entryStart.length + 'false'.length + entryProfile.length + entryEvents.length + entryEnd.length + 1;
 
-/** Serializes an event and its profile once. */
-export function wireEvent({ profile, event }: ProfileEvent): WireEvent {
-  const profileJson = JSON.stringify(
-    ObjectSerializer.serialize({ type: 'profile', attributes: profile }, 'OnsiteProfileCreateQueryResourceObject'),
-  );
-  const eventJson = JSON.stringify(
-    ObjectSerializer.serialize(
-      {
-        type: 'event',
-        attributes: {
-          properties: event.properties,
-          time: event.time,
-          value: event.value,
-          valueCurrency: event.valueCurrency,
-          uniqueId: event.uniqueId,
-          metric: { data: { type: 'metric', attributes: { name: event.metricName } } },
-        },
-      },
-      'BaseEventCreateQueryBulkEntryResourceObject',
+/**
+ * Serializes the events of one profile, and the profile once for all of them. The forms are UTF-8
+ * outside the JavaScript heap, so that events waiting to go out do not make the heap grow.
+ */
+export function wireEvents(profile: OrderEventProfile, events: readonly OrderEvent[]): WireEvent[] {
+  const profileJson = Buffer.from(
+    JSON.stringify(
+      ObjectSerializer.serialize({ type: 'profile', attributes: profile }, 'OnsiteProfileCreateQueryResourceObject'),
     ),
   );
   const profileKey = JSON.stringify([profile.email ?? null, profile.externalId ?? null]);
-  return {
-    profileJson,
-    eventJson,
-    profileKey,
-    eventKey: JSON.stringify([profileKey, event.metricName, event.uniqueId]),
-    bytes: Buffer.byteLength(profileJson) + Buffer.byteLength(eventJson) + entryFrameBytes,
-  };
+  return events.map((event) => {
+    const eventJson = Buffer.from(
+      JSON.stringify(
+        ObjectSerializer.serialize(
+          {
+            type: 'event',
+            attributes: {
+              properties: event.properties,
+              time: event.time,
+              value: event.value,
+              valueCurrency: event.valueCurrency,
+              uniqueId: event.uniqueId,
+              metric: { data: { type: 'metric', attributes: { name: event.metricName } } },
+            },
+          },
+          'BaseEventCreateQueryBulkEntryResourceObject',
+        ),
+      ),
+    );
+    return {
+      profileJson,
+      eventJson,
+      profileKey,
+      eventKey: JSON.stringify([profileKey, event.metricName, event.uniqueId]),
+      bytes: profileJson.length + eventJson.length + entryFrameBytes,
+    };
+  });
 }
 
 const requestBodyStart = '{"data":{"type":"event-bulk-create-job","attributes":{"events-bulk-create":{"data":[';
@@ -166,7 +175,7 @@ export function eventIndexesOfPointer(events: readonly WireEvent[], pointer: str
 
 /** The request's entries, and for each entry and event the positions in `events` it stands for. */
 function eventEntries(events: readonly WireEvent[]) {
-  const entries = new Map<string, { profileJson: string; eventJsons: string[] }>();
+  const entries = new Map<string, { profileJson: Buffer; eventJsons: Buffer[] }>();
   const positions = new Map<string, number[][]>();
   const sent = new Map<string, number[]>();
   events.forEach(({ profileKey, eventKey, profileJson, eventJson }, index) => {

@@ -32,8 +32,8 @@ export const profileImportMaxProfiles = 10_000;
 
 /** One profile in its wire form (snake_case JSON:API, as the SDK serializes it) and that form's UTF-8 size. */
 export interface ProfileWire {
-  json: string;
-  bytes: number;
+  /** UTF-8 JSON outside the JavaScript heap, so that jobs waiting to go out do not make the heap grow. */
+  json: Buffer;
 }
 
 /**
@@ -54,8 +54,7 @@ function wireNamed(value: object, names: ReadonlyArray<{ name: string; baseName:
 export function profileWire(profile: ProfileImportEntry): ProfileWire {
   const attributes = wireNamed(profile.attributes, profileAttributeNames);
   if (profile.attributes.location) attributes.location = wireNamed(profile.attributes.location, locationAttributeNames);
-  const json = JSON.stringify({ type: 'profile', id: profile.id, attributes });
-  return { json, bytes: Buffer.byteLength(json) };
+  return { json: Buffer.from(JSON.stringify({ type: 'profile', id: profile.id, attributes })) };
 }
 
 const jobBodyStart = '{"data":{"type":"profile-bulk-import-job","attributes":{"profiles":{"data":[';
@@ -70,7 +69,7 @@ export async function submitProfileImportJob(
   signal?: AbortSignal,
 ): Promise<string> {
   const body = new WireBodyWriter(
-    profiles.reduce((bytes, profile) => bytes + profile.bytes + 1, profileJobEnvelopeBytes),
+    profiles.reduce((bytes, profile) => bytes + profile.json.length + 1, profileJobEnvelopeBytes),
   );
   body.write(jobBodyStart);
   profiles.forEach((profile, index) => {

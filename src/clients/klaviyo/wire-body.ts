@@ -11,12 +11,13 @@ export class WireBodyWriter {
     this.buffer = Buffer.allocUnsafe(maxBytes);
   }
 
-  write(text: string): void {
-    // A UTF-16 unit takes at most 3 bytes in UTF-8; only near the end is the exact size needed.
-    const room = this.buffer.length - this.length;
-    if (text.length * 3 > room && Buffer.byteLength(text) > room)
+  /** Appends UTF-8 JSON, or text (the ASCII of an envelope). */
+  write(piece: Buffer | string): void {
+    const bytes = typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+    if (bytes > this.buffer.length - this.length)
       throw new Error(`a request body outgrew the ${this.buffer.length} bytes measured for it`);
-    this.length += this.buffer.write(text, this.length);
+    this.length +=
+      typeof piece === 'string' ? this.buffer.write(piece, this.length) : piece.copy(this.buffer, this.length);
   }
 
   /** The body written so far (the buffer's unused end left off). */

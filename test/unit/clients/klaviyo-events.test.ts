@@ -2,10 +2,12 @@ import {
   eventIndexesOfPointer,
   eventLimitViolation,
   eventRequestBody,
-  wireEvent,
+  wireEvents,
   type OrderEvent,
   type ProfileEvent,
 } from '../../../src/clients/klaviyo/events';
+
+const wireEvent = ({ profile, event }: ProfileEvent) => wireEvents(profile, [event])[0];
 
 const event = (uniqueId: string, properties: Record<string, unknown> = {}): OrderEvent => ({
   metricName: 'Placed Order',
@@ -98,6 +100,21 @@ describe('eventRequestBody', () => {
       ],
       [['Placed Order', {}]],
     ]);
+  });
+
+  it("serializes the profile of one order's events once, and sends them in one entry", () => {
+    const wired = wireEvents({ email: 'ann@example.com' }, [
+      event('o-1'),
+      { ...event('o-1-li-1'), metricName: 'Ordered Product' },
+    ]);
+    expect(wired[1].profileJson).toBe(wired[0].profileJson);
+    const body = JSON.parse(eventRequestBody(wired, false).toString()) as {
+      data: { attributes: { 'events-bulk-create': { data: SentEntry[] } } };
+    };
+    const entries = body.data.attributes['events-bulk-create'].data;
+    expect(entries.map((entry) => entry.attributes.events.data.map((item) => item.attributes.unique_id))).toStrictEqual(
+      [['o-1', 'o-1-li-1']],
+    );
   });
 
   it('is in the spec form on the wire, property names left as they are', () => {
