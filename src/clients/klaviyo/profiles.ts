@@ -32,7 +32,10 @@ export const profileImportMaxProfiles = 10_000;
 
 /** One profile in its wire form (snake_case JSON:API, as the SDK serializes it) and that form's UTF-8 size. */
 export interface ProfileWire {
-  /** UTF-8 JSON outside the JavaScript heap, so that jobs waiting to go out do not make the heap grow. */
+  /**
+   * UTF-8 JSON outside the JavaScript heap, so that jobs waiting to go out do not make the heap
+   * grow. Once submitted, a view into the job's body: a job's bytes are held once, not twice.
+   */
   json: Buffer;
 }
 
@@ -62,7 +65,10 @@ const jobBodyEnd = ']}}}}';
 /** The bytes of a job's body around its profiles; each profile after the first adds a comma. */
 export const profileJobEnvelopeBytes = jobBodyStart.length + jobBodyEnd.length;
 
-/** Submits one import job of profiles in their wire form; answers the job's id. */
+/**
+ * Submits one import job of profiles in their wire form; answers the job's id. Each profile's form
+ * is replaced by its place in the body (the same bytes), so the separate copies can be freed.
+ */
 export async function submitProfileImportJob(
   client: KlaviyoClient,
   profiles: readonly ProfileWire[],
@@ -74,7 +80,7 @@ export async function submitProfileImportJob(
   body.write(jobBodyStart);
   profiles.forEach((profile, index) => {
     if (index > 0) body.write(',');
-    body.write(profile.json);
+    profile.json = body.write(profile.json);
   });
   body.write(jobBodyEnd);
   const { body: answer } = await client.callWithBody(

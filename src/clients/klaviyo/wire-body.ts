@@ -11,13 +11,14 @@ export class WireBodyWriter {
     this.buffer = Buffer.allocUnsafe(maxBytes);
   }
 
-  /** Appends UTF-8 JSON, or text (the ASCII of an envelope). */
-  write(piece: Buffer | string): void {
+  /** Appends UTF-8 JSON, or text (the ASCII of an envelope); answers where in the body it landed. */
+  write(piece: Buffer | string): Buffer {
     const bytes = typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
     if (bytes > this.buffer.length - this.length)
       throw new Error(`a request body outgrew the ${this.buffer.length} bytes measured for it`);
-    this.length +=
-      typeof piece === 'string' ? this.buffer.write(piece, this.length) : piece.copy(this.buffer, this.length);
+    const start = this.length;
+    this.length += typeof piece === 'string' ? this.buffer.write(piece, start) : piece.copy(this.buffer, start);
+    return this.buffer.subarray(start, this.length);
   }
 
   /** The body written so far (the buffer's unused end left off). */

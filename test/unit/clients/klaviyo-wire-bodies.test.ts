@@ -162,6 +162,24 @@ describe('request bodies built once per record', () => {
     ]);
   });
 
+  it('sends the same bytes again from profiles already submitted once (their forms then point into the first body)', async () => {
+    const received: ReceivedRequest[] = [];
+    server = await recordingServer(received, {
+      data: { type: 'profile-bulk-import-job', id: 'job-1', attributes: {} },
+    });
+    const client = clientFor(server.url);
+    const wires = generatedProfiles(7).map(profileWire);
+    const forms = wires.map((wire) => wire.json.toString());
+
+    await submitProfileImportJob(client, wires);
+    await submitProfileImportJob(client, wires.slice(2, 5));
+
+    expect(wires.map((wire) => wire.json.toString())).toStrictEqual(forms);
+    expect(received[1].body.toString()).toBe(
+      `{"data":{"type":"profile-bulk-import-job","attributes":{"profiles":{"data":[${forms.slice(2, 5).join(',')}]}}}}`,
+    );
+  });
+
   it.each([true, false])(
     'sends a bulk event request (backfill %s) byte for byte as the SDK would send the same events',
     async (backfill) => {
