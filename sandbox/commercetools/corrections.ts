@@ -66,8 +66,11 @@ const parseFastSort = (sort: unknown): SortClause[] | undefined => {
   return clauses;
 };
 
-/** A `where` on the id the fast path can serve: `id <op> "x"` or `id in ("a", "b")`. */
-type IdPredicate = (id: string) => boolean;
+/**
+ * A `where` on the id the fast path can serve: `id <op> "x"` or `id in ("a", "b")`. `from` is
+ * where a scan of ascending ids may start: ids below it never match (a keyset page's `id > "x"`).
+ */
+type IdPredicate = { matches: (id: string) => boolean; from?: string };
 
 const ID_COMPARISONS: Record<string, (id: string, value: string) => boolean> = {
   '=': (id, value) => id === value,
@@ -82,16 +85,28 @@ const ID_COMPARISONS: Record<string, (id: string, value: string) => boolean> = {
 const parseIdPredicate = (where: string): IdPredicate | undefined => {
   const comparison = /^id\s*(!=|<>|>=|<=|=|>|<)\s*"([^"\\]*)"$/.exec(where.trim());
   if (comparison) {
-    const compare = ID_COMPARISONS[comparison[1]];
-    const value = comparison[2];
-    return (id) => compare(id, value);
+    const [, operator, value] = comparison;
+    const compare = ID_COMPARISONS[operator];
+    return { matches: (id) => compare(id, value), from: ['>', '>=', '='].includes(operator) ? value : undefined };
   }
   const inList = /^id\s+in\s*\(((?:\s*"[^"\\]*"\s*,?)*)\)$/i.exec(where.trim());
   if (inList) {
     const ids = new Set([...inList[1].matchAll(/"([^"\\]*)"/g)].map((match) => match[1]));
-    return (id) => ids.has(id);
+    return { matches: (id) => ids.has(id) };
   }
   return undefined;
+};
+
+/** The first position in ascending `ids` whose id is `from` or after it. */
+const firstAtOrAfter = (ids: string[], from: string): number => {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ids[middle] < from) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 };
 
 /**
@@ -202,8 +217,15 @@ export class CorrectedStorage extends SandboxStorage {
     const countAll = params.withTotal !== false;
     const pageIds: string[] = [];
     let matches = 0;
-    for (const id of this.ordering(projectKey, typeId, sort)) {
-      if (!predicates.every((predicate) => predicate!(id))) continue;
+    const ids = this.ordering(projectKey, typeId, sort);
+    // In ascending id order the ids below a lower bound match nothing: the scan starts at the bound,
+    // so a keyset page costs its own ids, not every id before them.
+    const bounds = predicates.flatMap((predicate) => (predicate!.from === undefined ? [] : [predicate!.from]));
+    const ascendingById = sort.length === 1 && sort[0].field === 'id' && !sort[0].descending;
+    const start = ascendingById && bounds.length > 0 ? firstAtOrAfter(ids, bounds.sort().at(-1)!) : 0;
+    for (let index = start; index < ids.length; index++) {
+      const id = ids[index];
+      if (!predicates.every((predicate) => predicate!.matches(id))) continue;
       if (matches >= offset && pageIds.length < limit) pageIds.push(id);
       matches += 1;
       if (!countAll && pageIds.length === limit) break;

@@ -1,11 +1,14 @@
 import type { Customer } from '@commercetools/platform-sdk';
-import { idListPages, type IdRange } from '../clients/commercetools/keyset-pages';
+import { idListPages, type IdRange, type PageQuery } from '../clients/commercetools/keyset-pages';
 import {
   findProfileIdsByEmail,
   profileImportMaxBytes,
+  profileImportMaxProfiles,
   profileIndexesOfPointer,
+  profileJobEnvelopeBytes,
+  profileWire,
   submitProfileImportJob,
-  type ProfileImportEntry,
+  type ProfileWire,
 } from '../clients/klaviyo/profiles';
 import { BatchSender, failuresInOrder, settleWhenAnswered, type ItemFailure } from '../engine/batch-sender';
 import type { PageTicket } from '../engine/checkpoints';
@@ -20,17 +23,12 @@ import { readerRanges, recordPages } from './record-reading';
 /** Parallel readers over the id space for a full import. */
 const readerCount = 4;
 /**
- * Profiles per import job, a quarter of Klaviyo's 10,000: a job is held whole while it fills and
- * while it is sent, so smaller jobs keep memory flat (peak RSS +15% from 10,000 to 100,000
- * customers, +36% with jobs of 10,000). Klaviyo's 150 jobs a minute still allow 6,250 profiles/s.
+ * Import jobs being submitted at once. One: a job goes out while the next fills, and each job held
+ * is up to 5 MB of profiles and its body again.
  */
-const profilesPerJob = 2_500;
-/** Import jobs being submitted at once; the rate limiter paces them anyway. */
-const jobsInFlight = 2;
+const jobsInFlight = 1;
 /** The shape Klaviyo requires of phone numbers: +, country code, subscriber number. */
 const e164 = /^\+[1-9]\d{6,14}$/;
-/** Room for the job's JSON:API envelope under Klaviyo's 5 MB. */
-const envelopeBytes = 50_000;
 
 /** Every commercetools customer becomes a Klaviyo profile, sent in bulk import jobs. */
 export class CustomersImporter implements Importer {
@@ -54,10 +52,13 @@ export class CustomersImporter implements Importer {
     );
     const sender = new BatchSender<CustomerProfile>(
       {
-        maxItems: profilesPerJob,
-        maxBytes: profileImportMaxBytes - envelopeBytes,
+        // Jobs as large as Klaviyo takes: its 10/s burst limit on jobs, not its 150 a minute, is what
+        // paces a run, and a job is only its profiles' wire forms, so a large one costs little memory.
+        maxItems: profileImportMaxProfiles,
+        // Each profile is counted with the comma before it.
+        maxBytes: profileImportMaxBytes - profileJobEnvelopeBytes,
         concurrency: jobsInFlight,
-        sizeOf: (profile) => Buffer.byteLength(JSON.stringify(profile.entry)),
+        sizeOf: (profile) => profile.wire.json.length + 1,
       },
       async (profiles) => {
         const { jobs, failures } = await this.submit(run, profiles, false);
@@ -69,28 +70,29 @@ export class CustomersImporter implements Importer {
     // Jobs a stopped run submitted but did not follow to the end are followed first.
     for (const job of carriedOverJobs(run.importerState)) await follower.follow({ ...job, customerIds: [] });
 
+    // Each page is mapped as soon as it arrives: its raw customers are gone before it waits for room.
+    const queryCustomers = this.deps.commercetools.queryPage('customers', run.signal);
+    const readMappedPage = async (query: PageQuery): Promise<MappedCustomer[]> => {
+      const customers = await queryCustomers(query);
+      const existingIds = settings.deduplicateProfilesByEmail
+        ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
+        : undefined;
+      return customers.map((customer) => this.mapped(customer, existingIds));
+    };
+
     try {
-      await readRanges(
-        run,
-        recordPages(run, this.deps.commercetools.queryPage('customers', run.signal)),
-        async (customers, rangeIndex) => {
-          const existingIds = settings.deduplicateProfilesByEmail
-            ? await findProfileIdsByEmail(klaviyo, emailsOf(customers), run.signal)
-            : undefined;
-          const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
-          for (const customer of customers) {
-            const entry = this.toEntry(run, customer, existingIds, ticket);
-            if (!entry) {
-              run.tracker.settle(ticket);
-              continue;
-            }
-            const added = await sender.add({ entry, customerId: customer.id, page: ticket });
-            settleWhenAnswered(added, run.tracker, ticket, (reason) =>
-              run.progress.failed(customer.id, reason, ticket),
-            );
+      await readRanges(run, recordPages(run, readMappedPage), async (customers, rangeIndex) => {
+        const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
+        for (const { id, wire, mappingFailure } of customers) {
+          if (!wire) {
+            run.progress.failed(id, `could not be mapped: ${mappingFailure}`, ticket);
+            run.tracker.settle(ticket);
+            continue;
           }
-        },
-      );
+          const added = await sender.add({ wire, customerId: id, page: ticket });
+          settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(id, reason, ticket));
+        }
+      });
       await sender.flush();
     } finally {
       await sender.drain();
@@ -98,13 +100,8 @@ export class CustomersImporter implements Importer {
     }
   }
 
-  /** Maps one customer; one the mapper cannot handle is counted as failed, not lost. */
-  private toEntry(
-    run: ImportRun,
-    customer: Customer,
-    existingIds?: Map<string, string>,
-    page?: PageTicket,
-  ): ProfileImportEntry | undefined {
+  /** Maps one customer to its profile's wire form; one the mapper cannot handle is counted as failed, not lost. */
+  private mapped(customer: Customer, existingIds?: Map<string, string>): MappedCustomer {
     try {
       const attributes = customerProfileAttributes(customer, this.deps.settings);
       // Klaviyo refuses numbers that are not E.164 and the profile would go out twice: leave them out
@@ -112,10 +109,9 @@ export class CustomersImporter implements Importer {
       if (attributes.phoneNumber && !e164.test(attributes.phoneNumber)) delete attributes.phoneNumber;
       // With deduplication on, the profile that already has this email is updated, not duplicated.
       const id = customer.email ? existingIds?.get(customer.email.toLowerCase()) : undefined;
-      return { id, attributes };
+      return { id: customer.id, wire: profileWire({ id, attributes }) };
     } catch (error) {
-      run.progress.failed(customer.id, `could not be mapped: ${(error as Error).message}`, page);
-      return undefined;
+      return { id: customer.id, mappingFailure: (error as Error).message };
     }
   }
 
@@ -133,7 +129,7 @@ export class CustomersImporter implements Importer {
       (part) =>
         submitProfileImportJob(
           this.deps.klaviyo,
-          part.map((profile) => profile.entry),
+          part.map((profile) => profile.wire),
           run.signal,
         ),
       { recordIndexesOfPointer: profileIndexesOfPointer, refusedWhat: 'Klaviyo refused the profile' },
@@ -163,7 +159,7 @@ export class CustomersImporter implements Importer {
     )) {
       for (const customer of customers) {
         profiles.push({
-          entry: { attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) },
+          wire: profileWire({ attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) }),
           customerId: customer.id,
         });
       }
@@ -177,9 +173,16 @@ export class CustomersImporter implements Importer {
   }
 }
 
-/** A profile to import and the customer it came from. */
+/** A customer as read: its id, and its profile's wire form or why the mapper could not make one. */
+interface MappedCustomer {
+  id: string;
+  wire?: ProfileWire;
+  mappingFailure?: string;
+}
+
+/** A profile to import, in its wire form, and the customer it came from. */
 interface CustomerProfile {
-  entry: ProfileImportEntry;
+  wire: ProfileWire;
   customerId: string;
   /** The page the customer was read in; none for a resend without phone, which follows its job. */
   page?: PageTicket;
@@ -193,11 +196,10 @@ function pagesOf(profiles: CustomerProfile[]): PageTicket[] | undefined {
 
 function carriedOverJobs(state: unknown): UnfinishedProfileJob[] {
   const jobs = (state as { unfinishedJobs?: unknown } | undefined)?.unfinishedJobs;
-  return Array.isArray(jobs)
-    ? (jobs as unknown[]).filter(
-        (job): job is UnfinishedProfileJob => typeof (job as { jobId?: unknown } | null)?.jobId === 'string',
-      )
-    : [];
+  if (!Array.isArray(jobs)) return [];
+  return (jobs as unknown[]).filter(
+    (job): job is UnfinishedProfileJob => typeof (job as Partial<UnfinishedProfileJob> | null)?.jobId === 'string',
+  );
 }
 
 function emailsOf(customers: Customer[]): string[] {

@@ -11,11 +11,13 @@ import {
 import { ProductCategories } from '../clients/commercetools/product-categories';
 import { timeBoundPredicates } from '../clients/commercetools/time-bounds';
 import {
+  bulkCreateEvents,
   eventBulkCreateLimits,
   eventIndexesOfPointer,
   eventLimitViolation,
-  bulkCreateEvents,
-  type ProfileEvent,
+  eventRequestEnvelopeBytes,
+  wireEvents,
+  type WireEvent,
 } from '../clients/klaviyo/events';
 import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
@@ -32,16 +34,15 @@ const readerCount = 4;
 /** Bulk requests in flight; Klaviyo's 10/s and 150/min for the operation pace them anyway. */
 const requestsInFlight = 3;
 /**
- * 10% under Klaviyo's 5 MB: events are measured in our camelCase form, one profile each, while
- * the wire form is snake_case inside a JSON:API envelope with one profile per buyer.
+ * Klaviyo's 5 MB less the request's envelope: each event is counted in its wire form with its own
+ * profile and entry, at least what it adds to the body (events of one buyer share an entry).
  */
-const maxRequestBytes = Math.floor(eventBulkCreateLimits.bytes * 0.9);
+const maxRequestBytes = eventBulkCreateLimits.bytes - eventRequestEnvelopeBytes;
 /** Refunded Order reads the payments' transactions; expanded in the order query, they cost no request. */
 const paymentsExpansion = 'paymentInfo.payments[*]';
 
-/** An event with its serialized size, measured once for both the limit check and the batching. */
-interface SizedEvent extends ProfileEvent {
-  bytes: number;
+/** An event in its wire form, serialized once for the limit check, the batching and the request. */
+interface OrderWireEvent extends WireEvent {
   order: OrderOutcome;
 }
 
@@ -93,7 +94,7 @@ export class OrdersImporter implements Importer {
     const productCategories = new ProductCategories(commercetools);
     run.logger.info({ categories: categories.size, readers: run.ranges.length }, 'Categories loaded');
 
-    const sender = new BatchSender<SizedEvent>(
+    const sender = new BatchSender<OrderWireEvent>(
       {
         maxItems: eventBulkCreateLimits.events,
         maxBytes: maxRequestBytes,
@@ -123,31 +124,37 @@ export class OrdersImporter implements Importer {
     );
 
     let warnedOfUnexpandedPayments = false;
+    // Each page is mapped as soon as it arrives: its raw orders (payments expanded) are gone before
+    // it waits for room in a request.
+    const mapPage = async (orders: Order[]): Promise<MappedOrder[]> => {
+      // A payment commercetools did not expand (it may leave out what the client's scopes do not
+      // cover) hides its refunds: said once per run, since every page would say the same.
+      const unexpanded = orders.find((order) => order.paymentInfo?.payments.some((payment) => !payment.obj));
+      if (unexpanded && !warnedOfUnexpandedPayments) {
+        warnedOfUnexpandedPayments = true;
+        run.logger.warn(
+          { orderId: unexpanded.id },
+          'commercetools did not expand the payments of an order, so its refunds cannot be sent: does the API client have view_payments?',
+        );
+      }
+      // The products of all the page's line items in one go, never per order.
+      const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
+      const products = await productCategories.byIds(productIds, run.signal);
+      const context: OrderEventsContext = {
+        settings,
+        preferredLocale: config.preferredLocale,
+        productById: (id) => products.get(id),
+        categoryById: categories.byId,
+      };
+      return orders.map((order) => mappedOrder(order, context));
+    };
+
     try {
       await readRanges(
         run,
-        (range) => this.orderPages(run, range),
+        (range) => this.orderPages(run, range, mapPage),
         async (orders, rangeIndex, page) => {
-          // A payment commercetools did not expand (it may leave out what the client's scopes do not
-          // cover) hides its refunds: said once per run, since every page would say the same.
-          const unexpanded = orders.find((order) => order.paymentInfo?.payments.some((payment) => !payment.obj));
-          if (unexpanded && !warnedOfUnexpandedPayments) {
-            warnedOfUnexpandedPayments = true;
-            run.logger.warn(
-              { orderId: unexpanded.id },
-              'commercetools did not expand the payments of an order, so its refunds cannot be sent: does the API client have view_payments?',
-            );
-          }
-          // The products of all the page's line items in one go, never per order.
-          const productIds = orders.flatMap((order) => order.lineItems.map((lineItem) => lineItem.productId));
-          const products = await productCategories.byIds(productIds, run.signal);
-          const context: OrderEventsContext = {
-            settings,
-            preferredLocale: config.preferredLocale,
-            productById: (id) => products.get(id),
-            categoryById: categories.byId,
-          };
-          const eventsPerOrder = orders.map((order) => this.eventsOf(run, order, context, page));
+          const eventsPerOrder = orders.map((order) => eventsOf(run, order, page));
           // One unit per event, and one for each order without events, so the page commits when all are settled.
           const units = eventsPerOrder.reduce((sum, events) => sum + Math.max(1, events.length), 0);
           const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
@@ -165,10 +172,14 @@ export class OrdersImporter implements Importer {
     }
   }
 
-  private orderPages(run: ImportRun, range: IdRange): AsyncIterable<Order[]> {
+  private orderPages(
+    run: ImportRun,
+    range: IdRange,
+    mapPage: (orders: Order[]) => Promise<MappedOrder[]>,
+  ): AsyncIterable<MappedOrder[]> {
     const { commercetools } = this.deps;
     const queryOrders = commercetools.queryPage('orders', run.signal);
-    const fetchPage = (query: PageQuery) => queryOrders({ ...query, expand: [paymentsExpansion] });
+    const fetchPage = (query: PageQuery) => queryOrders({ ...query, expand: [paymentsExpansion] }).then(mapPage);
     const { request } = run;
     switch (request.mode) {
       case 'ids':
@@ -184,38 +195,38 @@ export class OrdersImporter implements Importer {
         return keysetPages(fetchPage, range, { where: timeBoundPredicates(timeBoundsOf(request)) });
     }
   }
+}
 
-  /**
-   * The order's events with their sizes; none for an order that is skipped or failed (and counted
-   * so here). A mapper error or an event Klaviyo would refuse fails this order only, not its request.
-   */
-  private eventsOf(run: ImportRun, order: Order, context: OrderEventsContext, page: PageCounts): SizedEvent[] {
-    let result: ReturnType<typeof orderEvents>;
-    try {
-      result = orderEvents(order, context);
-    } catch (error) {
-      run.progress.failed(order.id, `could not be mapped: ${(error as Error).message}`, page);
-      return [];
-    }
-    if (result.kind === 'skipped') {
-      run.progress.skipped(order.id, result.reason, page);
-      return [];
-    }
-    const { profile } = result;
-    const outcome = new OrderOutcome(order.id, run, page);
-    const sized = result.events.map((event) => ({
-      profile,
-      event,
-      order: outcome,
-      bytes: Buffer.byteLength(JSON.stringify({ profile, event })),
-    }));
-    for (const { event, bytes } of sized) {
-      const violation = eventLimitViolation(event, bytes, maxRequestBytes);
-      if (violation) {
-        outcome.fail(`${event.metricName} not sent: ${violation}`);
-        return [];
-      }
-    }
-    return sized;
+/** An order as read: its events in their wire form, or why it has none. */
+type MappedOrder = { id: string } & ({ events: WireEvent[] } | { skipped: string } | { failed: string });
+
+/** Maps one order. A mapper error or an event Klaviyo would refuse fails this order only, not its request. */
+function mappedOrder(order: Order, context: OrderEventsContext): MappedOrder {
+  let result: ReturnType<typeof orderEvents>;
+  try {
+    result = orderEvents(order, context);
+  } catch (error) {
+    return { id: order.id, failed: `could not be mapped: ${(error as Error).message}` };
   }
+  if (result.kind === 'skipped') return { id: order.id, skipped: result.reason };
+  const events = wireEvents(result.profile, result.events);
+  for (const [index, event] of result.events.entries()) {
+    const violation = eventLimitViolation(event, events[index].bytes, maxRequestBytes);
+    if (violation) return { id: order.id, failed: `${event.metricName} not sent: ${violation}` };
+  }
+  return { id: order.id, events };
+}
+
+/** The order's events to send; none for an order that is skipped or failed, counted so with its page. */
+function eventsOf(run: ImportRun, order: MappedOrder, page: PageCounts): OrderWireEvent[] {
+  if ('failed' in order) {
+    run.progress.failed(order.id, order.failed, page);
+    return [];
+  }
+  if ('skipped' in order) {
+    run.progress.skipped(order.id, order.skipped, page);
+    return [];
+  }
+  const outcome = new OrderOutcome(order.id, run, page);
+  return order.events.map((event) => ({ ...event, order: outcome }));
 }

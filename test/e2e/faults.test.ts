@@ -74,7 +74,9 @@ it('with 5% of Klaviyo answers failing (500s, 503s, dropped connections) every i
 }, 180_000);
 
 it('commercetools down mid-run: the run fails within 30 s naming the refused connection, status keeps answering, and a resume afterwards misses nothing', async () => {
-  const customerCount = 20_000;
+  // More than the run holds before Klaviyo accepts (a job of 10,000 going out, one filling, a page
+  // per reader), so reading is not over when commercetools goes down.
+  const customerCount = 40_000;
   await seed(scenario.sandbox(), { seed: 22, customers: customerCount });
   // Slow Klaviyo answers keep the readers going (they wait for room in the jobs) when commercetools goes down.
   await scenario.klaviyo().configure({ faults: { latencyMs: 1_000 } });

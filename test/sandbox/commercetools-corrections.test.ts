@@ -115,6 +115,30 @@ describe('deviation 1: sort on customers, orders, categories and products', () =
     expect(withTotal.body.total).toBe(expected.length - 10);
   });
 
+  test('corrected: a reader range page, lower and upper bounds on ids that are not stored, and an exact id', async () => {
+    const expected = (
+      await query(corrected, 'orders', [
+        ['sort', 'id asc'],
+        ['limit', '500'],
+      ])
+    ).body.results.map((o) => o.id);
+    // Just below the 6th id and just below the 31st: ids 6 to 30 are in range.
+    const below = (id: string) => id.slice(0, -1);
+    const page = await query(corrected, 'orders', [
+      ['where', `id >= "${below(expected[5])}"`],
+      ['where', `id < "${below(expected[30])}"`],
+      ['sort', 'id asc'],
+      ['limit', '500'],
+      ['withTotal', 'false'],
+    ]);
+    expect(page.body.results.map((o) => o.id)).toEqual(expected.slice(5, 30));
+    const exact = await query(corrected, 'orders', [
+      ['where', `id = "${expected[12]}"`],
+      ['sort', 'id asc'],
+    ]);
+    expect(exact.body.results.map((o) => o.id)).toEqual([expected[12]]);
+  });
+
   test('corrected: where id in (...) with sort desc', async () => {
     const ids = (await query(corrected, 'customers', [['limit', '7']])).body.results.map((c) => c.id);
     const page = await query(corrected, 'customers', [

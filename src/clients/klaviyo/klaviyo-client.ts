@@ -37,6 +37,12 @@ export interface KlaviyoTransport {
 const currentOperation = new AsyncLocalStorage<KlaviyoOperation>();
 
 /**
+ * A request body already in its wire form, which the session sends in place of the one the SDK
+ * serialized: bulk bodies are built once, record by record, as the records arrive.
+ */
+const preparedBodies = new AsyncLocalStorage<Buffer>();
+
+/**
  * The SDK's session with the request deadline and the current call's signal: the SDK calls
  * `requestWithRetry` with the finished axios config (endpoint, headers, revision) for each request.
  * The SDK's own retry is off, so that it does not stack with the client's.
@@ -51,16 +57,21 @@ class DeadlineSession extends ApiKeySession {
   }
 
   override requestWithRetry(config: AxiosRequestConfig): Promise<AxiosResponse> {
+    const body = preparedBodies.getStore();
+    // The content type axios gives the JSON it serializes itself; a Buffer it sends as it is.
+    const sent = body
+      ? { ...config, data: body, headers: { ...config.headers, 'Content-Type': 'application/json' } }
+      : config;
     if (this.transport) {
       const operation = currentOperation.getStore();
       // Every request is made inside `call`, which names its operation; one outside it goes nowhere.
       if (!operation) return Promise.reject(new Error('a Klaviyo request outside a call of the client'));
-      return this.transport.answer(operation, config);
+      return this.transport.answer(operation, sent);
     }
     const statusOf = (answer: unknown) =>
       isAxiosError(answer) ? answer.response?.status : (answer as AxiosResponse | undefined)?.status;
     return underDeadline({ timeoutMs: this.timeoutMs, method: config.method, statusOf }, (signal) =>
-      super.requestWithRetry({ ...config, signal }),
+      super.requestWithRetry({ ...sent, signal }),
     );
   }
 }
@@ -131,6 +142,20 @@ export class KlaviyoClient {
         },
       },
     );
+  }
+
+  /**
+   * `call` for a request whose body is ready in its wire form: `request` makes the SDK call with a
+   * stand-in body (the SDK still gives endpoint, headers and the parsed answer) and `body` goes on
+   * the wire instead, unchanged, on every attempt.
+   */
+  callWithBody<T>(
+    operation: KlaviyoOperation,
+    body: Buffer,
+    request: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return this.call(operation, () => preparedBodies.run(body, request), signal);
   }
 
   private limiter(operation: KlaviyoOperation): OperationRateLimiter {

@@ -1,6 +1,7 @@
-import type { ProfileUpsertQueryResourceObjectAttributes } from 'klaviyo-api';
+import { ProfileLocation, ProfileUpsertQueryResourceObjectAttributes } from 'klaviyo-api';
 import type { KlaviyoClient } from './klaviyo-client';
 import { nextPageCursor } from './pagination';
+import { WireBodyWriter } from './wire-body';
 
 export type ProfileAttributes = ProfileUpsertQueryResourceObjectAttributes;
 
@@ -24,30 +25,74 @@ export interface ProfileImportError {
   externalId?: string;
 }
 
-/** Klaviyo's size limit for one bulk profile import job (it also takes at most 10,000 profiles). */
+/** Klaviyo's size limit for one bulk profile import job. */
 export const profileImportMaxBytes = 5_000_000;
+/** Klaviyo's count limit for one bulk profile import job. */
+export const profileImportMaxProfiles = 10_000;
 
+/** One profile in its wire form (snake_case JSON:API, as the SDK serializes it) and that form's UTF-8 size. */
+export interface ProfileWire {
+  /**
+   * UTF-8 JSON outside the JavaScript heap, so that jobs waiting to go out do not make the heap
+   * grow. Once submitted, a view into the job's body: a job's bytes are held once, not twice.
+   */
+  json: Buffer;
+}
+
+/**
+ * The SDK's own maps of a profile's attributes and location: each attribute's wire name, in the
+ * order the SDK writes them. Every attribute is a string or passed through (properties, latitude,
+ * longitude), so renaming is all the SDK's serializer does to a profile; a test checks the bytes.
+ */
+const profileAttributeNames = ProfileUpsertQueryResourceObjectAttributes.getAttributeTypeMap();
+const locationAttributeNames = ProfileLocation.getAttributeTypeMap();
+
+function wireNamed(value: object, names: ReadonlyArray<{ name: string; baseName: string }>): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  for (const { name, baseName } of names) named[baseName] = (value as Record<string, unknown>)[name];
+  return named;
+}
+
+/** Serializes a profile once, as it arrives: the job's body is these forms put together, sent as they are. */
+export function profileWire(profile: ProfileImportEntry): ProfileWire {
+  const attributes = wireNamed(profile.attributes, profileAttributeNames);
+  if (profile.attributes.location) attributes.location = wireNamed(profile.attributes.location, locationAttributeNames);
+  return { json: Buffer.from(JSON.stringify({ type: 'profile', id: profile.id, attributes })) };
+}
+
+const jobBodyStart = '{"data":{"type":"profile-bulk-import-job","attributes":{"profiles":{"data":[';
+const jobBodyEnd = ']}}}}';
+/** The bytes of a job's body around its profiles; each profile after the first adds a comma. */
+export const profileJobEnvelopeBytes = jobBodyStart.length + jobBodyEnd.length;
+
+/**
+ * Submits one import job of profiles in their wire form; answers the job's id. Each profile's form
+ * is replaced by its place in the body (the same bytes), so the separate copies can be freed.
+ */
 export async function submitProfileImportJob(
   client: KlaviyoClient,
-  profiles: ProfileImportEntry[],
+  profiles: readonly ProfileWire[],
   signal?: AbortSignal,
 ): Promise<string> {
-  const { body } = await client.call(
+  const body = new WireBodyWriter(
+    profiles.reduce((bytes, profile) => bytes + profile.json.length + 1, profileJobEnvelopeBytes),
+  );
+  body.write(jobBodyStart);
+  profiles.forEach((profile, index) => {
+    if (index > 0) body.write(',');
+    profile.json = body.write(profile.json);
+  });
+  body.write(jobBodyEnd);
+  const { body: answer } = await client.callWithBody(
     'bulk_import_profiles',
+    body.finish(),
     () =>
       client.profiles.bulkImportProfiles({
-        data: {
-          type: 'profile-bulk-import-job',
-          attributes: {
-            profiles: {
-              data: profiles.map((profile) => ({ type: 'profile', id: profile.id, attributes: profile.attributes })),
-            },
-          },
-        },
+        data: { type: 'profile-bulk-import-job', attributes: { profiles: { data: [] } } },
       }),
     signal,
   );
-  return body.data.id;
+  return answer.data.id;
 }
 
 /** The profile a refusal of an import job points at (`/data/attributes/profiles/data/7/…` → 7). */

@@ -1,11 +1,13 @@
-import { ObjectSerializer } from 'klaviyo-api';
 import {
   eventIndexesOfPointer,
   eventLimitViolation,
-  eventsPerProfile,
+  eventRequestBody,
+  wireEvents,
   type OrderEvent,
   type ProfileEvent,
 } from '../../../src/clients/klaviyo/events';
+
+const wireEvent = ({ profile, event }: ProfileEvent) => wireEvents(profile, [event])[0];
 
 const event = (uniqueId: string, properties: Record<string, unknown> = {}): OrderEvent => ({
   metricName: 'Placed Order',
@@ -16,7 +18,28 @@ const event = (uniqueId: string, properties: Record<string, unknown> = {}): Orde
   properties,
 });
 
-describe('eventsPerProfile', () => {
+interface SentEntry {
+  type: string;
+  attributes: {
+    backfill: boolean;
+    profile: { data: { attributes: Record<string, string> } };
+    events: {
+      data: Array<{
+        attributes: { unique_id: string; properties: object; metric: { data: { attributes: { name: string } } } };
+      }>;
+    };
+  };
+}
+
+/** The entries of a request body as Klaviyo reads them. */
+function sentEntries(events: ProfileEvent[], backfill: boolean): SentEntry[] {
+  const body = JSON.parse(eventRequestBody(events.map(wireEvent), backfill).toString()) as {
+    data: { attributes: { 'events-bulk-create': { data: SentEntry[] } } };
+  };
+  return body.data.attributes['events-bulk-create'].data;
+}
+
+describe('eventRequestBody', () => {
   it('puts the events of one buyer in one entry, in the order given, with backfill on each entry', () => {
     const ann = { email: 'ann@example.com', externalId: 'c-1' };
     const guest = { email: 'guest@example.com' };
@@ -26,18 +49,20 @@ describe('eventsPerProfile', () => {
       { profile: { ...ann }, event: event('o-3') },
     ];
 
-    const entries = eventsPerProfile(events, true);
+    const entries = sentEntries(events, true);
 
-    expect(entries.map((entry) => entry.attributes.profile.data.attributes)).toStrictEqual([ann, guest]);
-    expect(entries.map((entry) => entry.attributes.events.data.map((item) => item.attributes.uniqueId))).toStrictEqual([
-      ['o-1', 'o-3'],
-      ['o-2'],
+    expect(entries.map((entry) => entry.attributes.profile.data.attributes)).toStrictEqual([
+      { email: 'ann@example.com', external_id: 'c-1' },
+      { email: 'guest@example.com' },
     ]);
+    expect(entries.map((entry) => entry.attributes.events.data.map((item) => item.attributes.unique_id))).toStrictEqual(
+      [['o-1', 'o-3'], ['o-2']],
+    );
     expect(entries.map((entry) => entry.attributes.backfill)).toStrictEqual([true, true]);
   });
 
   it('keeps the same email with another customer id, and a customer id alone, as profiles of their own', () => {
-    const entries = eventsPerProfile(
+    const entries = sentEntries(
       [
         { profile: { email: 'ann@example.com', externalId: 'c-1' }, event: event('o-1') },
         { profile: { email: 'ann@example.com', externalId: 'c-2' }, event: event('o-2') },
@@ -52,7 +77,7 @@ describe('eventsPerProfile', () => {
 
   it('leaves out a repeated unique_id of the same profile and metric, which would refuse the whole request', () => {
     const ann = { email: 'ann@example.com' };
-    const entries = eventsPerProfile(
+    const entries = sentEntries(
       [
         { profile: ann, event: event('o-1', { first: true }) },
         { profile: ann, event: { ...event('o-1'), metricName: 'Fulfilled Order' } },
@@ -77,20 +102,29 @@ describe('eventsPerProfile', () => {
     ]);
   });
 
-  it('goes on the wire (SDK serializer, then JSON) in the spec form, property names left as they are', () => {
-    const properties = { orderNumber: 'A-1', lineItems: [{ productId: 'p-1' }], ItemNames: ['Chinos'] };
-    const body = {
-      data: {
-        type: 'event-bulk-create-job',
-        attributes: {
-          eventsBulkCreate: {
-            data: eventsPerProfile([{ profile: { email: 'ann@example.com' }, event: event('o-1', properties) }], true),
-          },
-        },
-      },
+  it("serializes the profile of one order's events once, and sends them in one entry", () => {
+    const wired = wireEvents({ email: 'ann@example.com' }, [
+      event('o-1'),
+      { ...event('o-1-li-1'), metricName: 'Ordered Product' },
+    ]);
+    expect(wired[1].profileJson).toBe(wired[0].profileJson);
+    const body = JSON.parse(eventRequestBody(wired, false).toString()) as {
+      data: { attributes: { 'events-bulk-create': { data: SentEntry[] } } };
     };
+    const entries = body.data.attributes['events-bulk-create'].data;
+    expect(entries.map((entry) => entry.attributes.events.data.map((item) => item.attributes.unique_id))).toStrictEqual(
+      [['o-1', 'o-1-li-1']],
+    );
+  });
 
-    const wire: unknown = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsBulkCreateJob')));
+  it('is in the spec form on the wire, property names left as they are', () => {
+    const properties = { orderNumber: 'A-1', lineItems: [{ productId: 'p-1' }], ItemNames: ['Chinos'] };
+    const wire = JSON.parse(
+      eventRequestBody(
+        [wireEvent({ profile: { email: 'ann@example.com' }, event: event('o-1', properties) })],
+        true,
+      ).toString(),
+    ) as unknown;
     expect(wire).toStrictEqual({
       data: {
         type: 'event-bulk-create-job',
@@ -148,7 +182,7 @@ describe('eventIndexesOfPointer', () => {
     [`${entry(2)}/attributes/events/data/0`, []],
     ['/data/attributes', []],
   ])('places %s at the events given as %j', (pointer, indexes) => {
-    expect(eventIndexesOfPointer(events, pointer)).toStrictEqual(indexes);
+    expect(eventIndexesOfPointer(events.map(wireEvent), pointer)).toStrictEqual(indexes);
   });
 });
 

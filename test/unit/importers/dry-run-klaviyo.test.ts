@@ -1,10 +1,16 @@
 import { Writable } from 'node:stream';
 import { KlaviyoCatalog } from '../../../src/clients/klaviyo/catalog';
-import { bulkCreateEvents, eventIndexesOfPointer, type ProfileEvent } from '../../../src/clients/klaviyo/events';
+import {
+  bulkCreateEvents,
+  eventIndexesOfPointer,
+  wireEvents,
+  type ProfileEvent,
+} from '../../../src/clients/klaviyo/events';
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
 import {
   findProfileIdsByEmail,
   getProfileImportJob,
+  profileWire,
   profileImportErrors,
   submitProfileImportJob,
 } from '../../../src/clients/klaviyo/profiles';
@@ -42,7 +48,7 @@ describe('DryRunKlaviyo', () => {
       { attributes: { externalId: 'c-1', email: 'ann@example.com' } },
       { attributes: { externalId: 'c-2' } },
     ];
-    const jobId = await submitProfileImportJob(client, profiles);
+    const jobId = await submitProfileImportJob(client, profiles.map(profileWire));
     expect(await getProfileImportJob(client, jobId)).toEqual({ status: 'complete', totalCount: 2 });
     const errors = [];
     for await (const error of profileImportErrors(client, jobId)) errors.push(error);
@@ -77,12 +83,13 @@ describe('DryRunKlaviyo', () => {
 
   it('refuses the bad records of a request as Klaviyo does, so the others are sent again', async () => {
     const { recorder, client } = dryRunClient();
-    const events = [
+    const sources = [
       orderEvent('o-1', 'Placed Order'),
       orderEvent('o-2', 'Placed Order', 'not-an-email'),
       orderEvent('o-3', 'Placed Order', 'ann@example.com'),
     ];
-    events[2].event.time = new Date('1999-01-01T00:00:00Z');
+    sources[2].event.time = new Date('1999-01-01T00:00:00Z');
+    const events = sources.map(({ profile, event }) => wireEvents(profile, [event])[0]);
     const { accepted, refused } = await sendSplittingRefusals(
       events,
       (part) => bulkCreateEvents(client, part, { backfill: false }),
@@ -92,7 +99,7 @@ describe('DryRunKlaviyo', () => {
       },
     );
     expect(accepted.flatMap((part) => part.records)).toEqual([events[0]]);
-    expect(refused.map(({ record, reason }) => [record.event.uniqueId, reason])).toEqual([
+    expect(refused.map(({ record, reason }) => [sources[events.indexOf(record)].event.uniqueId, reason])).toEqual([
       ['o-3', expect.stringContaining('the event time is before 2000')],
       ['o-2', expect.stringContaining('the email is not an email address')],
     ]);
@@ -129,7 +136,7 @@ describe('DryRunKlaviyo', () => {
     const profiles = Array.from({ length: dryRunRefusalListLimit + 5 }, (_, index) => ({
       attributes: { externalId: `c-${index}`, email: 'no-at-sign' },
     }));
-    await expect(submitProfileImportJob(client, profiles)).rejects.toMatchObject({ status: 400 });
+    await expect(submitProfileImportJob(client, profiles.map(profileWire))).rejects.toMatchObject({ status: 400 });
     const { refusals } = recorder.report();
     expect(refusals.count).toBe(dryRunRefusalListLimit + 5);
     expect(refusals.listed).toHaveLength(dryRunRefusalListLimit);

@@ -1,5 +1,4 @@
 import type { Category, LineItem, Order, Product } from '@commercetools/platform-sdk';
-import type { EventsBulkCreateJob } from 'klaviyo-api';
 import { CommercetoolsClient } from '../../../src/clients/commercetools/commercetools-client';
 import type { PageQuery } from '../../../src/clients/commercetools/keyset-pages';
 import type { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
@@ -102,26 +101,49 @@ interface SentEvent {
   properties: Record<string, unknown>;
 }
 
-type Refuse = (requestIndex: number, body: EventsBulkCreateJob) => PlatformError | undefined;
+/** A bulk event request as it goes on the wire (snake_case JSON:API), as far as these tests read it. */
+interface WireEventsBody {
+  data: {
+    attributes: {
+      'events-bulk-create': {
+        data: Array<{
+          attributes: {
+            profile: { data: { attributes: { email?: string } } };
+            events: {
+              data: Array<{
+                attributes: {
+                  metric: { data: { attributes: { name: string } } };
+                  unique_id?: string;
+                  properties: Record<string, unknown>;
+                };
+              }>;
+            };
+          };
+        }>;
+      };
+    };
+  };
+}
+
+type Refuse = (requestIndex: number, body: WireEventsBody) => PlatformError | undefined;
 
 function fakeKlaviyo(refuse: Refuse = () => undefined) {
   const requests: SentEvent[][] = [];
   const client = {
-    events: {
-      bulkCreateEvents: async (body: EventsBulkCreateJob) => {
-        const refusal = refuse(requests.length, body);
-        const events: SentEvent[] = body.data.attributes.eventsBulkCreate.data.flatMap((entry) =>
-          entry.attributes.events.data.map((event) => ({
-            email: entry.attributes.profile.data.attributes.email,
-            metric: event.attributes.metric.data.attributes.name,
-            uniqueId: event.attributes.uniqueId ?? '',
-            properties: event.attributes.properties as Record<string, unknown>,
-          })),
-        );
-        requests.push(events);
-        if (refusal) throw refusal;
-        return { body: undefined };
-      },
+    // The body as it would go on the wire; the SDK call beside it only carries a stand-in.
+    callWithBody: async (_operation: string, wire: Buffer) => {
+      const body = JSON.parse(wire.toString()) as WireEventsBody;
+      const refusal = refuse(requests.length, body);
+      const events: SentEvent[] = body.data.attributes['events-bulk-create'].data.flatMap((entry) =>
+        entry.attributes.events.data.map((event) => ({
+          email: entry.attributes.profile.data.attributes.email,
+          metric: event.attributes.metric.data.attributes.name,
+          uniqueId: event.attributes.unique_id ?? '',
+          properties: event.attributes.properties,
+        })),
+      );
+      requests.push(events);
+      if (refusal) throw refusal;
     },
     call: (_operation: string, request: () => Promise<unknown>) => request(),
   };
@@ -376,9 +398,9 @@ describe('OrdersImporter', () => {
   function refuseEvents(uniqueIds: Set<string>, withPointers: boolean): Refuse {
     return (_requestIndex, body) => {
       const pointers: string[] = [];
-      body.data.attributes.eventsBulkCreate.data.forEach((entry, entryIndex) =>
+      body.data.attributes['events-bulk-create'].data.forEach((entry, entryIndex) =>
         entry.attributes.events.data.forEach((event, eventIndex) => {
-          if (uniqueIds.has(event.attributes.uniqueId ?? '')) {
+          if (uniqueIds.has(event.attributes.unique_id ?? '')) {
             pointers.push(
               `/data/attributes/events-bulk-create/data/${entryIndex}/attributes/events/data/${eventIndex}/attributes/unique_id`,
             );

@@ -1,5 +1,5 @@
 import { KlaviyoClient } from '../../../src/clients/klaviyo/klaviyo-client';
-import { submitProfileImportJob } from '../../../src/clients/klaviyo/profiles';
+import { profileWire, submitProfileImportJob } from '../../../src/clients/klaviyo/profiles';
 import { CommitTracker } from '../../../src/engine/checkpoints';
 import type { ImportRun } from '../../../src/engine/importer';
 import { RunProgress } from '../../../src/engine/run-progress';
@@ -44,7 +44,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
       { attributes: { email: 'b@example.com', externalId: 'c-b', phoneNumber: '0151 2345678' } },
       { attributes: { externalId: 'c-c', phoneNumber: 'call me' } },
     ];
-    const jobId = await submitProfileImportJob(klaviyo, profiles);
+    const jobId = await submitProfileImportJob(klaviyo, profiles.map(profileWire));
     const resent: string[][] = [];
     const unfinished: string[][] = [];
     const follower = new ProfileJobFollower(
@@ -54,8 +54,8 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
         resent.push(ids);
         // Resent without phone; the last one has no identifier left and is refused again.
         const retryJob = await submitProfileImportJob(klaviyo, [
-          { attributes: { email: 'b@example.com', externalId: 'c-b' } },
-          { attributes: { firstName: 'no identifier' } },
+          profileWire({ attributes: { email: 'b@example.com', externalId: 'c-b' } }),
+          profileWire({ attributes: { firstName: 'no identifier' } }),
         ]);
         return [{ jobId: retryJob, customerIds: ids, withoutPhone: true } satisfies SubmittedProfileJob];
       },
@@ -90,8 +90,12 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
         async () => [],
         (jobs) => unfinished.push(jobs.map((job) => job.jobId)),
       );
-      const first = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-1@example.com' } }]);
-      const second = await submitProfileImportJob(impatient, [{ attributes: { email: 'slow-2@example.com' } }]);
+      const first = await submitProfileImportJob(impatient, [
+        profileWire({ attributes: { email: 'slow-1@example.com' } }),
+      ]);
+      const second = await submitProfileImportJob(impatient, [
+        profileWire({ attributes: { email: 'slow-2@example.com' } }),
+      ]);
       await follower.follow({ jobId: first, customerIds: ['c-1'], withoutPhone: false });
       await follower.follow({ jobId: second, customerIds: ['c-2'], withoutPhone: false });
       await follower.drain();
@@ -117,7 +121,7 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
       2,
     );
     const submit = async (n: number) => ({
-      jobId: await submitProfileImportJob(klaviyo, [{ attributes: { email: `wait-${n}@example.com` } }]),
+      jobId: await submitProfileImportJob(klaviyo, [profileWire({ attributes: { email: `wait-${n}@example.com` } })]),
       customerIds: [`c-${n}`],
       withoutPhone: false,
     });
@@ -142,7 +146,9 @@ describe('ProfileJobFollower against the Klaviyo emulator', () => {
         (jobs) => unfinished.push(jobs.map((job) => job.jobId)),
         1,
       );
-      const jobId = await submitProfileImportJob(klaviyo, [{ attributes: { email: 'never-done@example.com' } }]);
+      const jobId = await submitProfileImportJob(klaviyo, [
+        profileWire({ attributes: { email: 'never-done@example.com' } }),
+      ]);
       const waiting = follower.follow({ jobId, customerIds: ['c-1'], withoutPhone: false });
       controller.abort();
       await waiting;
