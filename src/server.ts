@@ -1,25 +1,14 @@
 import './runtime/apply-memory-policy';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from './config/env';
 import { createLogger } from './logging/logger';
 import { guardProcess } from './runtime/process-guards';
+import { loadConfigOrExit } from './runtime/startup-config';
 import { createService } from './service';
 
 /** Cloud Run gives 10 s between SIGTERM and SIGKILL; leave room to close the server. */
 const shutdownDeadlineMs = 8_000;
 
 async function main(): Promise<void> {
-  loadDotenv({ quiet: true });
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(
-      `${error.message}\nSet them in the environment or in a .env file in the working directory; the README's Configuration table explains each.\n`,
-    );
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const service = createService(config, logger);
   guardProcess({ process, logger, close: (deadlineMs) => service.close(deadlineMs), deadlineMs: shutdownDeadlineMs });

@@ -1,31 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CommercetoolsClient } from './clients/commercetools/commercetools-client';
-import { CustomObjectStore } from './clients/commercetools/custom-objects';
-import { KlaviyoCatalog } from './clients/klaviyo/catalog';
 import { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
 import type { Config } from './config/env';
-import { loadMappingSettings, type MappingSettings } from './config/mapping-settings';
-import { CheckpointStore } from './engine/checkpoints';
-import { ImportLocks } from './engine/import-lock';
-import { JobEngine } from './engine/job-engine';
+import type { JobEngine } from './engine/job-engine';
+import { createEngine, type EngineOptions } from './engine-composition';
 import type { RetryPolicy } from './platform/retry';
 import { createApp } from './http/app';
-import { CategoriesImporter } from './importers/categories-importer';
-import { CustomersImporter } from './importers/customers-importer';
-import { OrdersImporter } from './importers/orders-importer';
-import { ProductsImporter } from './importers/products-importer';
-import type { ImporterDeps } from './importers/importer-deps';
 import type { Logger } from './logging/logger';
 import { readinessChecker, type Readiness } from './readiness';
 
-export interface ServiceOptions {
-  /** Overrides the settings file, for tests. */
-  settings?: MappingSettings;
-  retryPolicy?: RetryPolicy;
-}
+export type ServiceOptions = EngineOptions;
 
 export interface Service {
   engine: JobEngine;
@@ -40,30 +25,7 @@ export interface Service {
 
 /** Builds the whole service from its configuration: clients, importers, engine, HTTP app. */
 export function createService(config: Config, logger: Logger, options: ServiceOptions = {}): Service {
-  const instanceId = config.instanceId ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
-  const commercetools = new CommercetoolsClient(config.commercetools, logger, options.retryPolicy);
-  const klaviyo = new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: options.retryPolicy });
-  const deps: ImporterDeps = {
-    commercetools,
-    klaviyo,
-    settings: options.settings ?? loadMappingSettings(config.mappingSettingsFile),
-    config,
-    now: () => new Date(),
-  };
-  // One catalog for both catalog imports: they share Klaviyo's cap on catalog jobs in progress.
-  const catalog = new KlaviyoCatalog(klaviyo);
-  const store = new CustomObjectStore(commercetools);
-  const engine = new JobEngine({
-    importers: {
-      customers: new CustomersImporter(deps),
-      orders: new OrdersImporter(deps),
-      categories: new CategoriesImporter(deps, catalog),
-      products: new ProductsImporter(deps, catalog),
-    },
-    locks: new ImportLocks(store, instanceId, config.lockTtlMs),
-    checkpoints: new CheckpointStore(store),
-    logger,
-  });
+  const { engine, instanceId } = createEngine(config, logger, options);
   // Readiness makes a single attempt per check, so a probe reports the cause at once.
   const singleAttempt: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
   const readiness = readinessChecker(
