@@ -83,6 +83,7 @@ const envSchema = z.object({
   BULK_IMPORT_KLAVIYO_JOB_TIMEOUT_SECONDS: positiveSeconds.default(3600),
   BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS: positiveSeconds.default(20),
   BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: positiveSeconds.default(60),
+  BULK_IMPORT_JOB_DEADLINE_SECONDS: positiveSeconds.default(1500),
   PRODUCT_URL_TEMPLATE: optionalText,
   PREFERRED_LOCALE: optionalText,
   PREFERRED_CURRENCY: optionalText,
@@ -111,6 +112,8 @@ export interface Config {
   apiKey?: string;
   autoResume: boolean;
   lockTtlMs: number;
+  /** The scheduled job stops each call's imports this long after it began (Connect ends a job at 30 minutes). */
+  jobSliceDeadlineMs: number;
   instanceId?: string;
   productUrlTemplate?: string;
   preferredLocale?: string;
@@ -169,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiKey: e.BULK_IMPORT_API_KEY,
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
     lockTtlMs: e.BULK_IMPORT_LOCK_TTL_SECONDS * 1000,
+    jobSliceDeadlineMs: e.BULK_IMPORT_JOB_DEADLINE_SECONDS * 1000,
     instanceId: e.BULK_IMPORT_INSTANCE_ID,
     productUrlTemplate: e.PRODUCT_URL_TEMPLATE,
     preferredLocale: e.PREFERRED_LOCALE,

@@ -1,0 +1,49 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/env';
+import { createEngine, type EngineOptions } from './engine-composition';
+import { createJobApp } from './http/job-app';
+import type { Logger } from './logging/logger';
+
+/** What each new run of the scheduled job asks for: the records changed since the last completed run. */
+export const incrementalRunBody = { since: 'lastRun' };
+
+export interface JobServiceOptions extends EngineOptions {
+  /** The start body of each new run; `incrementalRunBody` unless a test asks for another. */
+  newRunBody?: Record<string, unknown>;
+}
+
+export interface JobService {
+  /** Starts the HTTP server; port 0 picks a free one. */
+  listen(port: number): Promise<{ port: number }>;
+  /** Stops the slice under way (checkpoint saved, lock released) within `deadlineMs`, then the server. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** The scheduled job (a Connect job application): the engine behind POST /job, one slice per call. */
+export function createJobService(config: Config, logger: Logger, options: JobServiceOptions = {}): JobService {
+  const { engine } = createEngine(config, logger, options);
+  const shutdown = new AbortController();
+  const app = createJobApp({
+    engine,
+    logger,
+    sliceDeadlineMs: config.jobSliceDeadlineMs,
+    newRunBody: options.newRunBody ?? incrementalRunBody,
+    shutdown: shutdown.signal,
+  });
+  let server: Server | undefined;
+  return {
+    listen: (port) =>
+      new Promise((resolve, reject) => {
+        server = app.listen(port, (error?: Error) => {
+          if (error) return reject(error);
+          resolve({ port: (server!.address() as AddressInfo).port });
+        });
+      }),
+    close: async (deadlineMs) => {
+      shutdown.abort(new Error('the job is shutting down'));
+      await engine.shutdown(deadlineMs);
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}
