@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from './config/env';
 import { createEngine, type EngineOptions } from './engine-composition';
+import { httpServer } from './http/http-server';
 import { createJobApp } from './http/job-app';
 import type { Logger } from './logging/logger';
 
@@ -24,26 +23,21 @@ export interface JobService {
 export function createJobService(config: Config, logger: Logger, options: JobServiceOptions = {}): JobService {
   const { engine } = createEngine(config, logger, options);
   const shutdown = new AbortController();
-  const app = createJobApp({
-    engine,
-    logger,
-    sliceDeadlineMs: config.jobSliceDeadlineMs,
-    newRunBody: options.newRunBody ?? incrementalRunBody,
-    shutdown: shutdown.signal,
-  });
-  let server: Server | undefined;
+  const server = httpServer(
+    createJobApp({
+      engine,
+      logger,
+      sliceDeadlineMs: config.jobSliceDeadlineMs,
+      newRunBody: options.newRunBody ?? incrementalRunBody,
+      shutdown: shutdown.signal,
+    }),
+  );
   return {
-    listen: (port) =>
-      new Promise((resolve, reject) => {
-        server = app.listen(port, (error?: Error) => {
-          if (error) return reject(error);
-          resolve({ port: (server!.address() as AddressInfo).port });
-        });
-      }),
+    listen: (port) => server.listen(port),
     close: async (deadlineMs) => {
       shutdown.abort(new Error('the job is shutting down'));
       await engine.shutdown(deadlineMs);
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await server.close();
     },
   };
 }

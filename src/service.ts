@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CommercetoolsClient } from './clients/commercetools/commercetools-client';
 import { KlaviyoClient } from './clients/klaviyo/klaviyo-client';
 import type { Config } from './config/env';
@@ -7,6 +5,7 @@ import type { JobEngine } from './engine/job-engine';
 import { createEngine, type EngineOptions } from './engine-composition';
 import type { RetryPolicy } from './platform/retry';
 import { createApp } from './http/app';
+import { httpServer } from './http/http-server';
 import type { Logger } from './logging/logger';
 import { readinessChecker, type Readiness } from './readiness';
 
@@ -32,23 +31,15 @@ export function createService(config: Config, logger: Logger, options: ServiceOp
     new CommercetoolsClient(config.commercetools, logger, singleAttempt),
     new KlaviyoClient({ ...config.klaviyo, logger, retryPolicy: singleAttempt }),
   );
-  const app = createApp({ engine, readiness, logger, apiKey: config.apiKey });
-  let server: Server | undefined;
-
+  const server = httpServer(createApp({ engine, readiness, logger, apiKey: config.apiKey }));
   return {
     engine,
     instanceId,
     readiness,
-    listen: (port) =>
-      new Promise((resolve, reject) => {
-        server = app.listen(port, (error?: Error) => {
-          if (error) return reject(error);
-          resolve({ port: (server!.address() as AddressInfo).port });
-        });
-      }),
+    listen: (port) => server.listen(port),
     close: async (deadlineMs) => {
       await engine.shutdown(deadlineMs);
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await server.close();
     },
   };
 }
