@@ -14,7 +14,8 @@ Options:
   --created-from <ISO time>   orders or customers created at or after that time
   --created-to <ISO time>     orders or customers created before that time
   --ids <id,id,...>           only these customers or orders (repeatable)
-  --resume                    continue the last run that did not complete, from its checkpoint
+  --resume                    continue the last run of each import that did not complete, from its
+                              checkpoint (imports whose last run completed are left out)
   -h, --help                  show this text
 
 Exit status: 0 when every import completed; 1 when one did not (the reason is the last line on

@@ -2,6 +2,7 @@ import '../runtime/apply-memory-policy';
 import type { ClientResponse } from '@commercetools/ts-client';
 import { CommercetoolsClient } from '../clients/commercetools/commercetools-client';
 import { createEngine } from '../engine-composition';
+import type { JobEngine } from '../engine/job-engine';
 import { runInSequence } from '../engine/run-sequence';
 import type { ImportType, RunRequest } from '../engine/run-types';
 import { describeOutcome, describeSequenceEnd } from '../http/outcome-words';
@@ -55,10 +56,15 @@ async function main(args: string[]): Promise<number> {
   process.on('uncaughtException', onEscapedError);
   process.on('unhandledRejection', onEscapedError);
 
+  const types = await typesToRun(engine, command.types, command.requests);
+  if (types.length === 0) {
+    process.stdout.write('Nothing to resume: the last run of each import completed.\n');
+    return 0;
+  }
   const counter = new CommercetoolsClient(config.commercetools, logger);
   const sequence = await runInSequence(
     engine,
-    command.types,
+    types,
     async (type) => {
       const request = command.requests[type];
       display.starting(type, await recordsToRead(counter, type, request, logger, interrupted.signal));
@@ -79,6 +85,25 @@ async function main(args: string[]): Promise<number> {
   const hint = interrupted.signal.aborted ? ' Run the same command with --resume to continue.' : '';
   process.stderr.write(`Not completed: ${describeSequenceEnd(sequence)}.${hint}\n`);
   return 1;
+}
+
+/**
+ * With --resume, the imports whose last run did not complete: with `all`, a stopped round goes on
+ * where it stopped, and imports whose last run completed (or that never ran) are left out. Any
+ * other state, such as a checkpoint that could not be read, is left to the engine to explain.
+ */
+async function typesToRun(
+  engine: Pick<JobEngine, 'status'>,
+  types: readonly ImportType[],
+  requests: Record<ImportType, RunRequest>,
+): Promise<readonly ImportType[]> {
+  const toRun: ImportType[] = [];
+  for (const type of types) {
+    const nothingToResume =
+      requests[type].mode === 'resume' && ['completed', 'idle'].includes((await engine.status(type)).state);
+    if (!nothingToResume) toRun.push(type);
+  }
+  return toRun;
 }
 
 /**

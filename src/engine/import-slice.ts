@@ -3,8 +3,12 @@ import { dependencyOrder, runInSequence, type SequenceOutcome } from './run-sequ
 import type { RunStatus } from './run-status';
 import type { ImportType, RunRequest } from './run-types';
 
-/** A run in one of these states has a checkpoint to go on from. */
 const resumableStates: ReadonlySet<RunStatus['state']> = new Set(['stopped', 'failed', 'interrupted']);
+
+/** Whether the last run of an import (as its status tells) did not complete and has a checkpoint to go on from. */
+export function isResumable(lastRun: Pick<RunStatus, 'state'>): boolean {
+  return resumableStates.has(lastRun.state);
+}
 
 export interface SliceOptions {
   /** The request of a new run of `type`. */
@@ -30,13 +34,13 @@ export async function runImportSlice(
   { newRun, deadlineMs, signal, onStatus, pollMs }: SliceOptions,
 ): Promise<SequenceOutcome & { deadlineReached: boolean }> {
   const deadline = AbortSignal.timeout(deadlineMs);
-  const lastStates = new Map<ImportType, RunStatus['state']>();
-  for (const type of dependencyOrder) lastStates.set(type, (await engine.status(type)).state);
-  const unfinished = dependencyOrder.findIndex((type) => resumableStates.has(lastStates.get(type)!));
+  const resumable = new Set<ImportType>();
+  for (const type of dependencyOrder) if (isResumable(await engine.status(type))) resumable.add(type);
+  const unfinished = dependencyOrder.findIndex((type) => resumable.has(type));
   const outcome = await runInSequence(
     engine,
     unfinished === -1 ? dependencyOrder : dependencyOrder.slice(unfinished),
-    (type) => (resumableStates.has(lastStates.get(type)!) ? { mode: 'resume' } : newRun(type)),
+    (type) => (resumable.has(type) ? { mode: 'resume' } : newRun(type)),
     { signal: signal ? AbortSignal.any([deadline, signal]) : deadline, onStatus, pollMs },
   );
   return { ...outcome, deadlineReached: deadline.aborted };
