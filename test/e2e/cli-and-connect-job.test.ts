@@ -27,6 +27,11 @@ type KlaviyoState = Record<(typeof klaviyoKinds)[number], string[]>;
  * first): each record as JSON, sorted, so two imports of the same data compare equal.
  */
 async function klaviyoState(klaviyo: ReturnType<typeof emulatorInspector>): Promise<KlaviyoState> {
+  // Klaviyo answers a bulk request before it applies it: wait until every job it accepted is done.
+  await pollUntil('every Klaviyo job complete', async () => {
+    const jobs = (await klaviyo.records('jobs')) as Array<{ attributes: { completed_at?: string | null } }>;
+    return jobs.every((job) => job.attributes.completed_at) ? true : undefined;
+  });
   const state = {} as KlaviyoState;
   for (const kind of klaviyoKinds) {
     const records = await klaviyo.records(kind);
