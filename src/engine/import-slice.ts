@@ -6,7 +6,7 @@ import type { ImportType, RunRequest } from './run-types';
 const resumableStates: ReadonlySet<RunStatus['state']> = new Set(['stopped', 'failed', 'interrupted']);
 
 /** Whether the last run of an import (as its status tells) did not complete and has a checkpoint to go on from. */
-export function isResumable(lastRun: Pick<RunStatus, 'state'>): boolean {
+function isResumable(lastRun: Pick<RunStatus, 'state'>): boolean {
   return resumableStates.has(lastRun.state);
 }
 
@@ -23,25 +23,34 @@ export interface SliceOptions {
 
 /**
  * One slice of work for a scheduler that gives each call limited time. A round is a run of every
- * import type in dependency order. When the last round did not finish (an import's last run
- * stopped, failed or was interrupted), the slice continues it: it resumes that import and starts
- * the ones after it, resuming any of them that did not complete either. Otherwise it starts a new
- * round with `newRun` for every type. At the deadline the running import is stopped with its
- * checkpoint saved, so the next slice resumes it where this one ended.
+ * import type in dependency order. When the last round did not finish, the slice goes on with it
+ * from the first import that is not done in it: one whose last run did not complete (it is
+ * resumed), never ran, or started before the last run of the import before it (the round ended
+ * before reaching it). The imports after that one are resumed when their last run did not
+ * complete, else started with `newRun`. When the last round finished, the slice starts a new one.
+ * At the deadline the running import is stopped with its checkpoint saved, so the next slice
+ * resumes it where this one ended.
  */
 export async function runImportSlice(
   engine: Pick<JobEngine, 'start' | 'stop' | 'status'>,
   { newRun, deadlineMs, signal, onStatus, pollMs }: SliceOptions,
 ): Promise<SequenceOutcome & { deadlineReached: boolean }> {
   const deadline = AbortSignal.timeout(deadlineMs);
-  const resumable = new Set<ImportType>();
-  for (const type of dependencyOrder) if (isResumable(await engine.status(type))) resumable.add(type);
-  const unfinished = dependencyOrder.findIndex((type) => resumable.has(type));
+  const lastRuns: RunStatus[] = [];
+  for (const type of dependencyOrder) lastRuns.push(await engine.status(type));
+  const notDone = lastRuns.findIndex((lastRun, index) => !doneInRound(lastRun, lastRuns[index - 1]));
+  const resumable = new Set(lastRuns.filter(isResumable).map((lastRun) => lastRun.type));
   const outcome = await runInSequence(
     engine,
-    unfinished === -1 ? dependencyOrder : dependencyOrder.slice(unfinished),
+    notDone === -1 ? dependencyOrder : dependencyOrder.slice(notDone),
     (type) => (resumable.has(type) ? { mode: 'resume' } : newRun(type)),
     { signal: signal ? AbortSignal.any([deadline, signal]) : deadline, onStatus, pollMs },
   );
   return { ...outcome, deadlineReached: deadline.aborted };
+}
+
+/** Whether an import's last run completed in the same round as the import before it (if any). */
+function doneInRound(lastRun: RunStatus, before: RunStatus | undefined): boolean {
+  if (isResumable(lastRun) || lastRun.startedAt === undefined) return false;
+  return before?.startedAt === undefined || Date.parse(lastRun.startedAt) >= Date.parse(before.startedAt);
 }

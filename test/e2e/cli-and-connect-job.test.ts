@@ -195,7 +195,7 @@ describe('the Connect job', () => {
     const { port } = await job.listen(0);
     try {
       // Slow answers, so that no slice gets through every import.
-      await scenario.klaviyo().configure({ faults: { latencyMs: 100 } });
+      await scenario.klaviyo().configure({ faults: { latencyMs: 250 } });
       const answers: JobAnswer[] = [];
       while (answers.length < 40 && !answers.at(-1)?.body.completed) {
         const answer: JobAnswer = await http(`http://127.0.0.1:${port}/job`, 'POST');

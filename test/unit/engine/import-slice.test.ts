@@ -6,24 +6,27 @@ import type { ImportType, RunRequest } from '../../../src/engine/run-types';
 
 type SliceEngine = Pick<JobEngine, 'start' | 'stop' | 'status'>;
 
+/** When every import's last run started, unless a test says otherwise: all in one round. */
+const roundStart = '2026-11-01T00:00:00.000Z';
+
 /**
  * An engine whose runs complete as soon as they start, but for `holds`, which run until stopped,
- * and `refuses`, whose start is refused. Before a run starts, a type's status is its `lastStates`
- * entry (`completed` when not given).
+ * and `refuses`, whose start is refused. Before a run starts, a type's status is its `lastRuns`
+ * entry (a run that completed at `roundStart` when not given).
  */
 function scriptedEngine(
-  lastStates: Partial<Record<ImportType, RunStatus['state']>>,
+  lastRuns: Partial<Record<ImportType, Pick<RunStatus, 'state' | 'startedAt'>>>,
   { holds, refuses }: { holds?: ImportType; refuses?: ImportType } = {},
 ) {
   const starts: Array<{ type: ImportType; request: RunRequest }> = [];
-  const runs = new Map<ImportType, { runId: string; state: RunStatus['state'] }>();
+  const runs = new Map<ImportType, { runId: string; state: RunStatus['state']; startedAt: string }>();
   const engine: SliceEngine = {
     start: async (type, request) => {
       await Promise.resolve();
       if (type === refuses) throw new EngineRefusal('locked', `The ${type} import is locked by another run.`);
       starts.push({ type, request });
       const runId = `run-${starts.length}`;
-      runs.set(type, { runId, state: type === holds ? 'running' : 'completed' });
+      runs.set(type, { runId, state: type === holds ? 'running' : 'completed', startedAt: new Date().toISOString() });
       return { runId };
     },
     stop: (type) => {
@@ -35,7 +38,7 @@ function scriptedEngine(
     status: async (type) => {
       await Promise.resolve();
       const run = runs.get(type);
-      return run ? { type, ...run } : { type, state: lastStates[type] ?? 'completed' };
+      return run ? { type, ...run } : { type, state: 'completed', startedAt: roundStart, ...lastRuns[type] };
     },
   };
   return { engine, starts };
@@ -45,7 +48,7 @@ const newRun = (): RunRequest => ({ mode: 'all' });
 
 describe('an import slice', () => {
   it('starts a new round of every import in dependency order when the last round finished', async () => {
-    const { engine, starts } = scriptedEngine({ customers: 'idle' });
+    const { engine, starts } = scriptedEngine({});
     const slice = await runImportSlice(engine, { newRun, deadlineMs: 60_000, pollMs: 1 });
     expect(starts).toEqual([
       { type: 'categories', request: { mode: 'all' } },
@@ -60,7 +63,10 @@ describe('an import slice', () => {
   });
 
   it('goes on with an unfinished round: resumes the first import that did not complete, then the ones after it', async () => {
-    const { engine, starts } = scriptedEngine({ products: 'stopped', orders: 'failed' });
+    const { engine, starts } = scriptedEngine({
+      products: { state: 'stopped', startedAt: roundStart },
+      orders: { state: 'failed', startedAt: roundStart },
+    });
     const slice = await runImportSlice(engine, { newRun, deadlineMs: 60_000, pollMs: 1 });
     expect(starts).toEqual([
       { type: 'products', request: { mode: 'resume' } },
@@ -68,6 +74,25 @@ describe('an import slice', () => {
       { type: 'orders', request: { mode: 'resume' } },
     ]);
     expect(slice.completed).toBe(true);
+  });
+
+  it('goes on with a round that ended between two imports: from the first whose last run started before the one before it', async () => {
+    const later = '2026-11-02T00:00:00.000Z';
+    const { engine, starts } = scriptedEngine({
+      categories: { state: 'completed', startedAt: later },
+      products: { state: 'completed', startedAt: later },
+    });
+    await runImportSlice(engine, { newRun, deadlineMs: 60_000, pollMs: 1 });
+    expect(starts.map((start) => start.type)).toEqual(['customers', 'orders']);
+  });
+
+  it('runs what never ran, from the first import that never did', async () => {
+    const { engine, starts } = scriptedEngine({
+      customers: { state: 'idle', startedAt: undefined },
+      orders: { state: 'idle', startedAt: undefined },
+    });
+    await runImportSlice(engine, { newRun, deadlineMs: 60_000, pollMs: 1 });
+    expect(starts.map((start) => start.type)).toEqual(['customers', 'orders']);
   });
 
   it('stops the running import at the deadline and starts no further one', async () => {
