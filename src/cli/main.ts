@@ -61,13 +61,13 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write('Nothing to resume: the last run of each import completed.\n');
     return 0;
   }
-  const counter = new CommercetoolsClient(config.commercetools, logger);
+  const counting = new CommercetoolsClient(config.commercetools, logger);
   const sequence = await runInSequence(
     engine,
     types,
     async (type) => {
       const request = command.requests[type];
-      display.starting(type, await recordsToRead(counter, type, request, logger, interrupted.signal));
+      display.starting(type, await recordsToRead(counting, type, request, logger, interrupted.signal));
       return request;
     },
     {

@@ -65,7 +65,10 @@ async function runToEnd(
 ): Promise<ImportOutcome> {
   let runId: string;
   try {
-    ({ runId } = await engine.start(type, await requestFor(type)));
+    const request = await requestFor(type);
+    // Stopped while the request was being prepared: nothing to start.
+    signal?.throwIfAborted();
+    ({ runId } = await engine.start(type, request));
   } catch (error) {
     return { type, started: false, error };
   }

@@ -19,9 +19,9 @@ export interface JobAppOptions {
 }
 
 /**
- * The scheduled job's HTTP face: each POST /job runs one slice of work (every import, each
- * resumed or started incremental, stopped with its checkpoint at the slice deadline) and answers
- * once the slice has ended. 200 when every import completed or the deadline paused one, 503 when an
+ * The scheduled job's HTTP face: each POST /job runs one slice of work (the unfinished round of
+ * imports or a new one, see runImportSlice, stopped with its checkpoint at the slice deadline) and
+ * answers once the slice has ended. 200 when every import completed or the deadline paused one, 503 when an
  * import failed or could not start, 409 while an earlier call's slice is still running.
  */
 export function createJobApp({
@@ -57,7 +57,12 @@ export function createJobApp({
         deadlineMs: sliceDeadlineMs,
         signal: shutdown,
       });
-      const paused = !slice.completed && slice.deadlineReached;
+      // Paused: the deadline stopped an import, or came between two; anything else ended the slice early.
+      const last = slice.outcomes.at(-1);
+      const paused =
+        !slice.completed &&
+        slice.deadlineReached &&
+        (last === undefined || (last.started && ['stopped', 'completed'].includes(last.status.state)));
       const message = paused
         ? `the slice deadline was reached; the next call resumes: ${describeSequenceEnd(slice)}`
         : describeSequenceEnd(slice);
