@@ -2,7 +2,9 @@
  * The layers of src/ and the rules between them (docs/ARCHITECTURE.md explains them). `npm test`
  * runs this check before jest, so an import against a rule fails the tests naming the rule.
  * Each layer may import only from layers below it:
- *   config, logging  <  platform  <  clients  <  engine  <  importers  <  http  <  service, server
+ *   config, logging  <  platform  <  clients  <  engine  <  importers  <  http  <  composition
+ * (composition: service.ts, job-service.ts, engine-composition.ts and the entry points server.ts,
+ * job-server.ts and cli/)
  * Mappers stand apart: pure, they import only other mappers, config and types; importers use them.
  */
 const layer = (name) => `^src/${name}/`;
@@ -95,10 +97,11 @@ module.exports = {
     ),
     {
       name: 'composition-root-on-top',
-      comment: 'service.ts puts the service together and server.ts starts it; nothing else in src/ imports them.',
+      comment:
+        'The entry points (server.ts, job-server.ts, cli/) and the modules that put the service and the job together (service.ts, job-service.ts, engine-composition.ts) sit on top; nothing else in src/ imports them.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/server\\.ts$' },
-      to: { path: '^src/(service|server)\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/((server|job-server|service|job-service)\\.ts$|cli/)' },
+      to: { path: '^src/((server|job-server|service|job-service|engine-composition)\\.ts$|cli/)' },
     },
   ],
   options: {

@@ -1,17 +1,14 @@
 import './runtime/apply-memory-policy';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError } from './config/config-error';
-import { loadConfig } from './config/env';
-import { createLogger, type Logger } from './logging/logger';
+import { createLogger } from './logging/logger';
 import { guardProcess } from './runtime/process-guards';
+import { loadConfigOrExit, reportStartFailure } from './runtime/startup-config';
 import { createService } from './service';
 
 /** Cloud Run gives 10 s between SIGTERM and SIGKILL; leave room to close the server. */
 const shutdownDeadlineMs = 8_000;
 
 async function main(): Promise<void> {
-  loadDotenv({ quiet: true });
-  const config = loadConfig(process.env);
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const service = createService(config, logger);
   guardProcess({ process, logger, close: (deadlineMs) => service.close(deadlineMs), deadlineMs: shutdownDeadlineMs });
@@ -30,22 +27,7 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * A start that fails is one JSON log line at ERROR, as every other line the service writes, so
- * Cloud Logging shows it as one entry; a configuration error lists each problem.
- */
-function reportStartFailure(logger: Logger, error: unknown): void {
-  if (error instanceof ConfigError) {
-    logger.error(
-      { problems: error.problems },
-      `Invalid configuration (${error.problems.length} ${error.problems.length === 1 ? 'problem' : 'problems'}): set the variables in the environment or in a .env file; the README's Configuration table explains each`,
-    );
-  } else {
-    logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'The service failed to start');
-  }
-}
-
 main().catch((error: unknown) => {
-  reportStartFailure(createLogger('error'), error);
+  reportStartFailure(error);
   process.exit(1);
 });

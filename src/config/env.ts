@@ -88,6 +88,7 @@ const envSchema = z.object({
   BULK_IMPORT_COMMERCETOOLS_TIMEOUT_SECONDS: positiveSeconds.default(20),
   BULK_IMPORT_KLAVIYO_TIMEOUT_SECONDS: positiveSeconds.default(60),
   BULK_IMPORT_SINCE_MARGIN_SECONDS: marginSeconds.default(300),
+  BULK_IMPORT_JOB_DEADLINE_SECONDS: positiveSeconds.default(1500),
   PRODUCT_URL_TEMPLATE: optionalText,
   PREFERRED_LOCALE: optionalText,
   PREFERRED_CURRENCY: optionalText,
@@ -120,6 +121,8 @@ export interface Config {
   lockTtlMs: number;
   /** How long before the last completed run's start `since: "lastRun"` reads from. */
   sinceMarginMs: number;
+  /** The scheduled job stops each call's imports this long after it began (Connect ends a job at 30 minutes). */
+  jobSliceDeadlineMs: number;
   instanceId?: string;
   productUrlTemplate?: string;
   preferredLocale?: string;
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     autoResume: e.BULK_IMPORT_AUTO_RESUME === 'true',
     lockTtlMs: e.BULK_IMPORT_LOCK_TTL_SECONDS * 1000,
     sinceMarginMs: e.BULK_IMPORT_SINCE_MARGIN_SECONDS * 1000,
+    jobSliceDeadlineMs: e.BULK_IMPORT_JOB_DEADLINE_SECONDS * 1000,
     instanceId: e.BULK_IMPORT_INSTANCE_ID,
     productUrlTemplate: e.PRODUCT_URL_TEMPLATE,
     preferredLocale: e.PREFERRED_LOCALE,
