@@ -9,11 +9,12 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/env';
 import { defaultMappingSettings } from '../../src/config/mapping-settings';
+import { lastRunContainer } from '../../src/engine/last-runs';
 import { dependencyOrder } from '../../src/engine/run-sequence';
 import { createJobService } from '../../src/job-service';
 import { createLogger } from '../../src/logging/logger';
 import { http, pollUntil, startService, waitForState, type emulatorInspector } from '../support/service-harness';
-import { seed } from '../support/sandbox-process';
+import { commercetoolsRequest, seed } from '../support/sandbox-process';
 import { sandboxScenario } from '../support/sandbox-scenario';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
@@ -177,6 +178,26 @@ describe('the CLI', () => {
 });
 
 describe('the Connect job', () => {
+  // A fresh deployment: no import has completed, so the job's first round reads everything in full
+  // (its later rounds read what changed since).
+  beforeEach(async () => {
+    for (const type of dependencyOrder) {
+      const found = await commercetoolsRequest<{ version: number }>(
+        scenario.sandbox(),
+        'GET',
+        `/custom-objects/${lastRunContainer}/${type}`,
+      );
+      if (found.status === 200) {
+        const deleted = await commercetoolsRequest(
+          scenario.sandbox(),
+          'DELETE',
+          `/custom-objects/${lastRunContainer}/${type}?version=${found.body.version}`,
+        );
+        expect(deleted.status).toBe(200);
+      }
+    }
+  });
+
   it('works in slices under a short deadline; the slices add up to a complete import, each record in Klaviyo once', async () => {
     const logLines: string[] = [];
     const logs = new Writable({
