@@ -23,4 +23,4 @@ EXPOSE 6779
 # (stop imports, save checkpoints, release locks, exit). It starts no child processes to reap.
 STOPSIGNAL SIGTERM
 # --max-semi-space-size: see src/runtime/memory-policy.ts.
-CMD ["node", "--max-semi-space-size=8", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/server.js"]

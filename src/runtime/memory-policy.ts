@@ -11,9 +11,10 @@ import v8 from 'node:v8';
 
 /**
  * Node flags the service is started with (Dockerfile, npm scripts, benchmark, demo). V8 sizes the
- * young generation once, when the process starts, so this cannot be set from inside.
+ * young generation once, when the process starts, so this cannot be set from inside. 2 × 4 MB
+ * rather than 8: orders × 100,000 peaked 16 MiB lower at the same speed and CPU.
  */
-export const serviceNodeFlags: readonly string[] = ['--max-semi-space-size=8'];
+export const serviceNodeFlags: readonly string[] = ['--max-semi-space-size=4'];
 
 /**
  * A full collection once the old generation has doubled since the last one, rather than grown
