@@ -6,6 +6,7 @@ import {
   startTestEmulator,
   type EmulatorClient,
 } from '../../sandbox/klaviyo-emulator/testing';
+import { noFaults } from '../../sandbox/klaviyo-emulator/faults';
 import { stringContaining } from '../support/matchers';
 import type { ErrorAnswer } from '../support/klaviyo-answers';
 
@@ -17,17 +18,7 @@ beforeAll(async () => {
 afterAll(() => client.emulator.close());
 beforeEach(async () => {
   client.emulator.configure({
-    faults: {
-      errorRate: 0,
-      errorStatuses: [503],
-      latencyMs: 0,
-      dropRate: 0,
-      hangRate: 0,
-      resetMidBodyRate: 0,
-      slowMs: 0,
-      slowRate: 1,
-      operations: [],
-    },
+    faults: noFaults,
   });
   client.emulator.reset();
 });

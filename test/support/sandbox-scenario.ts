@@ -4,6 +4,7 @@
  * Klaviyo emptied. Registers its own jest hooks; call it once at the top of a test file.
  */
 import type { Customer } from '@commercetools/platform-sdk';
+import { noFaults } from '../../sandbox/klaviyo-emulator/faults';
 import { emulatorInspector, http, startService, type RunningService } from './service-harness';
 import {
   clearCommercetoolsFaults,
@@ -15,19 +16,6 @@ import {
 } from './sandbox-process';
 import { spawnService, waitUntilListening, type ServiceProcess } from './service-process';
 import type { SyncAnswer } from './service-answers';
-
-/** Every Klaviyo emulator fault lifted. */
-export const noKlaviyoFaults = {
-  errorRate: 0,
-  errorStatuses: [503],
-  latencyMs: 0,
-  dropRate: 0,
-  hangRate: 0,
-  resetMidBodyRate: 0,
-  slowMs: 0,
-  slowRate: 1,
-  operations: [],
-};
 
 export interface SandboxScenario {
   sandbox(): RunningSandbox;
@@ -63,7 +51,7 @@ export function sandboxScenario(): SandboxScenario {
     await waitForCommercetools(sandbox);
     await Promise.all(services.splice(0).map((running) => running.close()));
     await clearCommercetoolsFaults(sandbox);
-    await klaviyo.configure({ faults: noKlaviyoFaults, rateLimitSpeed: 1 });
+    await klaviyo.configure({ faults: noFaults, rateLimitSpeed: 1 });
     await klaviyo.reset();
   });
 

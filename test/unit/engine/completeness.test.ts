@@ -1,15 +1,12 @@
 import { Writable } from 'node:stream';
-import { FailureStore } from '../../../src/engine/failure-store';
-import { LastRunStore } from '../../../src/engine/last-runs';
-import { CheckpointStore, checkpointContainer } from '../../../src/engine/checkpoints';
+import { checkpointContainer } from '../../../src/engine/checkpoints';
 import { completenessOf, type RunEnd } from '../../../src/engine/completeness';
-import { ImportLocks } from '../../../src/engine/import-lock';
 import type { Importer, ImportRun } from '../../../src/engine/importer';
 import { JobEngine } from '../../../src/engine/job-engine';
 import type { RunStatus } from '../../../src/engine/run-status';
 import { importTypes, type Checkpoint, type ImportType, type RunRequest } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
-import { delay, MemoryStore } from './memory-store';
+import { delay, engineStores, MemoryStore } from './memory-store';
 
 const counters = (read: number, sent: number, succeeded: number, failed: number, skipped: number) => ({
   read,
@@ -101,11 +98,7 @@ function engineWith(type: ImportType, behaviour: (run: ImportRun) => Promise<voi
   ) as unknown as Record<ImportType, Importer>;
   const engine = new JobEngine({
     importers,
-    locks: new ImportLocks(store, 'instance-a', 2_000),
-    checkpoints: new CheckpointStore(store),
-    lastRuns: new LastRunStore(store),
-    failures: new FailureStore(store),
-    sinceMarginMs: 60_000,
+    ...engineStores(store),
     logger,
     timing: { heartbeatIntervalMs: 40, finalWriteDeadlineMs: 500, windDownMs: 500 },
   });

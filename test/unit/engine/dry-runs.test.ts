@@ -1,16 +1,12 @@
 import { Writable } from 'node:stream';
-import { FailureStore } from '../../../src/engine/failure-store';
-import { LastRunStore } from '../../../src/engine/last-runs';
-import { CheckpointStore } from '../../../src/engine/checkpoints';
 import type { DryRunReport } from '../../../src/engine/dry-run-report';
 import type { DryRunStatus } from '../../../src/engine/dry-runs';
-import { ImportLocks } from '../../../src/engine/import-lock';
 import type { Importer, ImportRun } from '../../../src/engine/importer';
 import { JobEngine } from '../../../src/engine/job-engine';
 import { EngineRefusal } from '../../../src/engine/refusal';
 import type { ImportType } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
-import { delay, MemoryStore } from './memory-store';
+import { delay, engineStores, MemoryStore } from './memory-store';
 
 type Behaviour = (run: ImportRun) => Promise<void>;
 
@@ -54,11 +50,7 @@ function setup(dryBehaviour: Behaviour, realBehaviour: Behaviour = untilAborted)
       categories: real('categories'),
       products: real('products'),
     },
-    locks: new ImportLocks(store, 'instance-a', 2_000),
-    checkpoints: new CheckpointStore(store),
-    lastRuns: new LastRunStore(store),
-    failures: new FailureStore(store),
-    sinceMarginMs: 60_000,
+    ...engineStores(store),
     logger,
     timing: { heartbeatIntervalMs: 40, windDownMs: 200 },
     dryRun: (type) => ({ importer: importer(type, dryBehaviour), report: () => emptyReport(7) }),
@@ -165,11 +157,7 @@ describe('dry runs in the JobEngine', () => {
     const store = new MemoryStore();
     const engine = new JobEngine({
       importers: {} as Record<ImportType, Importer>,
-      locks: new ImportLocks(store, 'instance-a', 2_000),
-      checkpoints: new CheckpointStore(store),
-      lastRuns: new LastRunStore(store),
-      failures: new FailureStore(store),
-      sinceMarginMs: 60_000,
+      ...engineStores(store),
       logger: createLogger('silent'),
     });
     expect(() => engine.dryRunStatus('customers')).toThrow(EngineRefusal);

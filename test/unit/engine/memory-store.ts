@@ -1,4 +1,8 @@
 import type { DeleteOutcome, StoredObject, VersionedStore } from '../../../src/clients/commercetools/custom-objects';
+import { CheckpointStore } from '../../../src/engine/checkpoints';
+import { FailureStore } from '../../../src/engine/failure-store';
+import { ImportLocks } from '../../../src/engine/import-lock';
+import { LastRunStore } from '../../../src/engine/last-runs';
 import { PlatformError } from '../../../src/platform/platform-error';
 
 export type StoreOperation = 'get' | 'write' | 'delete';
@@ -120,4 +124,15 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 /** A commercetools that accepts the connection and never answers: only the signal ends the call. */
 export function hang(_call: StoreCall, signal?: AbortSignal): Promise<void> {
   return delay(2 ** 31 - 1, signal);
+}
+
+/** What a `JobEngine` keeps in commercetools, over one store: for engines built in tests. */
+export function engineStores(store: MemoryStore, owner = 'instance-a', ttlMs = 2_000) {
+  return {
+    locks: new ImportLocks(store, owner, ttlMs),
+    checkpoints: new CheckpointStore(store),
+    lastRuns: new LastRunStore(store),
+    failures: new FailureStore(store),
+    sinceMarginMs: 60_000,
+  };
 }

@@ -1,14 +1,10 @@
 import { Writable } from 'node:stream';
-import { CheckpointStore } from '../../../src/engine/checkpoints';
-import { ImportLocks } from '../../../src/engine/import-lock';
 import type { EffectiveRequest, Importer, ImportRun } from '../../../src/engine/importer';
-import { FailureStore } from '../../../src/engine/failure-store';
-import { LastRunStore } from '../../../src/engine/last-runs';
 import { JobEngine, type RecordCounter } from '../../../src/engine/job-engine';
 import type { RunStatus } from '../../../src/engine/run-status';
 import type { ImportType } from '../../../src/engine/run-types';
 import { createLogger } from '../../../src/logging/logger';
-import { MemoryStore } from './memory-store';
+import { engineStores, MemoryStore } from './memory-store';
 
 /** An importer that runs until it is stopped. */
 class UntilStopped implements Importer {
@@ -31,11 +27,7 @@ function engineCounting(countRecords: RecordCounter) {
   const store = new MemoryStore();
   return new JobEngine({
     importers,
-    locks: new ImportLocks(store, 'instance-a', 2_000),
-    checkpoints: new CheckpointStore(store),
-    lastRuns: new LastRunStore(store),
-    failures: new FailureStore(store),
-    sinceMarginMs: 60_000,
+    ...engineStores(store),
     logger: createLogger('debug', new Writable({ write: (_chunk, _encoding, done) => done() })),
     countRecords,
     timing: { totalCountDeadlineMs: 200, heartbeatIntervalMs: 50, startDeadlineMs: 500 },
