@@ -34,77 +34,54 @@ interface Step {
   pollUntil?: string[];
 }
 
+/** Runs that ended, whatever the way: a wait step asks until the run reaches one of these. */
+const ended = ['completed', 'failed', 'stopped', 'interrupted'];
+
+/** A start and the wait for its end, as a user runs one import. */
+function startAndWait(
+  type: string,
+  body: Json,
+  names: { start: string; wait: string },
+  statusOperation = 'importStatus',
+): Step[] {
+  return [
+    { name: names.start, operationId: 'startImport', params: { type }, body, status: 202 },
+    { name: names.wait, operationId: statusOperation, params: { type }, status: 200, pollUntil: ended },
+  ];
+}
+
 /** A user's first session against the sandbox: probes, each import in order, and the common mistakes. */
 const steps: Step[] = [
   { name: 'Liveness', operationId: 'liveness', status: 200 },
   { name: 'Readiness', operationId: 'readiness', status: 200 },
-  ...(['categories', 'products', 'customers', 'orders'] as const).flatMap((type): Step[] => [
-    { name: `Start ${type}`, operationId: 'startImport', params: { type }, body: {}, status: 202 },
-    {
-      name: `Wait for ${type}`,
-      operationId: 'importStatus',
-      params: { type },
-      status: 200,
-      pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
-    },
-  ]),
+  ...['categories', 'products', 'customers', 'orders'].flatMap((type) =>
+    startAndWait(type, {}, { start: `Start ${type}`, wait: `Wait for ${type}` }),
+  ),
   { name: 'All statuses', operationId: 'allStatuses', status: 200 },
-  {
-    name: 'Dry run of the orders: what would be sent',
-    operationId: 'startImport',
-    params: { type: 'orders' },
-    body: { dryRun: true },
-    status: 202,
-  },
-  {
-    name: 'Wait for the dry run and read its report',
-    operationId: 'dryRunStatus',
-    params: { type: 'orders' },
-    status: 200,
-    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
-  },
-  {
-    name: 'Import the customers changed since the last run',
-    operationId: 'startImport',
-    params: { type: 'customers' },
-    body: { since: 'lastRun' },
-    status: 202,
-  },
-  {
-    name: 'Wait for the customers changed since the last run',
-    operationId: 'importStatus',
-    params: { type: 'customers' },
-    status: 200,
-    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
-  },
-  {
-    name: 'Import customers by id (an unknown id is counted as failed)',
-    operationId: 'startImport',
-    params: { type: 'customers' },
-    body: { ids: ['no-such-customer'] },
-    status: 202,
-  },
-  {
-    name: 'Wait for the customers by id',
-    operationId: 'importStatus',
-    params: { type: 'customers' },
-    status: 200,
-    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
-  },
-  {
-    name: 'Retry the failed records of the last customers run',
-    operationId: 'startImport',
-    params: { type: 'customers' },
-    body: { retryFailed: true },
-    status: 202,
-  },
-  {
-    name: 'Wait for the retry',
-    operationId: 'importStatus',
-    params: { type: 'customers' },
-    status: 200,
-    pollUntil: ['completed', 'failed', 'stopped', 'interrupted'],
-  },
+  ...startAndWait(
+    'orders',
+    { dryRun: true },
+    { start: 'Dry run of the orders: what would be sent', wait: 'Wait for the dry run and read its report' },
+    'dryRunStatus',
+  ),
+  ...startAndWait(
+    'customers',
+    { since: 'lastRun' },
+    {
+      start: 'Import the customers changed since the last run',
+      wait: 'Wait for the customers changed since the last run',
+    },
+  ),
+  ...startAndWait(
+    'customers',
+    { ids: ['no-such-customer'] },
+    { start: 'Import customers by id (an unknown id is counted as failed)', wait: 'Wait for the customers by id' },
+  ),
+  ...startAndWait(
+    'customers',
+    { retryFailed: true },
+    { start: 'Retry the failed records of the last customers run', wait: 'Wait for the retry' },
+  ),
   { name: 'Stop when nothing runs', operationId: 'stopImport', params: { type: 'orders' }, status: 400 },
   {
     name: 'A misspelt field is refused',
