@@ -1,5 +1,3 @@
-import type { CommitTracker, PageTicket } from './checkpoints';
-
 /** What became of one item: undefined when the API took it, else why not. */
 export type ItemFailure = string | undefined;
 
@@ -23,26 +21,30 @@ export interface BatchLimits<T> {
   onStop?(error: unknown): void;
 }
 
-/** An item taken into a batch: `outcome` answers once its request is answered. */
-export interface AddedItem {
-  outcome: Promise<ItemFailure>;
-}
-
-interface PendingItem<T> {
-  item: T;
-  resolve(failure: ItemFailure): void;
-  reject(error: unknown): void;
+/**
+ * What a sender says of each item it took, once: its request answered, or the sender stopped
+ * first. Listeners rather than a promise per item: a profile job holds 10,000 items, and a promise
+ * with its reactions for each was most of what the service held per record.
+ */
+export interface ItemOutcomes<T> {
+  /** The item's request was answered: `failure` is undefined when the API took it, else why not. */
+  answered(item: T, failure: ItemFailure): void;
+  /**
+   * The sender stopped before the item's request was answered. Leaving the item's page unsettled
+   * keeps the checkpoint before it; the error itself surfaces through `add` and `flush`.
+   */
+  stopped?(item: T, error: unknown): void;
 }
 
 /**
  * The one way bulk requests are sent. Groups items into requests of at most `maxItems` and
- * `maxBytes`, sends up to `concurrency` of them at once, and answers each item's outcome as `send`
+ * `maxBytes`, sends up to `concurrency` of them at once, and tells each item's outcome as `send`
  * answers it: accepted, or refused with its reason. An error `send` throws (fatal, retries
- * exhausted, a stop) stops the sender: the items of that request and those gathered reject with
- * it, and so do every later `add` and `flush`, so nothing past it commits.
+ * exhausted, a stop) stops the sender: the items of that request and those gathered are told it,
+ * and every later `add` and `flush` rejects with it, so nothing past it commits.
  */
 export class BatchSender<T> {
-  private batch: PendingItem<T>[] = [];
+  private batch: T[] = [];
   private batchBytes = 0;
   private lingerTimer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
@@ -52,13 +54,14 @@ export class BatchSender<T> {
     private readonly limits: BatchLimits<T>,
     /** Sends one request; answers the outcome of each item, in the order given. */
     private readonly send: (items: T[]) => Promise<ItemFailure[]>,
+    private readonly outcomes: ItemOutcomes<T>,
   ) {}
 
   /**
    * Takes the item into a batch once there is room for it; rejects once the sender stopped. Await
-   * it before adding more (backpressure); its `outcome` answers later.
+   * it before adding more (backpressure); its outcome is told later.
    */
-  async add(item: T): Promise<AddedItem> {
+  async add(item: T): Promise<void> {
     const bytes = this.limits.sizeOf(item);
     // Several readers can find the same batch full and wait for room together: only the first to
     // get room sends it, the others then see a new batch and add to it. (Each sending whatever
@@ -70,12 +73,11 @@ export class BatchSender<T> {
       else await Promise.race(this.inFlight);
     }
     this.throwIfStopped();
-    const outcome = new Promise<ItemFailure>((resolve, reject) => this.batch.push({ item, resolve, reject }));
+    this.batch.push(item);
     this.batchBytes += bytes;
     if (this.batch.length >= this.limits.maxItems && this.hasRoom()) this.dispatch();
     else if (this.batch.length === 1 && this.limits.lingerMs !== undefined)
       this.startLinger(this.batch, this.limits.lingerMs);
-    return { outcome };
   }
 
   /** Sends what is gathered, waits for every request in flight, then rejects if the sender stopped. */
@@ -106,7 +108,7 @@ export class BatchSender<T> {
   }
 
   /** Sends `batch` once it lingered, unless it went out already; waits for room if there is none. */
-  private startLinger(batch: PendingItem<T>[], delayMs: number): void {
+  private startLinger(batch: T[], delayMs: number): void {
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined;
       if (this.batch !== batch || this.stopped) return;
@@ -123,48 +125,31 @@ export class BatchSender<T> {
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    const request = this.send(batch.map((pending) => pending.item)).then(
-      (failures) => batch.forEach((pending, index) => pending.resolve(failures[index])),
-      (error: unknown) => this.stop(error, batch),
-    );
+    const request = this.send(batch)
+      .then(
+        (failures) => batch.forEach((item, index) => this.outcomes.answered(item, failures[index])),
+        (error: unknown) => this.stop(error, batch),
+      )
+      // A listener that throws is a bug: it stops the sender, so that it surfaces and nothing commits past it.
+      .catch((error: unknown) => this.stop(error, []));
     const tracked = request.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
-  private stop(error: unknown, batch: PendingItem<T>[]): void {
+  private stop(error: unknown, batch: T[]): void {
     if (!this.stopped) {
       this.stopped = { error };
       this.limits.onStop?.(error);
     }
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
-    for (const pending of [...batch, ...this.batch.splice(0)]) pending.reject(this.stopped.error);
+    for (const item of [...batch, ...this.batch.splice(0)]) this.outcomes.stopped?.(item, this.stopped.error);
     this.batchBytes = 0;
   }
 
   private throwIfStopped(): void {
     if (this.stopped) throw this.stopped.error;
   }
-}
-
-/**
- * Settles one unit of the item's page once the item is answered, after `countFailure` counted a
- * refusal (with the page, so the count commits with it). An item whose request failed stays
- * unsettled, so the checkpoint stays before it; that failure surfaces through `add` and `flush`.
- */
-export function settleWhenAnswered(
-  added: AddedItem,
-  tracker: CommitTracker,
-  ticket: PageTicket,
-  countFailure: (reason: string) => void,
-): void {
-  added.outcome.then(
-    (failure) => {
-      if (failure !== undefined) countFailure(failure);
-      tracker.settle(ticket);
-    },
-    () => undefined,
-  );
 }
 
 /** Each item's failure in the order given, from refusals that name the items themselves. */

@@ -14,6 +14,13 @@ import { unfinishedJobReason } from './unfinished-job';
 /** What became of a catalog record: undefined when Klaviyo took it, else why not. */
 export type RecordFailure = ItemFailure;
 
+/** A record in a job, and the promise of its outcome that `send` answered with. */
+interface PendingRecord<K extends CatalogKind, A extends CatalogAction> {
+  record: CatalogJobRecord<K, A>;
+  resolve(failure: RecordFailure): void;
+  reject(error: unknown): void;
+}
+
 export interface CatalogJobQueueOptions {
   /** A batch that is not full goes out this long after its first record came in. */
   lingerMs: number;
@@ -34,7 +41,7 @@ const defaultQueueOptions: CatalogJobQueueOptions = { lingerMs: 200, envelopeByt
  * record not settled yet, and every later `send` and `drain`, reject with it, which fails the run.
  */
 export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
-  private readonly jobs: BatchSender<CatalogJobRecord<K, A>>;
+  private readonly jobs: BatchSender<PendingRecord<K, A>>;
 
   constructor(
     private readonly catalog: KlaviyoCatalog,
@@ -50,17 +57,24 @@ export class CatalogJobQueue<K extends CatalogKind, A extends CatalogAction> {
         // The account's job slots (in the catalog client) bound the jobs in progress, and the
         // backlog of the records' readers bounds what waits for them.
         concurrency: Infinity,
-        sizeOf: (record) => Buffer.byteLength(JSON.stringify(record)),
+        sizeOf: ({ record }) => Buffer.byteLength(JSON.stringify(record)),
         lingerMs: options.lingerMs,
         onStop: options.onFatal,
       },
-      (records) => this.runJob(records),
+      (pending) => this.runJob(pending.map(({ record }) => record)),
+      {
+        answered: (pending, failure) => pending.resolve(failure),
+        stopped: (pending, error) => pending.reject(error),
+      },
     );
   }
 
   /** Resolves once Klaviyo has the record (undefined) or refused it (why); rejects once the queue stopped. */
   async send(record: CatalogJobRecord<K, A>): Promise<RecordFailure> {
-    return (await this.jobs.add(record)).outcome;
+    let pending!: PendingRecord<K, A>;
+    const outcome = new Promise<RecordFailure>((resolve, reject) => (pending = { record, resolve, reject }));
+    await this.jobs.add(pending);
+    return outcome;
   }
 
   /** Sends what is gathered and waits for every job; rejects once the queue stopped. */

@@ -10,7 +10,7 @@ import {
   submitProfileImportJob,
   type ProfileWire,
 } from '../clients/klaviyo/profiles';
-import { BatchSender, failuresInOrder, settleWhenAnswered, type ItemFailure } from '../engine/batch-sender';
+import { BatchSender, failuresInOrder, type ItemFailure } from '../engine/batch-sender';
 import type { PageTicket } from '../engine/checkpoints';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { readRanges } from '../engine/read-ranges';
@@ -58,12 +58,20 @@ export class CustomersImporter implements Importer {
         // Each profile is counted with the comma before it.
         maxBytes: profileImportMaxBytes - profileJobEnvelopeBytes,
         concurrency: jobsInFlight,
-        sizeOf: (profile) => profile.wire.json.length + 1,
+        sizeOf: (profile) => profile.json.length + 1,
       },
       async (profiles) => {
         const { jobs, failures } = await this.submit(run, profiles, false);
         for (const job of jobs) await follower.follow(job);
         return failures;
+      },
+      {
+        // A profile settles one unit of its page; a refused one is counted first, to commit with it.
+        answered: ({ customerId, page }, failure) => {
+          if (!page) return;
+          if (failure !== undefined) run.progress.failed(customerId, failure, page);
+          run.tracker.settle(page);
+        },
       },
     );
 
@@ -83,14 +91,13 @@ export class CustomersImporter implements Importer {
     try {
       await readRanges(run, recordPages(run, readMappedPage), async (customers, rangeIndex) => {
         const ticket = run.tracker.openPage(rangeIndex, customers[customers.length - 1].id, customers.length);
-        for (const { id, wire, mappingFailure } of customers) {
-          if (!wire) {
+        for (const { id, json, mappingFailure } of customers) {
+          if (!json) {
             run.progress.failed(id, `could not be mapped: ${mappingFailure}`, ticket);
             run.tracker.settle(ticket);
             continue;
           }
-          const added = await sender.add({ wire, customerId: id, page: ticket });
-          settleWhenAnswered(added, run.tracker, ticket, (reason) => run.progress.failed(id, reason, ticket));
+          await sender.add({ json, customerId: id, page: ticket });
         }
       });
       await sender.flush();
@@ -109,7 +116,7 @@ export class CustomersImporter implements Importer {
       if (attributes.phoneNumber && !e164.test(attributes.phoneNumber)) delete attributes.phoneNumber;
       // With deduplication on, the profile that already has this email is updated, not duplicated.
       const id = customer.email ? existingIds?.get(customer.email.toLowerCase()) : undefined;
-      return { id: customer.id, wire: profileWire({ id, attributes }) };
+      return { id: customer.id, json: profileWire({ id, attributes }).json };
     } catch (error) {
       return { id: customer.id, mappingFailure: (error as Error).message };
     }
@@ -126,12 +133,7 @@ export class CustomersImporter implements Importer {
   ): Promise<{ jobs: SubmittedProfileJob[]; failures: ItemFailure[] }> {
     const { accepted, refused } = await sendSplittingRefusals(
       profiles,
-      (part) =>
-        submitProfileImportJob(
-          this.deps.klaviyo,
-          part.map((profile) => profile.wire),
-          run.signal,
-        ),
+      (part) => submitProfileImportJob(this.deps.klaviyo, part, run.signal),
       { recordIndexesOfPointer: profileIndexesOfPointer, refusedWhat: 'Klaviyo refused the profile' },
     );
     if (refused.length > 0)
@@ -159,7 +161,7 @@ export class CustomersImporter implements Importer {
     )) {
       for (const customer of customers) {
         profiles.push({
-          wire: profileWire({ attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) }),
+          ...profileWire({ attributes: customerProfileAttributesWithoutPhone(customer, this.deps.settings) }),
           customerId: customer.id,
         });
       }
@@ -176,13 +178,12 @@ export class CustomersImporter implements Importer {
 /** A customer as read: its id, and its profile's wire form or why the mapper could not make one. */
 interface MappedCustomer {
   id: string;
-  wire?: ProfileWire;
+  json?: ProfileWire['json'];
   mappingFailure?: string;
 }
 
 /** A profile to import, in its wire form, and the customer it came from. */
-interface CustomerProfile {
-  wire: ProfileWire;
+interface CustomerProfile extends ProfileWire {
   customerId: string;
   /** The page the customer was read in; none for a resend without phone, which follows its job. */
   page?: PageTicket;

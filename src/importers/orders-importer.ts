@@ -19,11 +19,12 @@ import {
   wireEvents,
   type WireEvent,
 } from '../clients/klaviyo/events';
-import { BatchSender, failuresInOrder, settleWhenAnswered } from '../engine/batch-sender';
+import { BatchSender, failuresInOrder } from '../engine/batch-sender';
 import type { EffectiveRequest, Importer, ImportRun } from '../engine/importer';
 import { EngineRefusal } from '../engine/refusal';
 import { readRanges } from '../engine/read-ranges';
 import { timeBoundsOf } from '../engine/run-types';
+import type { PageTicket } from '../engine/checkpoints';
 import type { PageCounts } from '../engine/run-progress';
 import { sendSplittingRefusals } from '../engine/send-splitting-refusals';
 import { orderEvents, type OrderEventsContext } from '../mappers/order-events';
@@ -58,6 +59,8 @@ interface OrderWireEvent extends WireEvent {
  */
 class OrderOutcome {
   private failed = false;
+  /** The page's ticket, once it is opened (after the page's events are counted); each event settles one unit. */
+  ticket?: PageTicket;
 
   constructor(
     readonly id: string,
@@ -70,6 +73,10 @@ class OrderOutcome {
     if (this.failed) return;
     this.failed = true;
     this.run.progress.failed(this.id, reason, this.page);
+  }
+
+  settleOne(): void {
+    if (this.ticket) this.run.tracker.settle(this.ticket);
   }
 }
 
@@ -127,6 +134,13 @@ export class OrdersImporter implements Importer {
         }
         return failuresInOrder(events, refused);
       },
+      {
+        // An event settles one unit of its page; a refused one fails its order first, to commit with it.
+        answered: ({ order }, failure) => {
+          if (failure !== undefined) order.fail(failure);
+          order.settleOne();
+        },
+      },
     );
 
     let warnedOfUnexpandedPayments = false;
@@ -166,8 +180,8 @@ export class OrdersImporter implements Importer {
           const ticket = run.tracker.openPage(rangeIndex, orders[orders.length - 1].id, units);
           for (const events of eventsPerOrder) {
             if (events.length === 0) run.tracker.settle(ticket);
-            for (const event of events)
-              settleWhenAnswered(await sender.add(event), run.tracker, ticket, (reason) => event.order.fail(reason));
+            else events[0].order.ticket = ticket;
+            for (const event of events) await sender.add(event);
           }
         },
       );

@@ -1,4 +1,4 @@
-import { BatchSender, settleWhenAnswered, type ItemFailure } from '../../../src/engine/batch-sender';
+import { BatchSender, type ItemFailure, type ItemOutcomes } from '../../../src/engine/batch-sender';
 import { CommitTracker, type PageTicket } from '../../../src/engine/checkpoints';
 
 function deferred() {
@@ -10,14 +10,33 @@ function deferred() {
 
 const accepted = (items: unknown[]): ItemFailure[] => items.map(() => undefined);
 
-/** Adds the item and settles one unit of `ticket` once it is answered, as the importers do. */
+/** Listeners that keep what the sender told of each item. */
+function told<T>(): ItemOutcomes<T> & { answers: Map<T, ItemFailure>; stops: Map<T, unknown> } {
+  const answers = new Map<T, ItemFailure>();
+  const stops = new Map<T, unknown>();
+  return {
+    answers,
+    stops,
+    answered: (item, failure) => answers.set(item, failure),
+    stopped: (item, error) => stops.set(item, error),
+  };
+}
+
+/** Listeners that settle one unit of each item's page once it is answered, as the importers do. */
+function pageSettling<T>(tracker: CommitTracker): ItemOutcomes<T> & { pageOf: Map<T, PageTicket> } {
+  const pageOf = new Map<T, PageTicket>();
+  return { pageOf, answered: (item) => tracker.settle(pageOf.get(item)!) };
+}
+
+/** Adds the item to `ticket`'s page. */
 async function addToPage<T>(
   sender: BatchSender<T>,
-  tracker: CommitTracker,
+  outcomes: { pageOf: Map<T, PageTicket> },
   item: T,
   ticket: PageTicket,
 ): Promise<void> {
-  settleWhenAnswered(await sender.add(item), tracker, ticket, () => undefined);
+  outcomes.pageOf.set(item, ticket);
+  await sender.add(item);
 }
 
 /** Polls until `condition` holds; fails after a generous deadline. */
@@ -33,15 +52,17 @@ describe('BatchSender', () => {
   it('cuts batches at the item limit and at the byte limit', async () => {
     const tracker = new CommitTracker([{}], () => undefined);
     const sent: string[][] = [];
+    const outcomes = pageSettling<string>(tracker);
     const sender = new BatchSender<string>(
       { maxItems: 3, maxBytes: 10, concurrency: 1, sizeOf: (item) => item.length },
       async (batch) => {
-        sent.push(batch);
+        sent.push([...batch]);
         return accepted(batch);
       },
+      outcomes,
     );
     const ticket = tracker.openPage(0, 'z', 6);
-    for (const item of ['a', 'b', 'c', 'd', 'eeeeeeee', 'ff']) await addToPage(sender, tracker, item, ticket);
+    for (const item of ['a', 'b', 'c', 'd', 'eeeeeeee', 'ff']) await addToPage(sender, outcomes, item, ticket);
     await sender.flush();
     expect(sent).toEqual([['a', 'b', 'c'], ['d', 'eeeeeeee'], ['ff']]);
     expect(tracker.positions()[0].afterId).toBe('z');
@@ -53,6 +74,7 @@ describe('BatchSender', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let call = 0;
+    const outcomes = pageSettling<number>(tracker);
     const sender = new BatchSender<number>(
       { maxItems: 1, maxBytes: 100, concurrency: 1, sizeOf: () => 1 },
       async (batch) => {
@@ -62,10 +84,11 @@ describe('BatchSender', () => {
         inFlight--;
         return accepted(batch);
       },
+      outcomes,
     );
     const page = tracker.openPage(0, 'p', 2);
-    await addToPage(sender, tracker, 1, page);
-    const secondAdd = addToPage(sender, tracker, 2, page);
+    await addToPage(sender, outcomes, 1, page);
+    const secondAdd = addToPage(sender, outcomes, 2, page);
     const finished = secondAdd.then(() => sender.flush());
     await new Promise((resolve) => setImmediate(resolve));
     expect(tracker.positions()[0].afterId).toBeUndefined();
@@ -78,17 +101,19 @@ describe('BatchSender', () => {
 
   it('stops after a request fails for good: nothing after it commits and the failure surfaces', async () => {
     const tracker = new CommitTracker([{}], () => undefined);
+    const outcomes = pageSettling<number>(tracker);
     const sender = new BatchSender<number>(
       { maxItems: 1, maxBytes: 100, concurrency: 2, sizeOf: () => 1 },
       async (batch) => {
         if (batch[0] === 1) throw new Error('Klaviyo refused');
         return accepted(batch);
       },
+      outcomes,
     );
     const first = tracker.openPage(0, 'a', 1);
-    await addToPage(sender, tracker, 1, first);
+    await addToPage(sender, outcomes, 1, first);
     await expect(sender.flush()).rejects.toThrow('Klaviyo refused');
-    await expect(addToPage(sender, tracker, 2, tracker.openPage(0, 'b', 1))).rejects.toThrow('Klaviyo refused');
+    await expect(addToPage(sender, outcomes, 2, tracker.openPage(0, 'b', 1))).rejects.toThrow('Klaviyo refused');
     expect(tracker.positions()[0].afterId).toBeUndefined();
   });
 
@@ -96,6 +121,7 @@ describe('BatchSender', () => {
     const tracker = new CommitTracker([{}], () => undefined);
     const sizes: number[] = [];
     let release = deferred();
+    const outcomes = pageSettling<number>(tracker);
     const sender = new BatchSender<number>(
       { maxItems: 10, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
       async (batch) => {
@@ -103,11 +129,12 @@ describe('BatchSender', () => {
         await release.promise;
         return accepted(batch);
       },
+      outcomes,
     );
     const ticket = tracker.openPage(0, 'p', 4 * 25);
     // Four readers adding at once, as the orders and customers importers do.
     const readers = [0, 1, 2, 3].map(async (reader) => {
-      for (let index = 0; index < 25; index++) await addToPage(sender, tracker, reader * 100 + index, ticket);
+      for (let index = 0; index < 25; index++) await addToPage(sender, outcomes, reader * 100 + index, ticket);
     });
     const releaser = setInterval(() => {
       release.resolve();
@@ -120,26 +147,48 @@ describe('BatchSender', () => {
     expect(tracker.positions()[0].afterId).toBe('p');
   });
 
-  it('answers each item with its own outcome, and a refused item still settles its page after its failure is counted', async () => {
-    const tracker = new CommitTracker([{}], () => undefined);
+  it('tells each item its own outcome, once, in the order of the request', async () => {
+    const outcomes = told<string>();
+    const order: string[] = [];
     const sender = new BatchSender<string>(
       { maxItems: 10, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
       async (batch) => batch.map((item) => (item.startsWith('bad') ? `refused ${item}` : undefined)),
+      {
+        answered: (item, failure) => {
+          order.push(item);
+          outcomes.answered(item, failure);
+        },
+      },
     );
-    const ticket = tracker.openPage(0, 'p', 3);
-    const counted: string[] = [];
-    const outcomes = [];
-    for (const item of ['a', 'bad-b', 'c']) {
-      const added = await sender.add(item);
-      settleWhenAnswered(added, tracker, ticket, (reason) =>
-        counted.push(`${reason} before settle: ${ticket.pending}`),
-      );
-      outcomes.push(added.outcome);
-    }
+    for (const item of ['a', 'bad-b', 'c']) await sender.add(item);
     await sender.flush();
-    await expect(Promise.all(outcomes)).resolves.toEqual([undefined, 'refused bad-b', undefined]);
-    expect(counted).toEqual(['refused bad-b before settle: 2']);
-    expect(tracker.positions()[0].afterId).toBe('p');
+    expect([...outcomes.answers]).toEqual([
+      ['a', undefined],
+      ['bad-b', 'refused bad-b'],
+      ['c', undefined],
+    ]);
+    expect(order).toEqual(['a', 'bad-b', 'c']);
+  });
+
+  it('stops when a listener throws, so that the bug surfaces and nothing after it is sent', async () => {
+    const sent: number[][] = [];
+    const bug = new Error('listener bug');
+    const sender = new BatchSender<number>(
+      { maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
+      async (batch) => {
+        sent.push([...batch]);
+        return accepted(batch);
+      },
+      {
+        answered: () => {
+          throw bug;
+        },
+      },
+    );
+    await sender.add(1);
+    await expect(sender.flush()).rejects.toBe(bug);
+    await expect(sender.add(2)).rejects.toBe(bug);
+    expect(sent).toEqual([[1]]);
   });
 
   it('makes `add` wait while every request is in flight and the batch is full (backpressure)', async () => {
@@ -150,6 +199,7 @@ describe('BatchSender', () => {
         await gate.promise;
         return accepted(batch);
       },
+      told<number>(),
     );
     // The first two go out at once; the next two fill the batch; the fifth has no room.
     for (const item of [1, 2, 3, 4]) await sender.add(item);
@@ -163,22 +213,29 @@ describe('BatchSender', () => {
     expect(fifthTaken).toBe(true);
   });
 
-  it('on a fatal error rejects the items of that request and those gathered, and calls onStop once', async () => {
+  it('on a fatal error tells the items of that request and those gathered, and calls onStop once', async () => {
     const outage = new Error('Klaviyo out of reach');
     const onStop = jest.fn();
     const gate = deferred();
+    const outcomes = told<number>();
     const sender = new BatchSender<number>(
       { maxItems: 2, maxBytes: 1_000, concurrency: 2, sizeOf: () => 1, onStop },
       async () => {
         await gate.promise;
         throw outage;
       },
+      outcomes,
     );
-    const inRequest = [await sender.add(1), await sender.add(2)];
-    const gathered = await sender.add(3);
+    // 1 and 2 fill a request that goes out; 3 is gathered behind it.
+    for (const item of [1, 2, 3]) await sender.add(item);
     gate.resolve();
-    for (const added of [...inRequest, gathered]) await expect(added.outcome).rejects.toBe(outage);
     await expect(sender.flush()).rejects.toBe(outage);
+    expect([...outcomes.stops]).toEqual([
+      [1, outage],
+      [2, outage],
+      [3, outage],
+    ]);
+    expect(outcomes.answers.size).toBe(0);
     await expect(sender.add(4)).rejects.toBe(outage);
     expect(onStop).toHaveBeenCalledTimes(1);
     expect(onStop).toHaveBeenCalledWith(outage);
@@ -187,15 +244,17 @@ describe('BatchSender', () => {
   it('drains the requests in flight without sending what is gathered', async () => {
     const sent: number[][] = [];
     const gate = deferred();
+    const outcomes = told<number>();
     const sender = new BatchSender<number>(
       { maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1 },
       async (batch) => {
-        sent.push(batch);
+        sent.push([...batch]);
         await gate.promise;
         return accepted(batch);
       },
+      outcomes,
     );
-    const first = await sender.add(1);
+    await sender.add(1);
     // Gathered behind the full request: draining leaves it.
     await sender.add(2);
     let drained = false;
@@ -204,40 +263,45 @@ describe('BatchSender', () => {
     expect(drained).toBe(false);
     gate.resolve();
     await draining;
-    await expect(first.outcome).resolves.toBeUndefined();
+    expect([...outcomes.answers]).toEqual([[1, undefined]]);
     expect(sent).toEqual([[1]]);
   });
 
   it('sends a batch that is not full once it lingered, with no flush', async () => {
     const sent: number[][] = [];
+    const outcomes = told<number>();
     const sender = new BatchSender<number>(
       { maxItems: 100, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1, lingerMs: 10 },
       async (batch) => {
-        sent.push(batch);
+        sent.push([...batch]);
         return accepted(batch);
       },
+      outcomes,
     );
-    const added = [await sender.add(1), await sender.add(2)];
-    await expect(Promise.all(added.map((each) => each.outcome))).resolves.toEqual([undefined, undefined]);
+    await sender.add(1);
+    await sender.add(2);
+    await until(() => outcomes.answers.size === 2);
     expect(sent).toEqual([[1, 2]]);
   });
 
   it('sends a lingering batch once a request in flight makes room', async () => {
     const sent: number[][] = [];
     const gate = deferred();
+    const outcomes = told<number>();
     const sender = new BatchSender<number>(
       { maxItems: 1, maxBytes: 1_000, concurrency: 1, sizeOf: () => 1, lingerMs: 10 },
       async (batch) => {
-        sent.push(batch);
+        sent.push([...batch]);
         if (batch[0] === 1) await gate.promise;
         return accepted(batch);
       },
+      outcomes,
     );
     await sender.add(1);
-    const second = await sender.add(2);
+    await sender.add(2);
     await until(() => sent.length === 1);
     gate.resolve();
-    await expect(second.outcome).resolves.toBeUndefined();
+    await until(() => outcomes.answers.has(2));
     expect(sent).toEqual([[1], [2]]);
   });
 });
