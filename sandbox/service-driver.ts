@@ -14,7 +14,7 @@ import type { RequestStats } from './commercetools/server';
 import type { EmulatorStats as KlaviyoEmulatorStats } from './klaviyo-emulator';
 import type { RunStatus } from '../src/engine/run-status';
 import type { ImportType } from '../src/engine/run-types';
-import { serviceNodeFlags } from '../src/runtime/memory-policy';
+import { serviceEnvironment, serviceNodeFlags } from '../src/runtime/memory-policy';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -271,6 +271,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...serviceEnvironment,
     ...options.sandboxEnv,
     BULK_IMPORT_PORT: String(port),
     // Set empty so that a key or auto-resume in a local .env (dotenv never overrides) stays out.

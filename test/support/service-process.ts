@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serviceNodeFlags } from '../../src/runtime/memory-policy';
+import { serviceEnvironment, serviceNodeFlags } from '../../src/runtime/memory-policy';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -24,7 +24,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     {
       // Outside the project and with only PATH inherited, so a developer's .env or shell cannot change the outcome.
       cwd: tmpdir(),
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...serviceEnvironment, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
