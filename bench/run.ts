@@ -37,6 +37,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --products N,N         product counts for the products import (default 5000,50000)
   --categories N,N       category counts for the categories import (default 1000,5000)
   --only T,T             run only these imports (customers, orders, categories, products)
+  --repeat N             run each import and size N times (default 1); the memory summary gives
+                         each size's median peak RSS and the growth between sizes
   --rate-limit-speed F   Klaviyo rate limits: 1 = as Klaviyo (default), 0 = off
   --seed S               generator seed (default 1)
   --timeout-minutes M    stop a run that takes longer (default 30)
@@ -115,6 +117,8 @@ interface BenchResult {
   firstFailures?: RunStatus['recentFailures'];
   firstSkips?: RunStatus['recentSkips'];
   memoryMiB?: { idle: number; peak: number };
+  /** The machine's 1-minute load average when the run started and when it ended: other work skews every figure. */
+  loadAverage?: { start: number; end: number };
   /** CPU time spent during the run by the service and by the sandbox (both platforms' stand-ins). */
   cpuSeconds?: { service: number; sandbox: number };
 }
@@ -127,6 +131,7 @@ function parseOptions() {
       products: { type: 'string', default: '5000,50000' },
       categories: { type: 'string', default: '1000,5000' },
       only: { type: 'string', default: importTypes.join(',') },
+      repeat: { type: 'string', default: '1' },
       'rate-limit-speed': { type: 'string', default: '1' },
       seed: { type: 'string', default: '1' },
       'timeout-minutes': { type: 'string', default: '30' },
@@ -155,12 +160,15 @@ function parseOptions() {
       throw new Error(`--${name} must be a non-negative number, got "${values[name]}"`);
     return value;
   };
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat <= 0)
+    throw new Error(`--repeat takes a positive integer, got "${values.repeat}"`);
   const startedAt = new Date();
   return {
     help: values.help,
     plan: importTypes
       .filter((type) => only.includes(type))
-      .flatMap((type) => sizes(type).map((size) => ({ type, size }))),
+      .flatMap((type) => sizes(type).flatMap((size) => Array.from({ length: repeat }, () => ({ type, size })))),
     rateLimitSpeed: number('rate-limit-speed'),
     seed: values.seed,
     timeoutMs: number('timeout-minutes') * 60_000,
@@ -212,7 +220,7 @@ async function main(): Promise<number> {
     results,
   };
   process.stdout.write(
-    `${formatTable(results)}\n\n${formatOperations(results)}\n\n${JSON.stringify(document, null, 2)}\n`,
+    `${formatTable(results)}\n\n${formatMemory(results)}\n\n${formatOperations(results)}\n\n${JSON.stringify(document, null, 2)}\n`,
   );
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
@@ -312,6 +320,7 @@ async function benchOne(
     const klaviyoBefore = await settledKlaviyoStats(sandbox.klaviyoUrl);
 
     const cpuBefore = { service: cpuSeconds(service.child.pid), sandbox: cpuSeconds(sandbox.child.pid) };
+    const loadAtStart = os.loadavg()[0];
     const postedAt = performance.now();
     await startImport(service.url, type);
     const { status, polls } = await waitForImport(service.url, type, {
@@ -320,6 +329,7 @@ async function benchOne(
       pollMs: STATUS_POLL_MS,
     });
     result.wallSeconds = round((performance.now() - postedAt) / 1000, 1);
+    result.loadAverage = { start: round(loadAtStart, 2), end: round(os.loadavg()[0], 2) };
     // VmHWM is the peak over the process's life; it is read before the process stops.
     result.memoryMiB = { idle: round(idleMiB, 0), peak: round(residentMemoryMiB(service.child.pid).peak, 0) };
     result.cpuSeconds = {
@@ -424,6 +434,7 @@ const COLUMNS: Array<[string, (result: BenchResult) => string | number | undefin
   ['RSS peak MiB', (r) => r.memoryMiB?.peak],
   ['service CPU s', (r) => r.cpuSeconds?.service],
   ['sandbox CPU s', (r) => r.cpuSeconds?.sandbox],
+  ['load 1m', (r) => (r.loadAverage ? `${r.loadAverage.start} → ${r.loadAverage.end}` : undefined)],
 ];
 
 function formatTable(results: BenchResult[]): string {
@@ -436,6 +447,43 @@ function formatTable(results: BenchResult[]): string {
     widths.map((width) => '-'.repeat(width)).join('  '),
     ...cells.map(line),
   ].join('\n');
+}
+
+/**
+ * Each import's peak RSS per size (the median of its runs, each run's figure after it) and how much
+ * higher it is at each size than at the smallest: whether memory stays flat as the data grows.
+ */
+function formatMemory(results: BenchResult[]): string {
+  const lines = [
+    'Peak RSS MiB per size (median of the runs, each run in brackets), and growth over the smallest size:',
+  ];
+  for (const type of importTypes) {
+    const peaksBySize = new Map<number, number[]>();
+    for (const result of results)
+      if (result.import === type && result.outcome === 'completed' && result.memoryMiB)
+        peaksBySize.set(result.size, [...(peaksBySize.get(result.size) ?? []), result.memoryMiB.peak]);
+    const sizes = [...peaksBySize.keys()].sort((a, b) => a - b);
+    if (sizes.length === 0) continue;
+    const smallest = median(peaksBySize.get(sizes[0])!);
+    const parts = sizes.map((size) => {
+      const peaks = peaksBySize.get(size)!;
+      const growth = size === sizes[0] ? '' : `, ${signedPercent(median(peaks) / smallest - 1)}`;
+      return `${size.toLocaleString('en-US')}: ${median(peaks)} [${peaks.join(' ')}]${growth}`;
+    });
+    lines.push(`  ${type.padEnd(10)}  ${parts.join('   ')}`);
+  }
+  return lines.join('\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : round((sorted[middle - 1] + sorted[middle]) / 2, 1);
+}
+
+function signedPercent(fraction: number): string {
+  const percent = Math.round(fraction * 100);
+  return `${percent >= 0 ? '+' : ''}${percent}%`;
 }
 
 function formatOperations(results: BenchResult[]): string {
