@@ -14,7 +14,7 @@ RUN npm run build
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # glibc's malloc keeps large blocks in mappings of their own: see src/runtime/memory-policy.ts.
-ENV MALLOC_MMAP_THRESHOLD_=131072
+ENV MALLOC_MMAP_THRESHOLD_=32768
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
