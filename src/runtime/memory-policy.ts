@@ -24,7 +24,7 @@ export const serviceNodeFlags: readonly string[] = ['--max-semi-space-size=4'];
  * of 32 KiB keeps every larger block (pages, bodies, the 64 KiB chunks read from sockets) in a
  * mapping of its own, returned to the system when it is freed. glibc reads it before any code
  * runs, so it cannot be set from inside; other C libraries ignore it. Customers × 100,000 peaked
- * about 25 MiB lower (docs/performance.md).
+ * about 35 MiB lower (docs/performance.md).
  */
 export const serviceEnvironment: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '32768' };
 
