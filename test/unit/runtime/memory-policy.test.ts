@@ -30,6 +30,7 @@ describe('service launch settings', () => {
     ['npm start', scripts.start, 'dist/server.js', []],
     ['npm run start-ts', scripts['start-ts'], 'src/server.ts', ['--import', 'tsx']],
     ['npm run start-job', scripts['start-job'], 'dist/job-server.js', []],
+    ['npm run import', scripts.import, 'bin/ct-klaviyo-bulk-import.js', []],
     ['the Connect service', scriptsOf('service/package.json').start, '../dist/server.js', []],
     ['the Connect job', scriptsOf('job/package.json').start, '../dist/job-server.js', []],
   ])('%s starts with the flags and the environment', (_name, script, entryPoint, loader) => {
