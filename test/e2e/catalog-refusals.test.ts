@@ -5,9 +5,9 @@
  */
 import type { Category, Product } from '@commercetools/platform-sdk';
 import { mapCatalogProduct, type CatalogProductMapping } from '../../src/mappers/catalog-product';
-import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
+import { emulatorInspector, runImport, startService, type RunningService } from '../support/service-harness';
 import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
-import type { RunStatus, SyncAnswer } from '../support/service-answers';
+import type { RunStatus } from '../support/service-answers';
 import { stringMatching } from '../support/matchers';
 
 let sandbox: RunningSandbox;
@@ -25,14 +25,11 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function runImport(type: 'categories' | 'products'): Promise<RunStatus> {
-  expect((await http<SyncAnswer>(`${service.url}/sync/${type}`, 'POST')).status).toBe(202);
-  return waitForState(service.url, type, ['completed', 'failed', 'stopped']);
-}
+const runProductsOrCategories = (type: 'categories' | 'products') => runImport(service.url, type);
 
 describe('catalog records Klaviyo refuses', () => {
   it('fail exactly the product of a refused item and of a refused variant; every other item and variant lands', async () => {
-    expect(await runImport('categories')).toMatchObject({ state: 'completed', counters: { failed: 0 } });
+    expect(await runProductsOrCategories('categories')).toMatchObject({ state: 'completed', counters: { failed: 0 } });
     const categories = new Map(
       (await readAllRecords<Category>(sandbox, 'categories')).map((category) => [category.id, category]),
     );
@@ -57,7 +54,7 @@ describe('catalog records Klaviyo refuses', () => {
     expect((await emulator.configure({ refuseRecords: [itemRefused, refusedSku] })).status).toBe(200);
     let status: RunStatus;
     try {
-      status = await runImport('products');
+      status = await runProductsOrCategories('products');
     } finally {
       await emulator.configure({ refuseRecords: [] });
     }

@@ -16,6 +16,7 @@ import {
   emulatorInspector,
   http,
   klaviyoApiGet,
+  runImport,
   startService,
   waitForState,
   type HttpAnswer,
@@ -50,12 +51,8 @@ afterAll(async () => {
 });
 
 /** Starts an import over HTTP (202) and polls its status until it ends. */
-async function runImport(type: 'categories' | 'products', body?: unknown): Promise<RunStatus> {
-  const started = await http<SyncAnswer>(`${service.url}/sync/${type}`, 'POST', body);
-  expect(started.status).toBe(202);
-  expect(started.body).toMatchObject({ type, status: `/sync/${type}/status` });
-  const status = await waitForState(service.url, type, ['completed', 'failed', 'stopped'], runTimeoutMs);
-  expect(status.runId).toBe(started.body.runId);
+async function runCatalogImport(type: 'categories' | 'products', body?: unknown): Promise<RunStatus> {
+  const status = await runImport(service.url, type, body, runTimeoutMs);
   // The end state shows only once the lock is released: the next start may follow at once.
   expect(status.lock).toBeUndefined();
   return status;
@@ -220,13 +217,13 @@ describe('categories and products into the Klaviyo catalog', () => {
     'imports every category and every published product, each field as mapped, through bulk jobs only',
     async () => {
       first = await expectedCatalog();
-      const categories = await runImport('categories');
+      const categories = await runCatalogImport('categories');
       expect(categories).toMatchObject({
         state: 'completed',
         mode: 'all',
         counters: { read: categoryCount, failed: 0, skipped: 0, succeeded: categoryCount },
       });
-      const products = await runImport('products', {});
+      const products = await runCatalogImport('products', {});
       expect(products).toMatchObject({ state: 'completed', mode: 'all' });
       expect(products.counters).toMatchObject({
         read: productCount,
@@ -311,7 +308,7 @@ describe('categories and products into the Klaviyo catalog', () => {
       await update('products', unpublished.id, [{ action: 'unpublish' }]);
 
       const before = (await emulator.stats()).requests.byOperation;
-      const categoryRun = await runImport('categories');
+      const categoryRun = await runCatalogImport('categories');
       // A second start while the products import runs is refused and leaves the run alone.
       const productStart = await http<SyncAnswer>(`${service.url}/sync/products`, 'POST');
       expect(productStart.status).toBe(202);
@@ -413,10 +410,10 @@ describe('categories and products into the Klaviyo catalog', () => {
     'deleteAll empties the catalog with bulk delete jobs, products first, then categories',
     async () => {
       const before = (await emulator.stats()).requests.byOperation;
-      const products = await runImport('products', { deleteAll: true, confirmDeletion: 'products' });
+      const products = await runCatalogImport('products', { deleteAll: true, confirmDeletion: 'products' });
       expect(products).toMatchObject({ state: 'completed', mode: 'deleteAll', counters: { failed: 0 } });
       expect((await emulator.stats()).records).toMatchObject({ catalogItems: 0, catalogVariants: 0 });
-      const categories = await runImport('categories', { deleteAll: true, confirmDeletion: 'categories' });
+      const categories = await runCatalogImport('categories', { deleteAll: true, confirmDeletion: 'categories' });
       expect(categories).toMatchObject({
         state: 'completed',
         mode: 'deleteAll',

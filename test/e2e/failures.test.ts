@@ -5,10 +5,15 @@
  * fault is gone, `retryFailed` imports exactly the failed records, as counted in the emulator.
  */
 import type { Category, Customer, Order } from '@commercetools/platform-sdk';
-import type { RunStatus } from '../../src/engine/run-status';
-import type { RunCounters } from '../../src/engine/run-types';
 import type { EmulatorRecords } from '../support/klaviyo-answers';
-import { emulatorInspector, http, startService, waitForState, type RunningService } from '../support/service-harness';
+import {
+  emulatorInspector,
+  http,
+  runImport,
+  startService,
+  type EndedRun,
+  type RunningService,
+} from '../support/service-harness';
 import { readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
 
 let sandbox: RunningSandbox;
@@ -34,9 +39,6 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-/** The status of a run that has started: it has an id and counters. */
-type Status = RunStatus & { runId: string; counters: RunCounters };
-
 /** A record as the emulator's inspection API answers it: profiles, catalog records, events, jobs. */
 interface EmulatorRecord {
   attributes: Record<string, unknown>;
@@ -54,22 +56,16 @@ interface Listed {
 }
 
 /** Runs an import with the emulator refusing `refused` records, then takes the fault away. */
-async function importRefusing(type: string, refused: string[], body?: unknown): Promise<Status> {
+async function importRefusing(type: string, refused: string[], body?: unknown): Promise<EndedRun> {
   expect((await klaviyo.configure({ refuseRecords: refused })).status).toBe(200);
   try {
-    return await runImport(type, body);
+    return await runAnImport(type, body);
   } finally {
     await klaviyo.configure({ refuseRecords: [] });
   }
 }
 
-async function runImport(type: string, body?: unknown): Promise<Status> {
-  const started = await http(`${service.url}/sync/${type}`, 'POST', body);
-  expect(started.status).toBe(202);
-  const status = (await waitForState(service.url, type, ['completed', 'failed', 'stopped'], 180_000)) as Status;
-  expect(status.runId).toBe((started.body as { runId: string }).runId);
-  return status;
-}
+const runAnImport = (type: string, body?: unknown) => runImport(service.url, type, body, 180_000);
 
 async function listFailures(
   type: string,
@@ -170,7 +166,7 @@ describe('failures of a run', () => {
     });
 
     await klaviyo.reset();
-    const retry = await runImport('customers', { retryFailed: true });
+    const retry = await runAnImport('customers', { retryFailed: true });
     expect(retry).toMatchObject({
       state: 'completed',
       mode: 'retryFailed',
@@ -204,7 +200,7 @@ describe('failures of a run', () => {
     expect(entries.filter((entry) => entry.kind === 'failed').every((entry) => entry.code === 'invalid')).toBe(true);
 
     await klaviyo.reset();
-    const retry = await runImport('orders', { retryFailed: true, run: first.runId });
+    const retry = await runAnImport('orders', { retryFailed: true, run: first.runId });
     expect(retry).toMatchObject({ state: 'completed', mode: 'retryFailed', counters: { read: 2, failed: 0 } });
     const events = await eventsOnceJobsDone();
     const placed = events.filter((event) => event.meta.metric_name === 'Placed Order');
@@ -228,7 +224,7 @@ describe('failures of a run', () => {
     expect(jsonLines((await listFailures('categories')).text)).toMatchObject([{ id: leaf.id, kind: 'failed' }]);
 
     await klaviyo.reset();
-    const retry = await runImport('categories', { retryFailed: true });
+    const retry = await runAnImport('categories', { retryFailed: true });
     expect(retry).toMatchObject({ state: 'completed', counters: { read: 1, failed: 0 } });
     const created = await records('catalog-categories');
     expect(created.map((category) => category.attributes.external_id)).toEqual([leaf.id]);

@@ -3,14 +3,14 @@
  * sandbox (changed through its HTTP API, as a shop would change it) and the Klaviyo emulator.
  */
 import type { Customer, Order, Product } from '@commercetools/platform-sdk';
-import type { RunStatus } from '../../src/engine/run-status';
 import type { EmulatorRecords } from '../support/klaviyo-answers';
 import {
   emulatorInspector,
   http,
   pollUntil,
+  runImport,
   startService,
-  waitForState,
+  type EndedRun,
   type RunningService,
 } from '../support/service-harness';
 import { commercetoolsRequest, readAllRecords, startSandbox, type RunningSandbox } from '../support/sandbox-process';
@@ -52,12 +52,11 @@ afterAll(async () => {
 });
 
 /** Starts an import over HTTP (202) and polls its status until it ends. */
-async function runImport(type: Type, body?: unknown): Promise<RunStatus & { counters: RunStatus['counters'] & {} }> {
-  const started = await http(`${service.url}/sync/${type}`, 'POST', body);
-  expect(started.status).toBe(202);
-  const status = await waitForState(service.url, type, ['completed', 'failed', 'stopped'], runTimeoutMs);
-  expect(status).toMatchObject({ runId: (started.body as { runId: string }).runId, state: 'completed' });
-  return { ...status, counters: status.counters! };
+/** Runs an import to its end, which must be completed. */
+async function runToCompletion(type: Type, body?: unknown): Promise<EndedRun> {
+  const status = await runImport(service.url, type, body, runTimeoutMs);
+  expect(status.state).toBe('completed');
+  return status;
 }
 
 /** Applies update actions to a commercetools record at its current version. */
@@ -123,9 +122,9 @@ describe('incremental imports', () => {
   it(
     'after a full import, "since": "lastRun" sends only the 1% that changed, and Klaviyo ends as after a full import',
     async () => {
-      type Finished = Awaited<ReturnType<typeof runImport>>;
+      type Finished = EndedRun;
       const full = {} as Record<Type, Finished>;
-      for (const type of importOrder) full[type] = await runImport(type);
+      for (const type of importOrder) full[type] = await runToCompletion(type);
 
       // 1% of each type changes in commercetools.
       const customers = await readAllRecords<Customer>(sandbox, 'customers');
@@ -165,7 +164,7 @@ describe('incremental imports', () => {
 
       const before = await emulator.stats();
       const incremental = {} as Record<Type, Finished>;
-      for (const type of importOrder) incremental[type] = await runImport(type, { since: 'lastRun' });
+      for (const type of importOrder) incremental[type] = await runToCompletion(type, { since: 'lastRun' });
       // Klaviyo records events of an accepted bulk request a moment later.
       const after = await eventsSettled(before.records.events + changedOrders.length);
 
@@ -198,7 +197,7 @@ describe('incremental imports', () => {
       // The same commercetools data imported in full into an empty Klaviyo gives the same content.
       const afterIncremental = await klaviyoContent();
       await emulator.reset();
-      for (const type of importOrder) await runImport(type);
+      for (const type of importOrder) await runToCompletion(type);
       await eventsSettled(afterIncremental.events.length);
       const afterFull = await klaviyoContent();
       expect(afterFull).toEqual(afterIncremental);
@@ -215,7 +214,7 @@ describe('incremental imports', () => {
     const createdTo = orders[200].createdAt;
     const inWindow = orders.filter((order) => order.createdAt >= createdFrom && order.createdAt < createdTo);
 
-    const status = await runImport('orders', { createdFrom, createdTo });
+    const status = await runToCompletion('orders', { createdFrom, createdTo });
     expect(status).toMatchObject({ mode: 'window', bounds: { createdFrom, createdTo } });
     expect(status.counters).toMatchObject({ read: inWindow.length, failed: 0 });
 

@@ -5,7 +5,7 @@
  */
 import type { Customer } from '@commercetools/platform-sdk';
 import { noFaults } from '../../sandbox/klaviyo-emulator/faults';
-import { emulatorInspector, http, startService, type RunningService } from './service-harness';
+import { emulatorInspector, startImport, startService, type RunningService } from './service-harness';
 import {
   clearCommercetoolsFaults,
   commercetoolsRequest,
@@ -15,7 +15,6 @@ import {
   type RunningSandbox,
 } from './sandbox-process';
 import { spawnService, waitUntilListening, type ServiceProcess } from './service-process';
-import type { SyncAnswer } from './service-answers';
 
 export interface SandboxScenario {
   sandbox(): RunningSandbox;
@@ -73,11 +72,7 @@ export function sandboxScenario(): SandboxScenario {
       await waitUntilListening(running);
       return running;
     },
-    async startImport(serviceUrl, type, body) {
-      const started = await http<SyncAnswer>(`${serviceUrl}/sync/${type}`, 'POST', body);
-      expect(started.status).toBe(202);
-      return started.body.runId!;
-    },
+    startImport,
     async customObject<T>(container: string, key: string) {
       const { status, body } = await commercetoolsRequest<{ value: T }>(
         sandbox,

@@ -3,8 +3,10 @@ import { loadConfig } from '../../src/config/env';
 import { defaultMappingSettings, type MappingSettings } from '../../src/config/mapping-settings';
 import { createLogger } from '../../src/logging/logger';
 import type { RunStatus } from '../../src/engine/run-status';
+import type { RunCounters } from '../../src/engine/run-types';
 import { createService, type Service } from '../../src/service';
 import type { EmulatorRecords, EmulatorStats, RejectedRequest } from './klaviyo-answers';
+import type { SyncAnswer } from './service-answers';
 
 export interface RunningService {
   url: string;
@@ -131,6 +133,30 @@ export async function waitForState(
     if (Date.now() > deadline) throw new Error(`${type} import still ${body.state} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Starts an import over the HTTP API, which answers 202 with the run's id and where its status is; answers the id. */
+export async function startImport(serviceUrl: string, type: string, body?: unknown): Promise<string> {
+  const started = await http<SyncAnswer>(`${serviceUrl}/sync/${type}`, 'POST', body);
+  expect(started.status).toBe(202);
+  expect(started.body).toMatchObject({ type, status: `/sync/${type}/status` });
+  return started.body.runId!;
+}
+
+/** An ended run's status: it has its id and counters. */
+export type EndedRun = RunStatus & { runId: string; counters: RunCounters };
+
+/** Starts an import and polls its status until that run ended (completed, failed or stopped); answers that status. */
+export async function runImport(
+  serviceUrl: string,
+  type: string,
+  body?: unknown,
+  timeoutMs = 120_000,
+): Promise<EndedRun> {
+  const runId = await startImport(serviceUrl, type, body);
+  const status = await waitForState(serviceUrl, type, ['completed', 'failed', 'stopped'], timeoutMs);
+  expect(status.runId).toBe(runId);
+  return status as EndedRun;
 }
 
 /** The Klaviyo emulator's inspection API. */
