@@ -1,11 +1,8 @@
 import './runtime/apply-memory-policy';
 import { createJobService } from './job-service';
 import { createLogger } from './logging/logger';
-import { guardProcess } from './runtime/process-guards';
+import { guardProcess, shutdownDeadlineMs } from './runtime/process-guards';
 import { loadConfigOrExit, reportStartFailure } from './runtime/startup-config';
-
-/** Leaves room within the 10 s a container platform gives between SIGTERM and SIGKILL. */
-const shutdownDeadlineMs = 8_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();

@@ -1,11 +1,8 @@
 import './runtime/apply-memory-policy';
 import { createLogger } from './logging/logger';
-import { guardProcess } from './runtime/process-guards';
+import { guardProcess, shutdownDeadlineMs } from './runtime/process-guards';
 import { loadConfigOrExit, reportStartFailure } from './runtime/startup-config';
 import { createService } from './service';
-
-/** Cloud Run gives 10 s between SIGTERM and SIGKILL; leave room to close the server. */
-const shutdownDeadlineMs = 8_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();

@@ -7,12 +7,10 @@ import { runInSequence } from '../engine/run-sequence';
 import type { ImportType, RunRequest } from '../engine/run-types';
 import { describeOutcome, describeSequenceEnd } from '../http/outcome-words';
 import { createLogger, type Logger } from '../logging/logger';
+import { shutdownDeadlineMs } from '../runtime/process-guards';
 import { loadConfigOrExit } from '../runtime/startup-config';
 import { parseCliArguments, usage, UsageError } from './cli-arguments';
 import { plainDisplay, terminalDisplay } from './progress-display';
-
-/** How long the imports get to stop and save their checkpoints once the run has ended or is interrupted. */
-const shutdownDeadlineMs = 8_000;
 
 async function main(args: string[]): Promise<number> {
   let command;

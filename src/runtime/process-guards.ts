@@ -1,6 +1,13 @@
 import type { Logger } from '../logging/logger';
 import { errorFields } from '../logging/error-fields';
 
+/**
+ * How long the imports get to stop, save their checkpoints and release their locks when the
+ * process ends: container platforms give 10 s between SIGTERM and SIGKILL, and this leaves room
+ * to close the server after them.
+ */
+export const shutdownDeadlineMs = 8_000;
+
 /** The part of `process` the guards use, so tests can hand in their own. */
 export interface GuardedProcess {
   on(event: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
